@@ -1,0 +1,10 @@
+//! `bulk`: bulk provisioning for Webex Contact Center. The binary is a thin shell around `run`.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod output;
+pub mod schema;
+
+pub use commands::run;

@@ -1,0 +1,71 @@
+//! The printer: the only place that writes to the terminal. stdout carries data, stderr the rest.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::io::{IsTerminal, Write};
+
+/// Owns the output streams and the user's choices about them.
+#[derive(Debug, Clone)]
+pub struct Printer {
+    pub json: bool,
+    pub quiet: bool,
+    stderr_tty: bool,
+}
+
+impl Printer {
+    pub fn new(json: bool, quiet: bool) -> Self {
+        Printer {
+            json,
+            quiet,
+            stderr_tty: std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// Whether stderr is an interactive terminal (progress bars, prompts).
+    pub fn stderr_is_tty(&self) -> bool {
+        self.stderr_tty
+    }
+
+    /// A message for the user (stderr), unless --quiet.
+    pub fn info(&self, msg: impl AsRef<str>) {
+        if !self.quiet {
+            eprintln!("{}", msg.as_ref());
+        }
+    }
+
+    /// A warning (stderr), even with --quiet.
+    pub fn warn(&self, msg: impl AsRef<str>) {
+        eprintln!("warning: {}", msg.as_ref());
+    }
+
+    /// A line of problem output (stderr), even with --quiet.
+    pub fn problem(&self, msg: impl AsRef<str>) {
+        eprintln!("{}", msg.as_ref());
+    }
+
+    /// Data for stdout.
+    pub fn data(&self, bytes: &[u8]) -> std::io::Result<()> {
+        let mut out = std::io::stdout().lock();
+        out.write_all(bytes)?;
+        out.flush()
+    }
+
+    /// One JSON document on stdout.
+    pub fn json_doc(&self, value: &serde_json::Value) -> std::io::Result<()> {
+        let mut out = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut out, value)?;
+        out.write_all(b"\n")?;
+        out.flush()
+    }
+}
+
+/// Prints a top-level error once, with its chain of causes.
+pub fn report_error(err: &anyhow::Error) {
+    let mut msg = format!("error: {err}");
+    for cause in err.chain().skip(1) {
+        let c = cause.to_string();
+        if !msg.contains(&c) {
+            msg.push_str(&format!("\n  caused by: {c}"));
+        }
+    }
+    eprintln!("{msg}");
+}
