@@ -137,7 +137,11 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         "kib" => 1024.0,
         "mib" => 1024.0 * 1024.0,
         "gib" => 1024.0 * 1024.0 * 1024.0,
-        other => return Err(format!("unknown size unit \"{other}\" (use B, KB, MB, KiB, MiB)")),
+        other => {
+            return Err(format!(
+                "unknown size unit \"{other}\" (use B, KB, MB, KiB, MiB)"
+            ))
+        }
     };
     let bytes = (n * mult).round();
     if bytes < 1.0 {

@@ -1,10 +1,13 @@
 //! `bulk`: bulk provisioning for Webex Contact Center. The binary is a thin shell around `run`.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod chunk;
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod input;
 pub mod output;
 pub mod schema;
+pub mod validate;
 
 pub use commands::run;

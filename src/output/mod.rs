@@ -69,3 +69,46 @@ pub fn report_error(err: &anyhow::Error) {
     }
     eprintln!("{msg}");
 }
+
+/// Writes bytes to stdout as they are (streamed JSON documents).
+pub fn raw_stdout(bytes: &[u8]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()
+}
+
+/// A progress bar on a terminal; nothing otherwise (or with --quiet / --json).
+pub struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    /// A bar counting `total` bytes, labelled `what`.
+    pub fn bytes(printer: &Printer, what: &str, total: u64) -> Progress {
+        if printer.quiet || printer.json || !printer.stderr_is_tty() || total < (8 << 20) {
+            return Progress { bar: None };
+        }
+        let bar = indicatif::ProgressBar::new(total);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        bar.set_message(what.to_string());
+        Progress { bar: Some(bar) }
+    }
+
+    pub fn set(&self, done: u64) {
+        if let Some(b) = &self.bar {
+            b.set_position(done);
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}

@@ -5,8 +5,10 @@
 //! reference only inferred a fact, the column carries `"inferred": true`.
 
 mod detect;
+mod example;
 
 pub use detect::{detect_type, find_type, DetectError, Detected};
+pub use example::{example_name, example_row};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

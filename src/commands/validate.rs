@@ -1,0 +1,291 @@
+//! `bulk validate`: check CSV files offline and report every problem.
+
+use super::{open_csv, Opened};
+use crate::cli::ValidateArgs;
+use crate::error::{Exit, Failure};
+use crate::input::{write_record, InputOptions};
+use crate::output::{Printer, Progress};
+use crate::validate::{validate, BadRecord, IssueKind, Settings, Validation};
+use anyhow::Context;
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Problems of one kind shown on screen before the rest are only counted.
+const SHOWN_PER_KIND: usize = 20;
+
+pub fn run(args: ValidateArgs, printer: &Printer) -> anyhow::Result<Exit> {
+    let opts = InputOptions::resolve(
+        args.input.encoding.as_deref(),
+        args.input.delimiter.as_deref(),
+    )
+    .map_err(Failure::usage)?;
+    let errors_dir = args.files.len() > 1 && args.errors_out.is_some();
+    if errors_dir {
+        let dir = args.errors_out.as_ref().expect("checked");
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let mut json = printer.json.then(JsonDoc::new);
+    let mut exit = Exit::Ok;
+    for file in &args.files {
+        let errors_out = args.errors_out.as_ref().map(|p| {
+            if errors_dir {
+                p.join(errors_file_name(file))
+            } else {
+                p.clone()
+            }
+        });
+        let outcome = match open_csv(file, args.input.object_type.as_deref(), &opts) {
+            Ok(o) => check_one(o, errors_out.as_deref(), printer, json.as_mut()),
+            Err(e) => Err(e),
+        };
+        let file_exit = match outcome {
+            Ok(e) => e,
+            Err(err) => {
+                let e = crate::error::exit_for(&err);
+                match json.as_mut() {
+                    Some(j) => j.failed(file, &err, e),
+                    None => crate::output::report_error(&err),
+                }
+                e
+            }
+        };
+        exit = worse(exit, file_exit);
+    }
+    if let Some(j) = json {
+        j.finish(exit)?;
+    }
+    Ok(exit)
+}
+
+/// `users.csv` -> `users.errors.csv`.
+pub fn errors_file_name(input: &Path) -> PathBuf {
+    let stem = input
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "input".into());
+    PathBuf::from(format!("{stem}.errors.csv"))
+}
+
+/// The more serious of two outcomes: runtime errors, then usage, then invalid input.
+fn worse(a: Exit, b: Exit) -> Exit {
+    let rank = |e: Exit| match e {
+        Exit::Ok => 0,
+        Exit::Invalid => 1,
+        Exit::Usage => 2,
+        _ => 3,
+    };
+    if rank(b) > rank(a) {
+        b
+    } else {
+        a
+    }
+}
+
+fn check_one(
+    opened: Opened,
+    errors_out: Option<&Path>,
+    printer: &Printer,
+    json: Option<&mut JsonDoc>,
+) -> anyhow::Result<Exit> {
+    let Opened { source, detected } = opened;
+    let progress = Progress::bytes(
+        printer,
+        &format!("validating {}", source.display),
+        source.len,
+    );
+    let v = validate(
+        &source,
+        detected.object,
+        detected.from,
+        &Settings::default(),
+        &|done| progress.set(done),
+    )?;
+    progress.finish();
+    if let Some(path) = errors_out {
+        write_error_csv(&v, path)?;
+    }
+    match json {
+        Some(j) => j.file(&v)?,
+        None => print_human(&v, errors_out, printer)?,
+    }
+    Ok(if v.report.is_valid() {
+        Exit::Ok
+    } else {
+        Exit::Invalid
+    })
+}
+
+/// Writes the rows with problems: original columns, then `Line` and `Error Message`.
+pub fn write_error_csv(v: &Validation, path: &Path) -> anyhow::Result<()> {
+    let f = File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut w = BufWriter::new(f);
+    let mut header: Vec<&[u8]> = v.report.header.iter().map(|h| h.as_bytes()).collect();
+    header.push(b"Line");
+    header.push(b"Error Message");
+    write_record(&mut w, header)?;
+    for b in v.bad_records()? {
+        let b = b?;
+        if b.line <= 1 {
+            continue; // header problems are not rows to fix
+        }
+        write_bad_row(&mut w, &b)?;
+    }
+    w.flush()
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn write_bad_row(w: &mut impl Write, b: &BadRecord) -> std::io::Result<()> {
+    let line = b.line.to_string();
+    let message = b.message();
+    let mut row: Vec<&[u8]> = b.fields.iter().map(|f| f.as_bytes()).collect();
+    row.push(line.as_bytes());
+    row.push(message.as_bytes());
+    write_record(w, row)
+}
+
+fn print_human(v: &Validation, errors_out: Option<&Path>, printer: &Printer) -> anyhow::Result<()> {
+    let r = &v.report;
+    let file = &r.file;
+    let mut shown: BTreeMap<IssueKind, Vec<String>> = BTreeMap::new();
+    for b in v.bad_records()? {
+        for i in b?.issues {
+            let list = shown.entry(i.kind).or_default();
+            if list.len() < SHOWN_PER_KIND {
+                list.push(i.render(file));
+            }
+        }
+    }
+    for (kind, lines) in &shown {
+        for l in lines {
+            printer.problem(l);
+        }
+        let total = r.by_kind.get(kind).copied().unwrap_or(0);
+        if total > lines.len() as u64 {
+            let whereto = match errors_out {
+                Some(p) => format!("every row is in {}", p.display()),
+                None => "--errors-out FILE writes every row".to_string(),
+            };
+            printer.problem(format!(
+                "{file}: ... and {} more {} problems ({whereto})",
+                total - lines.len() as u64,
+                kind.as_str()
+            ));
+        }
+    }
+    if let Some(n) = &r.normalised {
+        printer.info(format!("{file}: read after normalising: {n}"));
+    }
+    let what = format!(
+        "{} {} of {} (type from {})",
+        thousands(r.rows),
+        if r.rows == 1 { "row" } else { "rows" },
+        r.object_type,
+        r.detected_from
+    );
+    if r.is_valid() {
+        let chunks = if r.chunks > 1 {
+            format!("; import will split it into {} chunks", r.chunks)
+        } else {
+            String::new()
+        };
+        printer.info(format!("{file}: valid: {what}{chunks}"));
+    } else {
+        let kinds: Vec<String> = r
+            .by_kind
+            .iter()
+            .map(|(k, n)| format!("{} {}", k.as_str(), thousands(*n)))
+            .collect();
+        printer.problem(format!(
+            "{file}: invalid: {} {} in {} of {what} ({})",
+            thousands(r.issues),
+            if r.issues == 1 { "problem" } else { "problems" },
+            thousands(r.invalid_rows),
+            kinds.join(", ")
+        ));
+    }
+    Ok(())
+}
+
+/// 12000 -> "12,000".
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The `--json` document, written file by file so errors are never all held in memory.
+struct JsonDoc {
+    parts: Vec<u8>,
+    files: usize,
+}
+
+impl JsonDoc {
+    fn new() -> Self {
+        JsonDoc {
+            parts: b"{\"files\": [".to_vec(),
+            files: 0,
+        }
+    }
+
+    fn sep(&mut self) {
+        self.parts
+            .extend_from_slice(if self.files == 0 { b"\n  " } else { b",\n  " });
+        self.files += 1;
+    }
+
+    fn file(&mut self, v: &Validation) -> anyhow::Result<()> {
+        self.sep();
+        let mut head = serde_json::to_value(&v.report)?;
+        let obj = head.as_object_mut().expect("report is an object");
+        obj.insert("valid".into(), v.report.is_valid().into());
+        let text = serde_json::to_string(&head)?;
+        self.parts
+            .extend_from_slice(&text.as_bytes()[..text.len() - 1]);
+        self.parts.extend_from_slice(b",\"errors\":[");
+        let mut first = true;
+        for b in v.bad_records()? {
+            for i in b?.issues {
+                if !first {
+                    self.parts.push(b',');
+                }
+                first = false;
+                serde_json::to_writer(&mut self.parts, &i)?;
+            }
+            if self.parts.len() > 1 << 20 {
+                crate::output::raw_stdout(&std::mem::take(&mut self.parts))?;
+            }
+        }
+        self.parts.extend_from_slice(b"]}");
+        Ok(())
+    }
+
+    fn failed(&mut self, file: &Path, err: &anyhow::Error, exit: Exit) {
+        self.sep();
+        let v = serde_json::json!({
+            "file": file.display().to_string(),
+            "valid": false,
+            "error": format!("{err:#}"),
+            "exit_code": exit.code(),
+        });
+        self.parts.extend_from_slice(v.to_string().as_bytes());
+    }
+
+    fn finish(mut self, exit: Exit) -> anyhow::Result<()> {
+        let tail = format!(
+            "\n],\n\"valid\": {},\n\"exit_code\": {}\n}}\n",
+            exit == Exit::Ok,
+            exit.code()
+        );
+        self.parts.extend_from_slice(tail.as_bytes());
+        crate::output::raw_stdout(&self.parts)?;
+        Ok(())
+    }
+}

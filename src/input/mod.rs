@@ -1,0 +1,537 @@
+//! Opening a CSV as the rest of `bulk` wants it: UTF-8, comma-separated, LF or CRLF line ends.
+//!
+//! A UTF-8 file with commas (the common case) is read in place; its BOM is skipped. Anything
+//! else (UTF-16 with a BOM, an `--encoding`, an accepted `--delimiter`, bare-CR line ends) is
+//! normalised once into a temporary file, streaming, keeping every record on its original
+//! physical line so that line numbers still point into the user's file.
+
+pub mod record;
+pub mod scan;
+
+use encoding_rs::Encoding;
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// How the user asked us to read the input.
+#[derive(Debug, Clone, Default)]
+pub struct InputOptions {
+    /// Transcode from this encoding (`--encoding`).
+    pub encoding: Option<&'static Encoding>,
+    /// Accept this field separator (`--delimiter`).
+    pub delimiter: Option<u8>,
+}
+
+impl InputOptions {
+    /// Resolves the raw `--encoding` and `--delimiter` values.
+    pub fn resolve(encoding: Option<&str>, delimiter: Option<&str>) -> Result<Self, String> {
+        let encoding = match encoding {
+            None => None,
+            Some(label) => Some(Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| {
+                format!(
+                    "unknown encoding \"{label}\" (try utf-8, windows-1252, iso-8859-1, utf-16le)"
+                )
+            })?),
+        };
+        let delimiter = match delimiter {
+            None => None,
+            Some(d) => Some(match d {
+                "\\t" | "tab" | "\t" => b'\t',
+                s if s.len() == 1 && s.is_ascii() && s != "\"" && s != "\n" && s != "\r" => {
+                    s.as_bytes()[0]
+                }
+                s => {
+                    return Err(format!(
+                        "--delimiter takes one ASCII character such as ';' or '\\t', not \"{s}\""
+                    ))
+                }
+            }),
+        };
+        Ok(InputOptions {
+            encoding,
+            delimiter,
+        })
+    }
+}
+
+/// Why a file cannot be read as a CSV at all. Each names the file and says how to fix it.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("{file}: {source}")]
+    Io {
+        file: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{file}:1: the file is separated by '{found}', not commas (as Excel writes in many locales); pass --delimiter '{escaped}' to accept it", escaped = escape(*found))]
+    Delimiter { file: String, found: char },
+    #[error("{file}: the file is not valid {encoding} text (at byte {offset}); pass --encoding with the right encoding")]
+    Undecodable {
+        file: String,
+        encoding: &'static str,
+        offset: u64,
+    },
+    #[error("{file}: the file is empty; a CSV needs at least a header row")]
+    Empty { file: String },
+    #[error("{file}:{line}: the delimiter-separated file cannot be read: {message}")]
+    Malformed {
+        file: String,
+        line: u64,
+        message: String,
+    },
+}
+
+fn escape(c: char) -> String {
+    match c {
+        '\t' => "\\t".to_string(),
+        c => c.to_string(),
+    }
+}
+
+/// A CSV ready to read: a UTF-8, comma-separated byte range of some file.
+#[derive(Debug)]
+pub struct Source {
+    /// The name the user gave, for messages.
+    pub display: String,
+    /// The file the bytes come from: the input itself or a normalised temporary copy.
+    pub path: PathBuf,
+    /// Where the CSV starts in `path` (after a BOM).
+    pub start: u64,
+    /// Bytes from `start` to the end.
+    pub len: u64,
+    /// What was done to the input, for the user (`"transcoded from UTF-16LE"`), if anything.
+    pub normalised: Option<String>,
+    _temp: Option<tempfile::TempPath>,
+}
+
+impl Source {
+    /// Opens the CSV bytes positioned at `start`.
+    pub fn open(&self) -> io::Result<impl Read> {
+        use std::io::Seek;
+        let mut f = File::open(&self.path)?;
+        f.seek(io::SeekFrom::Start(self.start))?;
+        Ok(f)
+    }
+}
+
+/// Opens `path`, sniffing its encoding, separator and line ends; normalises it if needed.
+pub fn open(path: &Path, opts: &InputOptions) -> Result<Source, InputError> {
+    let display = path.display().to_string();
+    let io_err = |source| InputError::Io {
+        file: display.clone(),
+        source,
+    };
+    let mut f = File::open(path).map_err(io_err)?;
+    let total = f.metadata().map_err(io_err)?.len();
+    let mut head = vec![0u8; 64 * 1024];
+    let n = read_full(&mut f, &mut head).map_err(io_err)?;
+    head.truncate(n);
+
+    let (bom_encoding, bom_len) = match Encoding::for_bom(&head) {
+        Some((enc, len)) => (Some(enc), len),
+        None => (None, 0),
+    };
+    let encoding = bom_encoding.or(opts.encoding).unwrap_or(encoding_rs::UTF_8);
+    if total as usize <= bom_len {
+        return Err(InputError::Empty { file: display });
+    }
+
+    // Sniff on a UTF-8 rendering of the head.
+    let head_text: Vec<u8> = if encoding == encoding_rs::UTF_8 {
+        head[bom_len..].to_vec()
+    } else {
+        let (text, _) = encoding.decode_without_bom_handling(&head[bom_len..]);
+        text.into_owned().into_bytes()
+    };
+    let delimiter = match opts.delimiter {
+        Some(d) => d,
+        None => {
+            let d = sniff_delimiter(&head_text);
+            if d != b',' {
+                return Err(InputError::Delimiter {
+                    file: display,
+                    found: d as char,
+                });
+            }
+            d
+        }
+    };
+    let bare_cr = has_bare_cr_line_ends(&head_text);
+
+    let mut reasons = Vec::new();
+    if encoding != encoding_rs::UTF_8 {
+        reasons.push(format!("transcoded from {}", encoding.name()));
+    }
+    if delimiter != b',' {
+        reasons.push(format!(
+            "separator '{}' turned into commas",
+            escape(delimiter as char)
+        ));
+    }
+    if bare_cr {
+        reasons.push("bare CR line ends turned into CRLF".to_string());
+    }
+    if reasons.is_empty() {
+        return Ok(Source {
+            display,
+            path: path.to_path_buf(),
+            start: bom_len as u64,
+            len: total - bom_len as u64,
+            normalised: None,
+            _temp: None,
+        });
+    }
+
+    let tmp = tempfile::Builder::new()
+        .prefix("bulk-normalised-")
+        .suffix(".csv")
+        .tempfile()
+        .map_err(io_err)?;
+    let (tmp_file, tmp_path) = tmp.into_parts();
+    let mut out = BufWriter::with_capacity(1 << 20, tmp_file);
+    let mut input = File::open(path).map_err(io_err)?;
+    io::copy(&mut (&mut input).take(bom_len as u64), &mut io::sink()).map_err(io_err)?;
+    let utf8: Box<dyn Read> = if encoding == encoding_rs::UTF_8 {
+        Box::new(input)
+    } else {
+        Box::new(Transcoder::new(input, encoding, &display))
+    };
+    let result = if delimiter != b',' {
+        redelimit(utf8, delimiter, &mut out, &display)
+    } else {
+        crlf_for_bare_cr(utf8, &mut out).map_err(|e| transcode_error(e, &display))
+    };
+    result?;
+    out.flush().map_err(io_err)?;
+    let len = std::fs::metadata(&tmp_path).map_err(io_err)?.len();
+    Ok(Source {
+        display,
+        path: tmp_path.to_path_buf(),
+        start: 0,
+        len,
+        normalised: Some(reasons.join(", ")),
+        _temp: Some(tmp_path),
+    })
+}
+
+fn transcode_error(e: io::Error, file: &str) -> InputError {
+    match e.get_ref().and_then(|i| i.downcast_ref::<Undecodable>()) {
+        Some(u) => InputError::Undecodable {
+            file: file.to_string(),
+            encoding: u.encoding,
+            offset: u.offset,
+        },
+        None => InputError::Io {
+            file: file.to_string(),
+            source: e,
+        },
+    }
+}
+
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// The separator of the header row: the most frequent of `,` `;` and tab outside quotes.
+pub fn sniff_delimiter(text: &[u8]) -> u8 {
+    let mut counts = [0usize; 3];
+    let mut in_quotes = false;
+    for &b in text {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' | b'\r' if !in_quotes => break,
+            b',' if !in_quotes => counts[0] += 1,
+            b';' if !in_quotes => counts[1] += 1,
+            b'\t' if !in_quotes => counts[2] += 1,
+            _ => {}
+        }
+    }
+    if counts[0] >= counts[1] && counts[0] >= counts[2] {
+        b','
+    } else if counts[1] >= counts[2] {
+        b';'
+    } else {
+        b'\t'
+    }
+}
+
+/// Whether lines end in a bare CR (old Mac Excel) rather than LF or CRLF.
+fn has_bare_cr_line_ends(text: &[u8]) -> bool {
+    !text.contains(&b'\n') && text.contains(&b'\r')
+}
+
+#[derive(Debug)]
+struct Undecodable {
+    encoding: &'static str,
+    offset: u64,
+}
+impl std::fmt::Display for Undecodable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "not valid {} at byte {}", self.encoding, self.offset)
+    }
+}
+impl std::error::Error for Undecodable {}
+
+/// A reader that decodes another encoding into UTF-8, refusing malformed input.
+struct Transcoder<R> {
+    inner: R,
+    decoder: encoding_rs::Decoder,
+    encoding: &'static Encoding,
+    inbuf: Vec<u8>,
+    in_pos: usize,
+    in_len: usize,
+    consumed: u64,
+    eof: bool,
+    done: bool,
+}
+
+impl<R: Read> Transcoder<R> {
+    fn new(inner: R, encoding: &'static Encoding, _file: &str) -> Self {
+        Transcoder {
+            inner,
+            decoder: encoding.new_decoder_without_bom_handling(),
+            encoding,
+            inbuf: vec![0; 64 * 1024],
+            in_pos: 0,
+            in_len: 0,
+            consumed: 0,
+            eof: false,
+            done: false,
+        }
+    }
+}
+
+impl<R: Read> Read for Transcoder<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if self.done || out.len() < 4 {
+                return Ok(0);
+            }
+            if self.in_pos == self.in_len && !self.eof {
+                self.in_len = self.inner.read(&mut self.inbuf)?;
+                self.in_pos = 0;
+                self.eof = self.in_len == 0;
+            }
+            let (result, read, written) = self.decoder.decode_to_utf8_without_replacement(
+                &self.inbuf[self.in_pos..self.in_len],
+                out,
+                self.eof,
+            );
+            self.in_pos += read;
+            self.consumed += read as u64;
+            match result {
+                encoding_rs::DecoderResult::Malformed(_, _) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        Undecodable {
+                            encoding: self.encoding.name(),
+                            offset: self.consumed,
+                        },
+                    ))
+                }
+                encoding_rs::DecoderResult::InputEmpty if self.eof => self.done = true,
+                _ => {}
+            }
+            if written > 0 || self.done {
+                return Ok(written);
+            }
+        }
+    }
+}
+
+/// Copies UTF-8 text, turning bare CR line ends into CRLF.
+fn crlf_for_bare_cr(mut r: impl Read, out: &mut impl Write) -> io::Result<()> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut prev_cr = false;
+    loop {
+        let n = r.read(&mut buf)?;
+        if n == 0 {
+            if prev_cr {
+                out.write_all(b"\n")?;
+            }
+            return Ok(());
+        }
+        let mut last = 0;
+        for i in 0..n {
+            if prev_cr && buf[i] != b'\n' {
+                out.write_all(&buf[last..i])?;
+                out.write_all(b"\n")?;
+                last = i;
+            }
+            prev_cr = buf[i] == b'\r';
+        }
+        out.write_all(&buf[last..n])?;
+    }
+}
+
+/// Rewrites a file separated by `delimiter` as a comma-separated one, record by record, padding
+/// with empty lines so every record starts on the same physical line as in the input.
+fn redelimit(
+    r: impl Read,
+    delimiter: u8,
+    out: &mut impl Write,
+    file: &str,
+) -> Result<(), InputError> {
+    const MAX_RECORD: usize = 64 << 20;
+    let mut scanner = scan::Scanner::new(r, 1 << 20, MAX_RECORD);
+    let mut fields = record::Fields::default();
+    let mut next_line = 1u64;
+    let io_err = |source: io::Error| match source
+        .get_ref()
+        .and_then(|i| i.downcast_ref::<Undecodable>())
+    {
+        Some(u) => InputError::Undecodable {
+            file: file.to_string(),
+            encoding: u.encoding,
+            offset: u.offset,
+        },
+        None => InputError::Io {
+            file: file.to_string(),
+            source,
+        },
+    };
+    while let Some(block) = scanner.next_block().map_err(io_err)? {
+        for pos in &block.records {
+            if pos.oversized {
+                return Err(InputError::Malformed {
+                    file: file.to_string(),
+                    line: pos.line,
+                    message: format!("a record of {} bytes is larger than 64 MiB", pos.len),
+                });
+            }
+            while next_line < pos.line {
+                out.write_all(b"\r\n").map_err(io_err)?;
+                next_line += 1;
+            }
+            let rec = &block.data[pos.start..pos.end];
+            match fields.split(rec, delimiter) {
+                Ok(()) => write_record(out, (0..fields.len()).map(|i| fields.get(rec, i))),
+                Err(_) => {
+                    let loose = record::lenient_fields(rec, delimiter);
+                    write_record(out, loose.iter().map(|f| f.as_bytes()))
+                }
+            }
+            .map_err(io_err)?;
+            next_line = pos.line + pos.lines;
+        }
+    }
+    Ok(())
+}
+
+/// Writes one comma-separated record ending in CRLF, quoting only the values that need it.
+pub fn write_record<'a>(
+    out: &mut impl Write,
+    fields: impl IntoIterator<Item = &'a [u8]>,
+) -> io::Result<()> {
+    for (i, f) in fields.into_iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        if f.iter().any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n')) {
+            out.write_all(b"\"")?;
+            for part in f.split_inclusive(|&b| b == b'"') {
+                out.write_all(part)?;
+                if part.ends_with(b"\"") {
+                    out.write_all(b"\"")?;
+                }
+            }
+            out.write_all(b"\"")?;
+        } else {
+            out.write_all(f)?;
+        }
+    }
+    out.write_all(b"\r\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open_bytes(bytes: &[u8], opts: &InputOptions) -> Result<(Source, Vec<u8>), InputError> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("in.csv");
+        std::fs::write(&p, bytes).unwrap();
+        let src = open(&p, opts)?;
+        let mut data = Vec::new();
+        src.open().unwrap().read_to_end(&mut data).unwrap();
+        Ok((src, data))
+    }
+
+    #[test]
+    fn utf8_is_read_in_place_and_the_bom_skipped() {
+        let (src, data) = open_bytes(b"\xEF\xBB\xBFName\r\na\r\n", &Default::default()).unwrap();
+        assert_eq!(data, b"Name\r\na\r\n");
+        assert!(src.normalised.is_none());
+        assert_eq!(src.start, 3);
+    }
+
+    #[test]
+    fn utf16_with_bom_is_transcoded() {
+        let text = "Name,Description\r\nZoë,\"a, b\"\r\n";
+        let mut bytes = vec![0xFF, 0xFE];
+        for u in text.encode_utf16() {
+            bytes.extend_from_slice(&u.to_le_bytes());
+        }
+        let (src, data) = open_bytes(&bytes, &Default::default()).unwrap();
+        assert_eq!(data, text.as_bytes());
+        assert!(src.normalised.unwrap().contains("UTF-16LE"));
+    }
+
+    #[test]
+    fn windows_1252_needs_the_flag_and_is_then_transcoded() {
+        let opts = InputOptions::resolve(Some("windows-1252"), None).unwrap();
+        let (_, data) = open_bytes(b"Name\r\nZo\xEB\r\n", &opts).unwrap();
+        assert_eq!(data, "Name\r\nZoë\r\n".as_bytes());
+    }
+
+    #[test]
+    fn semicolons_are_refused_with_the_hint_and_accepted_with_the_flag() {
+        let err = open_bytes(b"Name;Description\r\na;\"x;y\"\r\n", &Default::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--delimiter ';'"), "{err}");
+        let opts = InputOptions::resolve(None, Some(";")).unwrap();
+        let (_, data) = open_bytes(b"Name;Description\r\n\r\na;\"x;y\"\r\n", &opts).unwrap();
+        // the blank line is kept so line 3 stays line 3
+        assert_eq!(data, b"Name,Description\r\n\r\na,x;y\r\n");
+        let tabs = InputOptions::resolve(None, Some("\\t")).unwrap();
+        assert_eq!(tabs.delimiter, Some(b'\t'));
+    }
+
+    #[test]
+    fn bare_cr_line_ends_become_crlf() {
+        let (_, data) = open_bytes(b"Name\ra\rb\r", &Default::default()).unwrap();
+        assert_eq!(data, b"Name\r\na\r\nb\r\n");
+        let (_, data) = open_bytes(b"Name\ra\rb", &Default::default()).unwrap();
+        assert_eq!(data, b"Name\r\na\r\nb");
+    }
+
+    #[test]
+    fn empty_files_are_refused() {
+        assert!(matches!(
+            open_bytes(b"", &Default::default()),
+            Err(InputError::Empty { .. })
+        ));
+        assert!(matches!(
+            open_bytes(b"\xEF\xBB\xBF", &Default::default()),
+            Err(InputError::Empty { .. })
+        ));
+    }
+
+    #[test]
+    fn malformed_utf16_is_an_error_naming_the_offset() {
+        // an unpaired high surrogate
+        let bytes = [0xFF, 0xFE, b'N', 0, 0x00, 0xD8, b'x', 0];
+        let err = open_bytes(&bytes, &Default::default()).unwrap_err();
+        assert!(matches!(err, InputError::Undecodable { .. }), "{err}");
+    }
+}

@@ -1,0 +1,842 @@
+//! Checking a CSV against the schema of its object type, streaming, on every core.
+//!
+//! One thread cuts the input into blocks of whole records (`input::scan`), workers check the
+//! blocks in parallel (`rules::Plan`), and the calling thread puts the results back in order and
+//! does what needs the whole file: grouping the rows of multi-row objects, counting chunks, and
+//! duplicate identities (`dups`). Memory is bounded by the blocks in flight and the duplicate
+//! index's budget, whatever the file's size. Rows with problems go to a temporary log in line
+//! order, from which the caller prints, writes an error CSV or JSON.
+
+pub mod dups;
+pub mod issue;
+pub mod rules;
+
+pub use issue::{BadRecord, Issue, IssueKind};
+pub use rules::Plan;
+
+use crate::chunk::Packer;
+use crate::input::record::{lenient_fields, FieldError, Fields};
+use crate::input::scan::{Block, RecordPos, Scanner};
+use crate::input::Source;
+use crate::schema::{registry, ObjectType};
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, Write};
+use std::sync::mpsc;
+
+/// Tuning of a validation run.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Rows per chunk the service accepts (for the "will be split into N chunks" note).
+    pub max_rows: usize,
+    /// Bytes per file the service accepts; a longer record can never be imported.
+    pub max_bytes: u64,
+    /// Worker threads.
+    pub threads: usize,
+    pub block_size: usize,
+    /// Identity entries kept in memory before spilling to disk.
+    pub dup_budget: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        let r = registry();
+        Settings {
+            max_rows: r.max_rows,
+            max_bytes: r.max_bytes,
+            threads: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
+                .clamp(1, 4),
+            block_size: 1 << 20,
+            dup_budget: 1 << 18,
+        }
+    }
+}
+
+/// What validation found, without the rows themselves.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Report {
+    pub file: String,
+    pub object_type: String,
+    pub detected_from: String,
+    /// Data rows (records after the header).
+    pub rows: u64,
+    /// Objects: rows, or groups of consecutive rows for multi-row types.
+    pub objects: u64,
+    pub invalid_rows: u64,
+    pub issues: u64,
+    pub by_kind: BTreeMap<IssueKind, u64>,
+    pub bytes: u64,
+    /// Chunks `import` will cut the file into.
+    pub chunks: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub normalised: Option<String>,
+    /// The error CSV's header before `Line` and `Error Message`.
+    #[serde(skip)]
+    pub header: Vec<String>,
+}
+
+impl Report {
+    pub fn is_valid(&self) -> bool {
+        self.issues == 0
+    }
+}
+
+/// The result of a run: the report and the rows with problems, in line order.
+pub struct Validation {
+    pub report: Report,
+    log: IssueLog,
+    dups: Vec<BadRecord>,
+}
+
+impl Validation {
+    /// Every row with problems, in line order (file-level problems first, on line 1).
+    pub fn bad_records(&self) -> io::Result<impl Iterator<Item = io::Result<BadRecord>> + '_> {
+        let logged = self.log.read()?;
+        Ok(Merge {
+            a: logged.peekable(),
+            b: self.dups.iter().cloned().peekable(),
+        })
+    }
+}
+
+struct Merge<A: Iterator<Item = io::Result<BadRecord>>, B: Iterator<Item = BadRecord>> {
+    a: std::iter::Peekable<A>,
+    b: std::iter::Peekable<B>,
+}
+
+impl<A, B> Iterator for Merge<A, B>
+where
+    A: Iterator<Item = io::Result<BadRecord>>,
+    B: Iterator<Item = BadRecord>,
+{
+    type Item = io::Result<BadRecord>;
+    fn next(&mut self) -> Option<Self::Item> {
+        let a_line = match self.a.peek() {
+            Some(Ok(r)) => Some(r.line),
+            Some(Err(_)) => return self.a.next(),
+            None => None,
+        };
+        let b_line = self.b.peek().map(|r| r.line);
+        match (a_line, b_line) {
+            (None, None) => None,
+            (Some(_), None) => self.a.next(),
+            (None, Some(_)) => self.b.next().map(Ok),
+            (Some(x), Some(y)) if x < y => self.a.next(),
+            (Some(x), Some(y)) if y < x => self.b.next().map(Ok),
+            _ => {
+                let mut a = match self.a.next()? {
+                    Ok(a) => a,
+                    Err(e) => return Some(Err(e)),
+                };
+                let b = self.b.next()?;
+                a.issues.extend(b.issues);
+                Some(Ok(a))
+            }
+        }
+    }
+}
+
+/// Bad rows spooled to a temporary file as JSON lines, so memory does not grow with errors.
+struct IssueLog {
+    file: BufWriter<File>,
+    path: tempfile::TempPath,
+}
+
+impl IssueLog {
+    fn new() -> io::Result<Self> {
+        let (f, path) = tempfile::Builder::new()
+            .prefix("bulk-issues-")
+            .tempfile()?
+            .into_parts();
+        Ok(IssueLog {
+            file: BufWriter::new(f),
+            path,
+        })
+    }
+
+    fn push(&mut self, r: &BadRecord) -> io::Result<()> {
+        serde_json::to_writer(&mut self.file, r)?;
+        self.file.write_all(b"\n")
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+
+    fn read(&self) -> io::Result<impl Iterator<Item = io::Result<BadRecord>>> {
+        let r = BufReader::new(File::open(&self.path)?);
+        Ok(r.lines()
+            .map(|l| l.and_then(|l| serde_json::from_str(&l).map_err(io::Error::other))))
+    }
+}
+
+/// Why validation could not run at all (as opposed to finding problems).
+#[derive(Debug, thiserror::Error)]
+pub enum ValidateError {
+    #[error("{file}: {source}")]
+    Io {
+        file: String,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// One record's facts the collector needs, whether or not the record is valid.
+#[derive(Debug, Clone, Copy)]
+struct RecInfo {
+    line: u64,
+    offset: u64,
+    len: u64,
+    /// Identity hash, 0 when the row has no usable identity.
+    hash: u64,
+}
+
+struct BlockResult {
+    seq: u64,
+    recs: Vec<RecInfo>,
+    /// Bad rows by record index, assuming the block's first record starts an object.
+    bad: Vec<(usize, BadRecord)>,
+    /// For multi-row types: the first record's problems if it instead continues the previous
+    /// block's object (`None`: no problems then).
+    alt_first: Option<Option<BadRecord>>,
+    bytes: u64,
+}
+
+/// Checks the records of a block. `skip_first` drops the header record.
+fn check_block(
+    plan: &Plan,
+    block: &Block,
+    skip_first: bool,
+    settings: &Settings,
+    fields: &mut Fields,
+) -> BlockResult {
+    let multi = plan.object.is_multi_row();
+    let mut recs = Vec::with_capacity(block.records.len());
+    let mut bad = Vec::new();
+    let mut alt_first = None;
+    let mut prev_hash = 0u64;
+    let mut issues = Vec::new();
+    let mut bytes = 0;
+    for pos in block.records.iter().skip(skip_first as usize) {
+        let idx = recs.len();
+        bytes += pos.len;
+        issues.clear();
+        let mut raw_fields: Option<Vec<String>> = None;
+        let mut hash = 0;
+        let rec = &block.data[pos.start..pos.end];
+        if pos.oversized {
+            issues.push(Issue {
+                line: pos.line,
+                column: None,
+                column_name: None,
+                kind: IssueKind::RecordTooLarge,
+                message: format!(
+                    "the row is {} bytes, more than the {} bytes a whole file may hold (is a quote left open? it spans {} lines)",
+                    pos.len, settings.max_bytes, pos.lines
+                ),
+            });
+            raw_fields = Some(Vec::new());
+        } else if let Err(e) = std::str::from_utf8(rec) {
+            let at = e.valid_up_to();
+            let line = pos.line + memchr::memchr_iter(b'\n', &rec[..at]).count() as u64;
+            issues.push(Issue {
+                line,
+                column: None,
+                column_name: None,
+                kind: IssueKind::InvalidEncoding,
+                message: format!(
+                    "invalid UTF-8 at byte offset {}; if Excel saved the file as \"CSV\" rather than \"CSV UTF-8\", pass --encoding windows-1252",
+                    pos.offset + at as u64
+                ),
+            });
+        } else if pos.unclosed {
+            issues.push(Issue {
+                line: pos.line,
+                column: None,
+                column_name: None,
+                kind: IssueKind::UnclosedQuote,
+                message: format!(
+                    "a quoted value opened in this row is never closed: the file ends inside it ({} lines later)",
+                    pos.lines - 1
+                ),
+            });
+        } else {
+            match fields.split(rec, b',') {
+                Err(FieldError::StrayQuote { column } | FieldError::Unclosed { column }) => {
+                    issues.push(Issue {
+                        line: pos.line,
+                        column: Some(column),
+                        column_name: None,
+                        kind: IssueKind::MalformedQuote,
+                        message: "a '\"' inside a value that is not quoted, or text after a closing quote; quote the whole value and double its quotes, e.g. \"5\"\" screen\"".into(),
+                    });
+                }
+                Ok(()) if fields.len() != plan.width => {
+                    let mut message = format!(
+                        "expected {} values (one per header column), found {}",
+                        plan.width,
+                        fields.len()
+                    );
+                    if fields.len() > plan.width {
+                        let extra: Vec<String> = (plan.width..fields.len())
+                            .map(|k| String::from_utf8_lossy(fields.get(rec, k)).into_owned())
+                            .collect();
+                        message.push_str(&format!(" (extra values: {})", extra.join(", ")));
+                    }
+                    issues.push(Issue {
+                        line: pos.line,
+                        column: None,
+                        column_name: None,
+                        kind: IssueKind::FieldCount,
+                        message,
+                    });
+                }
+                Ok(()) => {
+                    let get = |p: usize| std::str::from_utf8(fields.get(rec, p)).unwrap_or("");
+                    hash = plan.identity_hash(|p| Some(fields.get(rec, p)));
+                    let first = !multi || hash == 0 || idx == 0 || hash != prev_hash;
+                    plan.check_row(get, pos.line, first, &mut issues);
+                    if multi && idx == 0 && hash != 0 {
+                        let mut alt = Vec::new();
+                        plan.check_row(get, pos.line, false, &mut alt);
+                        alt_first = Some((!alt.is_empty()).then(|| BadRecord {
+                            line: pos.line,
+                            offset: pos.offset,
+                            issues: alt,
+                            fields: output_fields(plan, fields.to_strings(rec)),
+                        }));
+                    }
+                }
+            }
+        }
+        if !issues.is_empty() {
+            let all = raw_fields.unwrap_or_else(|| {
+                if issues[0].kind == IssueKind::InvalidEncoding {
+                    lenient_fields(String::from_utf8_lossy(rec).as_bytes(), b',')
+                } else {
+                    lenient_fields(rec, b',')
+                }
+            });
+            bad.push((
+                idx,
+                BadRecord {
+                    line: pos.line,
+                    offset: pos.offset,
+                    issues: std::mem::take(&mut issues),
+                    fields: output_fields(plan, all),
+                },
+            ));
+        }
+        prev_hash = hash;
+        recs.push(RecInfo {
+            line: pos.line,
+            offset: pos.offset,
+            len: pos.len,
+            hash,
+        });
+    }
+    BlockResult {
+        seq: block.seq,
+        recs,
+        bad,
+        alt_first,
+        bytes,
+    }
+}
+
+/// A row's values in the order of the error CSV's header.
+fn output_fields(plan: &Plan, all: Vec<String>) -> Vec<String> {
+    plan.keep
+        .iter()
+        .map(|&i| all.get(i).cloned().unwrap_or_default())
+        .collect()
+}
+
+/// Puts block results back in order and does what needs the whole file.
+struct Collector<'a> {
+    plan: &'a Plan,
+    report: Report,
+    log: IssueLog,
+    dups: dups::DupIndex,
+    packer: Packer,
+    prev_hash: u64,
+    /// Rows, bytes and first line of the object in progress.
+    group: (u64, u64, u64),
+}
+
+impl Collector<'_> {
+    fn take(&mut self, r: BlockResult) -> io::Result<()> {
+        let multi = self.plan.object.is_multi_row();
+        let mut bad = r.bad.into_iter().peekable();
+        for (i, rec) in r.recs.iter().enumerate() {
+            let continuing = multi && rec.hash != 0 && rec.hash == self.prev_hash;
+            let mut this_bad = match bad.peek() {
+                Some((k, _)) if *k == i => bad.next().map(|(_, b)| b),
+                _ => None,
+            };
+            if i == 0 && continuing {
+                if let Some(alt) = &r.alt_first {
+                    this_bad = alt.clone();
+                }
+            }
+            if !continuing {
+                self.end_object()?;
+                self.report.objects += 1;
+                self.group.2 = rec.line;
+                if rec.hash != 0 {
+                    self.dups
+                        .push(dups::Entry {
+                            hash: rec.hash,
+                            line: rec.line,
+                            offset: rec.offset,
+                            len: rec.len,
+                        })
+                        .map_err(|e| io::Error::new(e.kind(), format!("duplicate index: {e}")))?;
+                }
+            }
+            self.group.0 += 1;
+            self.group.1 += rec.len;
+            self.report.rows += 1;
+            self.prev_hash = rec.hash;
+            if let Some(b) = this_bad {
+                self.record_bad(&b)?;
+            }
+        }
+        self.report.bytes += r.bytes;
+        Ok(())
+    }
+
+    fn record_bad(&mut self, b: &BadRecord) -> io::Result<()> {
+        if b.line > 1 {
+            self.report.invalid_rows += 1;
+        }
+        for i in &b.issues {
+            self.report.issues += 1;
+            *self.report.by_kind.entry(i.kind).or_default() += 1;
+        }
+        self.log.push(b)
+    }
+
+    /// Counts the finished object into the chunk plan.
+    fn end_object(&mut self) -> io::Result<()> {
+        let (rows, bytes, line) = std::mem::take(&mut self.group);
+        if rows == 0 {
+            return Ok(());
+        }
+        if let Err(too_big) = self.packer.add(rows, bytes) {
+            let b = BadRecord {
+                line,
+                offset: 0,
+                issues: vec![Issue {
+                    line,
+                    column: None,
+                    column_name: None,
+                    kind: IssueKind::RecordTooLarge,
+                    message: format!(
+                        "this object {too_big}; the service cannot take it in one file"
+                    ),
+                }],
+                fields: Vec::new(),
+            };
+            self.record_bad(&b)?;
+        }
+        Ok(())
+    }
+}
+
+/// Validates `source` as a file of `object`.
+pub fn validate(
+    source: &Source,
+    object: &'static ObjectType,
+    detected_from: &str,
+    settings: &Settings,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Validation, ValidateError> {
+    let wrap = |e: io::Error| ValidateError::Io {
+        file: source.display.clone(),
+        source: e,
+    };
+    let mut report = Report {
+        file: source.display.clone(),
+        object_type: object.id.clone(),
+        detected_from: detected_from.to_string(),
+        rows: 0,
+        objects: 0,
+        invalid_rows: 0,
+        issues: 0,
+        by_kind: BTreeMap::new(),
+        bytes: 0,
+        chunks: 0,
+        normalised: source.normalised.clone(),
+        header: Vec::new(),
+    };
+    let mut log = IssueLog::new().map_err(wrap)?;
+    let mut scanner = Scanner::new(
+        source.open().map_err(wrap)?,
+        settings.block_size,
+        settings.max_bytes as usize,
+    );
+    let Some(first) = scanner.next_block().map_err(wrap)? else {
+        let b = file_problem(IssueKind::Unreadable, "the file has no header row".into());
+        report.issues = 1;
+        report.by_kind.insert(IssueKind::Unreadable, 1);
+        log.push(&b).map_err(wrap)?;
+        log.finish().map_err(wrap)?;
+        return Ok(Validation {
+            report,
+            log,
+            dups: Vec::new(),
+        });
+    };
+    let header = match header_fields(&first, first.records[0]) {
+        Ok(h) => h,
+        Err(message) => {
+            let b = file_problem(IssueKind::Unreadable, message);
+            report.issues = 1;
+            report.by_kind.insert(IssueKind::Unreadable, 1);
+            log.push(&b).map_err(wrap)?;
+            log.finish().map_err(wrap)?;
+            return Ok(Validation {
+                report,
+                log,
+                dups: Vec::new(),
+            });
+        }
+    };
+    let header_len = first.records[0].len;
+    let plan = Plan::new(object, &header);
+    report.header = plan.output_header.clone();
+    report.bytes = header_len;
+    let mut collector = Collector {
+        plan: &plan,
+        report,
+        log,
+        dups: dups::DupIndex::new(settings.dup_budget),
+        packer: Packer::new(settings.max_rows as u64, settings.max_bytes, header_len),
+        prev_hash: 0,
+        group: (0, 0, 0),
+    };
+    if !plan.header_issues.is_empty() {
+        let b = BadRecord {
+            line: 1,
+            offset: 0,
+            issues: plan.header_issues.clone(),
+            fields: Vec::new(),
+        };
+        collector.record_bad(&b).map_err(wrap)?;
+    }
+
+    let threads = settings.threads.max(1);
+    let in_flight = threads * 2 + 2;
+    let (work_tx, work_rx) = mpsc::sync_channel::<(Block, bool)>(in_flight);
+    let work_rx = std::sync::Mutex::new(work_rx);
+    let result: io::Result<()> = std::thread::scope(|s| {
+        let (done_tx, done_rx) = mpsc::channel::<BlockResult>();
+        let (token_tx, token_rx) = mpsc::sync_channel::<()>(in_flight);
+        for _ in 0..in_flight {
+            token_tx.send(()).expect("capacity");
+        }
+        let reader = s.spawn(move || -> io::Result<()> {
+            if token_rx.recv().is_err() || work_tx.send((first, true)).is_err() {
+                return Ok(());
+            }
+            let mut consumed = 0u64;
+            while let Some(block) = scanner.next_block()? {
+                consumed += block.data.len() as u64;
+                progress(consumed);
+                if token_rx.recv().is_err() || work_tx.send((block, false)).is_err() {
+                    break;
+                }
+            }
+            Ok(())
+        });
+        for _ in 0..threads {
+            let done_tx = done_tx.clone();
+            let work_rx = &work_rx;
+            let plan = &plan;
+            s.spawn(move || {
+                let mut fields = Fields::default();
+                loop {
+                    let next = work_rx.lock().expect("not poisoned").recv();
+                    let Ok((block, skip_header)) = next else {
+                        break;
+                    };
+                    let r = check_block(plan, &block, skip_header, settings, &mut fields);
+                    drop(block);
+                    if done_tx.send(r).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        let mut pending = BTreeMap::new();
+        let mut next_seq = 0u64;
+        let mut failure = None;
+        for r in done_rx {
+            pending.insert(r.seq, r);
+            while let Some(r) = pending.remove(&next_seq) {
+                next_seq += 1;
+                if failure.is_none() {
+                    if let Err(e) = collector.take(r) {
+                        failure = Some(e);
+                    }
+                }
+                let _ = token_tx.send(());
+            }
+        }
+        drop(token_tx);
+        let read = reader.join().expect("reader thread does not panic");
+        match failure {
+            Some(e) => Err(e),
+            None => read,
+        }
+    });
+    result.map_err(wrap)?;
+    collector.end_object().map_err(wrap)?;
+
+    let Collector {
+        mut report,
+        mut log,
+        dups,
+        packer,
+        ..
+    } = collector;
+    report.chunks = packer.chunks();
+    log.finish().map_err(wrap)?;
+    let dup_records = confirm_duplicates(source, &plan, dups).map_err(wrap)?;
+    for b in &dup_records {
+        for i in &b.issues {
+            report.issues += 1;
+            *report.by_kind.entry(i.kind).or_default() += 1;
+        }
+    }
+    // A row already counted invalid is not counted twice.
+    let mut already = 0;
+    if !dup_records.is_empty() {
+        let dup_lines: std::collections::HashSet<u64> =
+            dup_records.iter().map(|b| b.line).collect();
+        for r in log.read().map_err(wrap)? {
+            if dup_lines.contains(&r.map_err(wrap)?.line) {
+                already += 1;
+            }
+        }
+    }
+    report.invalid_rows += dup_records.len() as u64 - already;
+    Ok(Validation {
+        report,
+        log,
+        dups: dup_records,
+    })
+}
+
+fn file_problem(kind: IssueKind, message: String) -> BadRecord {
+    BadRecord {
+        line: 1,
+        offset: 0,
+        issues: vec![Issue {
+            line: 1,
+            column: None,
+            column_name: None,
+            kind,
+            message,
+        }],
+        fields: Vec::new(),
+    }
+}
+
+/// The header's cells, or why the header cannot be read.
+fn header_fields(block: &Block, pos: RecordPos) -> Result<Vec<String>, String> {
+    if pos.oversized {
+        return Err(format!(
+            "the header row is {} bytes long; is a quote left open?",
+            pos.len
+        ));
+    }
+    let rec = &block.data[pos.start..pos.end];
+    if pos.unclosed {
+        return Err("a quoted value in the header is never closed".into());
+    }
+    let text = std::str::from_utf8(rec).map_err(|e| {
+        format!(
+            "the header is not valid UTF-8 (byte offset {}); pass --encoding windows-1252 if Excel saved it as plain \"CSV\"",
+            pos.offset + e.valid_up_to() as u64
+        )
+    })?;
+    let mut f = Fields::default();
+    f.split(text.as_bytes(), b',').map_err(|e| match e {
+        FieldError::StrayQuote { column } | FieldError::Unclosed { column } => {
+            format!("column {column} of the header has a stray '\"'")
+        }
+    })?;
+    Ok(f.to_strings(rec))
+}
+
+/// Re-reads candidate duplicates and keeps those whose identities really are equal.
+fn confirm_duplicates(
+    source: &Source,
+    plan: &Plan,
+    index: dups::DupIndex,
+) -> io::Result<Vec<BadRecord>> {
+    let groups = index.candidates()?;
+    if groups.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut file = File::open(&source.path)?;
+    let mut fields = Fields::default();
+    let mut out = Vec::new();
+    let (column, column_name) = plan.identity_column();
+    for group in groups {
+        let mut first_seen: HashMap<String, u64> = HashMap::new();
+        for e in group {
+            let mut rec = vec![0u8; e.len as usize];
+            file.seek(io::SeekFrom::Start(source.start + e.offset))?;
+            file.read_exact(&mut rec)?;
+            if fields.split(&rec, b',').is_err() {
+                continue;
+            }
+            let Some(key) = plan.identity_key(|p| {
+                (p < fields.len()).then(|| std::str::from_utf8(fields.get(&rec, p)).unwrap_or(""))
+            }) else {
+                continue;
+            };
+            match first_seen.get(&key) {
+                None => {
+                    first_seen.insert(key, e.line);
+                }
+                Some(&first) => {
+                    let shown = key.replace('\u{1f}', " / ");
+                    out.push(BadRecord {
+                        line: e.line,
+                        offset: e.offset,
+                        issues: vec![Issue {
+                            line: e.line,
+                            column,
+                            column_name: Some(column_name.clone()),
+                            kind: IssueKind::DuplicateIdentity,
+                            message: format!(
+                                "\"{shown}\" is already defined on line {first}; each {} may appear once ({} identifies it)",
+                                plan.object.display_name.to_lowercase(),
+                                plan.object.identity.join(" + ")
+                            ),
+                        }],
+                        fields: output_fields(plan, fields.to_strings(&rec)),
+                    });
+                }
+            }
+        }
+    }
+    out.sort_by_key(|b| b.line);
+    Ok(out)
+}
+
+/// One row of a file checked in memory (the sandbox's view of an upload).
+#[derive(Debug, Clone)]
+pub struct CheckedRow {
+    /// Physical line in the file (header = 1).
+    pub line: u64,
+    /// The row's values in the order of `CheckedFile::header`.
+    pub fields: Vec<String>,
+    /// Schema problems of the row (empty when it is fine).
+    pub issues: Vec<Issue>,
+    /// Index of the object the row belongs to: consecutive rows of a multi-row object share it.
+    pub group: usize,
+}
+
+/// A whole small file checked in memory.
+#[derive(Debug, Clone)]
+pub struct CheckedFile {
+    /// The header without an error CSV's `Line` / `Error Message` columns.
+    pub header: Vec<String>,
+    pub plan: Plan,
+    pub rows: Vec<CheckedRow>,
+}
+
+/// Checks a file held in memory with the same rules as `validate` (the service uses this).
+/// Header problems (unknown, duplicate or missing columns) and unreadable files are an `Err`
+/// with a message; row problems are in each row's `issues`, duplicates included.
+pub fn check_in_memory(object: &'static ObjectType, data: &[u8]) -> Result<CheckedFile, String> {
+    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+    let settings = Settings::default();
+    let mut scanner = Scanner::new(data, data.len().max(64) + 1, settings.max_bytes as usize);
+    let mut block = Block::default();
+    while let Some(b) = scanner.next_block().map_err(|e| e.to_string())? {
+        let base = block.data.len();
+        block.data.extend_from_slice(&b.data);
+        block.records.extend(b.records.iter().map(|r| RecordPos {
+            start: r.start + base,
+            end: r.end + base,
+            ..*r
+        }));
+    }
+    let Some(&head) = block.records.first() else {
+        return Err("the file has no header row".into());
+    };
+    let header = header_fields(&block, head)?;
+    let plan = Plan::new(object, &header);
+    if !plan.header_issues.is_empty() {
+        let all: Vec<String> = plan
+            .header_issues
+            .iter()
+            .map(|i| i.render("line"))
+            .collect();
+        return Err(all.join("; "));
+    }
+    let mut fields = Fields::default();
+    let result = check_block(&plan, &block, true, &settings, &mut fields);
+    let mut bad: HashMap<usize, BadRecord> = result.bad.into_iter().collect();
+    let mut rows = Vec::with_capacity(result.recs.len());
+    let mut group = 0usize;
+    let mut prev = 0u64;
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let (column, column_name) = plan.identity_column();
+    for (i, rec) in result.recs.iter().enumerate() {
+        let pos = block.records[i + 1];
+        let raw = &block.data[pos.start..pos.end];
+        let continuing = plan.object.is_multi_row() && rec.hash != 0 && rec.hash == prev;
+        if i > 0 && !continuing {
+            group += 1;
+        }
+        prev = rec.hash;
+        let (fields_out, mut issues) = match bad.remove(&i) {
+            Some(b) => (b.fields, b.issues),
+            None => (output_fields(&plan, lenient_fields(raw, b',')), Vec::new()),
+        };
+        if !continuing && rec.hash != 0 {
+            let mut f = Fields::default();
+            if f.split(raw, b',').is_ok() {
+                if let Some(key) = plan.identity_key(|p| {
+                    (p < f.len()).then(|| std::str::from_utf8(f.get(raw, p)).unwrap_or(""))
+                }) {
+                    if let Some(first) = seen.get(&key) {
+                        issues.push(Issue {
+                            line: rec.line,
+                            column,
+                            column_name: Some(column_name.clone()),
+                            kind: IssueKind::DuplicateIdentity,
+                            message: format!(
+                                "\"{}\" is already defined on line {first}",
+                                key.replace('\u{1f}', " / ")
+                            ),
+                        });
+                    } else {
+                        seen.insert(key, rec.line);
+                    }
+                }
+            }
+        }
+        rows.push(CheckedRow {
+            line: rec.line,
+            fields: fields_out,
+            issues,
+            group,
+        });
+    }
+    Ok(CheckedFile {
+        header: plan.output_header.clone(),
+        plan,
+        rows,
+    })
+}

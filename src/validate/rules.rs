@@ -1,0 +1,1098 @@
+//! The schema of one object type compiled against one file's header: which field holds which
+//! column, and the checks each value must pass. Built once per file, then applied to every row
+//! without allocating unless a row has a problem.
+
+use super::issue::{Issue, IssueKind};
+use crate::schema::{
+    normalize_header, registry, timezones, Column, Condition, Kind, ObjectType, ERROR_CSV_COLUMNS,
+};
+
+/// A pattern such as `^[A-Za-z][A-Za-z0-9_\- ]*$`, compiled to byte tables when it is one (the
+/// common case: far faster than a regex per value), else a regex.
+#[derive(Debug, Clone)]
+enum Pattern {
+    Class {
+        first: Option<Box<[bool; 256]>>,
+        rest: Box<[bool; 256]>,
+        at_least_one: bool,
+        source: String,
+    },
+    Regex(regex::Regex),
+}
+
+/// Parses a bracket class body such as `A-Za-z0-9._\-() ` into a byte table.
+fn class_table(body: &str) -> Option<Box<[bool; 256]>> {
+    let mut t = Box::new([false; 256]);
+    let chars: Vec<char> = body.chars().collect();
+    let mut i = 0;
+    let mut prev: Option<u8> = None;
+    while i < chars.len() {
+        let c = chars[i];
+        let lit = if c == '\\' {
+            i += 1;
+            match *chars.get(i)? {
+                'd' => {
+                    for b in b'0'..=b'9' {
+                        t[b as usize] = true;
+                    }
+                    prev = None;
+                    i += 1;
+                    continue;
+                }
+                e if e.is_ascii_punctuation() => e as u8,
+                _ => return None,
+            }
+        } else if c == '-' && prev.is_some() && i + 1 < chars.len() {
+            let lo = prev?;
+            let hi = chars[i + 1];
+            if !hi.is_ascii() || hi == '\\' {
+                return None;
+            }
+            for b in lo..=hi as u8 {
+                t[b as usize] = true;
+            }
+            prev = None;
+            i += 2;
+            continue;
+        } else if c.is_ascii() {
+            c as u8
+        } else {
+            return None;
+        };
+        t[lit as usize] = true;
+        prev = Some(lit);
+        i += 1;
+    }
+    Some(t)
+}
+
+impl Pattern {
+    fn compile(p: &str) -> Pattern {
+        Self::as_class(p).unwrap_or_else(|| {
+            Pattern::Regex(regex::Regex::new(p).expect("schema patterns are checked by a test"))
+        })
+    }
+
+    fn as_class(p: &str) -> Option<Pattern> {
+        let inner = p.strip_prefix('^')?.strip_suffix('$')?;
+        let (first, rest) = if let Some(r) = inner.strip_prefix('[') {
+            let close = r.find(']')?;
+            let after = &r[close + 1..];
+            if after.starts_with('[') {
+                (Some(class_table(&r[..close])?), after)
+            } else {
+                (None, inner)
+            }
+        } else {
+            return None;
+        };
+        let body = rest.strip_prefix('[')?;
+        let (class, quant) = body.split_at(body.rfind(']')?);
+        let at_least_one = match &quant[1..] {
+            "*" => false,
+            "+" => true,
+            _ => return None,
+        };
+        Some(Pattern::Class {
+            first,
+            rest: class_table(class)?,
+            at_least_one,
+            source: p.to_string(),
+        })
+    }
+
+    /// The first character that breaks the pattern, or `Err(())` if the value breaks it
+    /// otherwise; `Ok(None)` if it matches.
+    fn check(&self, v: &str) -> Result<Option<char>, ()> {
+        match self {
+            Pattern::Class {
+                first,
+                rest,
+                at_least_one,
+                ..
+            } => {
+                let bytes = v.as_bytes();
+                let mut body = bytes;
+                if let Some(f) = first {
+                    match bytes.first() {
+                        Some(&b) if f[b as usize] => body = &bytes[1..],
+                        Some(_) => return Ok(v.chars().next()),
+                        None => return Err(()),
+                    }
+                } else if *at_least_one && bytes.is_empty() {
+                    return Err(());
+                }
+                match body.iter().position(|&b| !rest[b as usize]) {
+                    None => Ok(None),
+                    Some(i) => {
+                        let at = bytes.len() - body.len() + i;
+                        Ok(v[floor_char(v, at)..].chars().next())
+                    }
+                }
+            }
+            Pattern::Regex(r) => {
+                if r.is_match(v) {
+                    Ok(None)
+                } else {
+                    Err(())
+                }
+            }
+        }
+    }
+
+    fn source(&self) -> &str {
+        match self {
+            Pattern::Class { source, .. } => source,
+            Pattern::Regex(r) => r.as_str(),
+        }
+    }
+}
+
+fn floor_char(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn char_len(v: &str) -> usize {
+    if v.is_ascii() {
+        v.len()
+    } else {
+        v.chars().count()
+    }
+}
+
+/// The rules a name (an object's own, or a reference to another object) must follow.
+#[derive(Debug, Clone)]
+struct NameRule {
+    /// "site name", "user profile name", ...
+    noun: String,
+    max_len: usize,
+    letter_first: bool,
+    pattern: Option<Pattern>,
+    wav: bool,
+}
+
+impl NameRule {
+    fn for_type(id: &str) -> NameRule {
+        let reg = registry();
+        let noun = format!("{} name", id.replace('-', " "));
+        if id == "audio-file" {
+            return NameRule {
+                noun: "audio file name".into(),
+                max_len: 80,
+                letter_first: false,
+                pattern: None,
+                wav: true,
+            };
+        }
+        match reg.get(id).and_then(|t| {
+            t.columns
+                .iter()
+                .find(|c| c.kind == Kind::Name && t.identity.first() == Some(&c.name))
+        }) {
+            Some(c) => NameRule {
+                noun,
+                max_len: c.max_len.unwrap_or(80),
+                letter_first: true,
+                pattern: c.pattern.as_deref().map(Pattern::compile),
+                wav: false,
+            },
+            // Types outside the registry (multimedia profiles, desktop layouts, dial plans,
+            // threshold rules): the service checks they exist; locally only a length cap.
+            None => NameRule {
+                noun,
+                max_len: 255,
+                letter_first: false,
+                pattern: None,
+                wav: false,
+            },
+        }
+    }
+
+    fn check(&self, v: &str) -> Option<(IssueKind, String)> {
+        if self.letter_first && !v.chars().next().is_some_and(char::is_alphabetic) {
+            return Some((
+                IssueKind::InvalidName,
+                format!(
+                    "\"{v}\" is not a valid {}: it must begin with a letter",
+                    self.noun
+                ),
+            ));
+        }
+        let n = char_len(v);
+        if n > self.max_len {
+            return Some((
+                IssueKind::TooLong,
+                format!(
+                    "\"{}\" is {n} characters long; a {} holds at most {}",
+                    abbreviate(v),
+                    self.noun,
+                    self.max_len
+                ),
+            ));
+        }
+        if self.wav && !v.to_ascii_lowercase().ends_with(".wav") {
+            return Some((
+                IssueKind::InvalidName,
+                format!("\"{v}\" is not an audio file name: it must end in .wav"),
+            ));
+        }
+        if let Some(p) = &self.pattern {
+            match p.check(v) {
+                Ok(None) => {}
+                Ok(Some(c)) => {
+                    return Some((
+                        IssueKind::InvalidCharacters,
+                        format!(
+                            "\"{v}\" is not a valid {}: '{c}' is not allowed (allowed: {})",
+                            self.noun,
+                            p.source()
+                        ),
+                    ))
+                }
+                Err(()) => {
+                    return Some((
+                        IssueKind::InvalidCharacters,
+                        format!(
+                            "\"{v}\" is not a valid {}: it must match {}",
+                            self.noun,
+                            p.source()
+                        ),
+                    ))
+                }
+            }
+        }
+        None
+    }
+}
+
+fn abbreviate(v: &str) -> String {
+    if char_len(v) <= 40 {
+        v.to_string()
+    } else {
+        format!("{}...", v.chars().take(37).collect::<String>())
+    }
+}
+
+/// How one column's values are checked.
+#[derive(Debug, Clone)]
+enum Rule {
+    Text {
+        max_len: Option<usize>,
+        pattern: Option<Pattern>,
+    },
+    Name(NameRule),
+    Integer {
+        min: Option<i64>,
+        max: Option<i64>,
+    },
+    Choice {
+        boolean: bool,
+        values: Vec<String>,
+        aliases: Vec<String>,
+    },
+    Email,
+    Phone,
+    Timezone,
+    Ref(NameRule),
+    List {
+        separator: String,
+        element: Box<Rule>,
+        /// `<team>[: <site>]`: only the part before `: ` is the name.
+        qualified: bool,
+    },
+}
+
+impl Rule {
+    fn compile(c: &Column) -> Rule {
+        match c.kind {
+            Kind::Text => Rule::Text {
+                max_len: c.max_len,
+                pattern: c.pattern.as_deref().map(Pattern::compile),
+            },
+            Kind::Name => Rule::Name(NameRule {
+                noun: "name".into(),
+                max_len: c.max_len.unwrap_or(80),
+                letter_first: true,
+                pattern: c.pattern.as_deref().map(Pattern::compile),
+                wav: false,
+            }),
+            Kind::Integer => Rule::Integer {
+                min: c.min,
+                max: c.max,
+            },
+            Kind::Boolean | Kind::Enum => Rule::Choice {
+                boolean: c.kind == Kind::Boolean,
+                values: c.values.clone(),
+                aliases: c.value_aliases.values().flatten().cloned().collect(),
+            },
+            Kind::Email => Rule::Email,
+            Kind::Phone => Rule::Phone,
+            Kind::Timezone => Rule::Timezone,
+            Kind::Ref => Rule::Ref(NameRule::for_type(c.target.as_deref().unwrap_or("?"))),
+            Kind::List => {
+                let element = if let Some(t) = &c.target {
+                    Rule::Ref(NameRule::for_type(t))
+                } else if !c.values.is_empty() {
+                    Rule::Choice {
+                        boolean: false,
+                        values: c.values.clone(),
+                        aliases: Vec::new(),
+                    }
+                } else {
+                    Rule::Text {
+                        max_len: Some(80),
+                        pattern: None,
+                    }
+                };
+                Rule::List {
+                    separator: c
+                        .separator
+                        .clone()
+                        .unwrap_or_else(|| registry().list_separator.clone()),
+                    element: Box::new(element),
+                    qualified: c.element.as_deref().is_some_and(|e| e.contains("[: ")),
+                }
+            }
+        }
+    }
+
+    /// Checks a non-empty, trimmed value.
+    fn check(&self, v: &str) -> Option<(IssueKind, String)> {
+        match self {
+            Rule::Text { max_len, pattern } => {
+                if let Some(m) = max_len {
+                    let n = char_len(v);
+                    if n > *m {
+                        return Some((
+                            IssueKind::TooLong,
+                            format!(
+                                "\"{}\" is {n} characters long; at most {m} are allowed",
+                                abbreviate(v)
+                            ),
+                        ));
+                    }
+                }
+                match pattern.as_ref().map(|p| (p.check(v), p)) {
+                    Some((Ok(Some(_)) | Err(()), p)) => Some((
+                        IssueKind::InvalidCharacters,
+                        format!("\"{}\" does not match {}", abbreviate(v), p.source()),
+                    )),
+                    _ => None,
+                }
+            }
+            Rule::Name(n) | Rule::Ref(n) => n.check(v),
+            Rule::Integer { min, max } => check_integer(v, *min, *max),
+            Rule::Choice {
+                boolean,
+                values,
+                aliases,
+            } => {
+                if values.iter().chain(aliases).any(|a| a == v) {
+                    return None;
+                }
+                let kind = if *boolean {
+                    IssueKind::InvalidBoolean
+                } else {
+                    IssueKind::InvalidEnum
+                };
+                let near = values.iter().find(|a| a.eq_ignore_ascii_case(v));
+                let msg = match near {
+                    Some(n) => format!(
+                        "\"{v}\" is not allowed; did you mean \"{n}\"? (values are case-sensitive)"
+                    ),
+                    None => format!("\"{}\" is not one of: {}", abbreviate(v), values.join(", ")),
+                };
+                Some((kind, msg))
+            }
+            Rule::Email => check_email(v),
+            Rule::Phone => check_phone(v),
+            Rule::Timezone => {
+                let tz = timezones();
+                if tz.binary_search(&v).is_ok() {
+                    return None;
+                }
+                let near = tz.iter().find(|z| z.eq_ignore_ascii_case(v));
+                Some((
+                    IssueKind::InvalidTimezone,
+                    match near {
+                        Some(z) => format!("\"{v}\" is not a time zone; did you mean \"{z}\"?"),
+                        None => format!(
+                            "\"{}\" is not a time-zone id such as America/New_York or Europe/Berlin",
+                            abbreviate(v)
+                        ),
+                    },
+                ))
+            }
+            Rule::List {
+                separator,
+                element,
+                qualified,
+            } => {
+                for item in v.split(separator.as_str()) {
+                    let item = item.trim();
+                    if item.is_empty() {
+                        return Some((
+                            IssueKind::EmptyListItem,
+                            format!("\"{}\" has an empty item; separate values with a single '{separator}'", abbreviate(v)),
+                        ));
+                    }
+                    let name = if *qualified {
+                        item.split(": ").next().unwrap_or(item)
+                    } else {
+                        item
+                    };
+                    if let Some(problem) = element.check(name) {
+                        return Some(problem);
+                    }
+                }
+                None
+            }
+        }
+    }
+}
+
+fn check_integer(v: &str, min: Option<i64>, max: Option<i64>) -> Option<(IssueKind, String)> {
+    let n: i64 = match v.parse() {
+        Ok(n) => n,
+        Err(_) => {
+            let hint = if v.contains([',', '.', ' '])
+                && v.replace([',', '.', ' '], "").parse::<i64>().is_ok()
+            {
+                " (write it without separators or decimals)"
+            } else {
+                ""
+            };
+            return Some((
+                IssueKind::InvalidInteger,
+                format!("\"{}\" is not a whole number{hint}", abbreviate(v)),
+            ));
+        }
+    };
+    let below = min.is_some_and(|m| n < m);
+    let above = max.is_some_and(|m| n > m);
+    if below || above {
+        let range = match (min, max) {
+            (Some(a), Some(b)) => format!("between {a} and {b}"),
+            (Some(a), None) => format!("at least {a}"),
+            (None, Some(b)) => format!("at most {b}"),
+            (None, None) => unreachable!(),
+        };
+        return Some((
+            IssueKind::OutOfRange,
+            format!("{n} is out of range: it must be {range}"),
+        ));
+    }
+    None
+}
+
+fn check_email(v: &str) -> Option<(IssueKind, String)> {
+    let bad = |why: &str| {
+        Some((
+            IssueKind::InvalidEmail,
+            format!("\"{}\" is not an email address: {why}", abbreviate(v)),
+        ))
+    };
+    if v.len() > 254 {
+        return bad("longer than 254 characters");
+    }
+    let Some((local, domain)) = v.rsplit_once('@') else {
+        return bad("it has no '@'");
+    };
+    if local.is_empty() || local.len() > 64 {
+        return bad("the part before '@' must be 1 to 64 characters");
+    }
+    let local_ok = local
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+/=?^_`{|}~.-".contains(&b))
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..");
+    if !local_ok {
+        return bad("the part before '@' has characters an address cannot hold");
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    if labels.len() < 2
+        || labels.iter().any(|l| {
+            l.is_empty()
+                || l.len() > 63
+                || l.starts_with('-')
+                || l.ends_with('-')
+                || !l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+    {
+        return bad("the domain after '@' is not a valid domain such as example.com");
+    }
+    None
+}
+
+fn check_phone(v: &str) -> Option<(IssueKind, String)> {
+    let bad = |why: String| Some((IssueKind::InvalidPhone, why));
+    let digits_only = v.bytes().all(|b| b.is_ascii_digit());
+    let sci = {
+        let u = v.to_ascii_uppercase();
+        u.contains("E+")
+            && u.split("E+").count() == 2
+            && u.replace(['.', ','], "")
+                .replace("E+", "")
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+    };
+    if sci {
+        return bad(format!(
+            "\"{v}\" looks like a number a spreadsheet turned into scientific notation; format the column as text and type the number again as +<country code><number>"
+        ));
+    }
+    if digits_only && v.len() >= 7 {
+        return bad(format!(
+            "\"{v}\" has no leading '+' (a spreadsheet may have dropped it); write it in E.164 form: +{v}"
+        ));
+    }
+    let Some(rest) = v.strip_prefix('+') else {
+        return bad(format!(
+            "\"{}\" is not an E.164 number: it must start with '+' and the country code",
+            abbreviate(v)
+        ));
+    };
+    let mut digits = 0;
+    let mut prev_sep = true;
+    for b in rest.bytes() {
+        match b {
+            b'0'..=b'9' => {
+                digits += 1;
+                prev_sep = false;
+            }
+            b'-' | b'.' if !prev_sep => prev_sep = true,
+            _ => {
+                return bad(format!(
+                    "\"{}\" is not an E.164 number: only digits may follow the '+' (with '-' or '.' between digits)",
+                    abbreviate(v)
+                ))
+            }
+        }
+    }
+    if prev_sep || !(2..=15).contains(&digits) || rest.starts_with('0') {
+        return bad(format!(
+            "\"{}\" is not an E.164 number: '+', a country code not starting with 0, and at most 15 digits in all",
+            abbreviate(v)
+        ));
+    }
+    None
+}
+
+#[derive(Debug, Clone)]
+enum Cond {
+    Equals {
+        pos: Option<usize>,
+        values: Vec<String>,
+        describe: String,
+    },
+    AnySet {
+        pos: Vec<Option<usize>>,
+        describe: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+struct Compiled {
+    column: &'static Column,
+    /// Field index in the file, if the file has the column.
+    pos: Option<usize>,
+    rule: Rule,
+    /// Required on every row (identity and child columns), not just an object's first row.
+    every_row: bool,
+    cond: Option<Cond>,
+}
+
+/// A type's schema compiled against one header.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub object: &'static ObjectType,
+    /// Number of fields every row must have.
+    pub width: usize,
+    /// Field positions that go into an error CSV (all but `Line` / `Error Message`).
+    pub keep: Vec<usize>,
+    /// The error CSV's header before its `Line` and `Error Message` columns.
+    pub output_header: Vec<String>,
+    /// Problems with the header itself (reported on line 1).
+    pub header_issues: Vec<Issue>,
+    columns: Vec<Compiled>,
+    identity: Vec<Option<usize>>,
+}
+
+impl Plan {
+    /// Compiles `object`'s schema against `header`.
+    pub fn new(object: &'static ObjectType, header: &[String]) -> Plan {
+        let mut header_issues = Vec::new();
+        let mut pos_of: Vec<Option<usize>> = vec![None; object.columns.len()];
+        let mut keep = Vec::new();
+        let mut output_header = Vec::new();
+        for (i, h) in header.iter().enumerate() {
+            let norm = normalize_header(h);
+            if ERROR_CSV_COLUMNS
+                .iter()
+                .any(|e| e.eq_ignore_ascii_case(&norm))
+            {
+                continue;
+            }
+            keep.push(i);
+            output_header.push(h.clone());
+            match object
+                .columns
+                .iter()
+                .position(|c| normalize_header(&c.name) == norm)
+            {
+                Some(ci) => match pos_of[ci] {
+                    None => pos_of[ci] = Some(i),
+                    Some(first) => header_issues.push(Issue {
+                        line: 1,
+                        column: Some(i + 1),
+                        column_name: Some(object.columns[ci].name.clone()),
+                        kind: IssueKind::DuplicateColumn,
+                        message: format!(
+                            "column \"{}\" appears twice (columns {} and {}); remove one",
+                            object.columns[ci].name,
+                            first + 1,
+                            i + 1
+                        ),
+                    }),
+                },
+                None => {
+                    let suggestion = object
+                        .columns
+                        .iter()
+                        .map(|c| {
+                            (
+                                strsim::jaro_winkler(&normalize_header(&c.name), &norm),
+                                &c.name,
+                            )
+                        })
+                        .filter(|(s, _)| *s > 0.8)
+                        .max_by(|a, b| a.0.total_cmp(&b.0))
+                        .map(|(_, n)| format!("; did you mean \"{n}\"?"))
+                        .unwrap_or_else(|| {
+                            format!(
+                                "; {} columns are: {}",
+                                object.display_name,
+                                object.header().join(", ")
+                            )
+                        });
+                    let message = if norm.is_empty() {
+                        format!("column {} has no name{suggestion}", i + 1)
+                    } else {
+                        format!(
+                            "\"{}\" is not a column of {}{suggestion}",
+                            h.trim(),
+                            object.display_name
+                        )
+                    };
+                    header_issues.push(Issue {
+                        line: 1,
+                        column: Some(i + 1),
+                        column_name: None,
+                        kind: IssueKind::UnknownColumn,
+                        message,
+                    });
+                }
+            }
+        }
+        for (ci, c) in object.columns.iter().enumerate() {
+            if c.required && pos_of[ci].is_none() {
+                header_issues.push(Issue {
+                    line: 1,
+                    column: None,
+                    column_name: Some(c.name.clone()),
+                    kind: IssueKind::MissingColumn,
+                    message: format!("required column \"{}\" is missing from the header", c.name),
+                });
+            }
+        }
+        let find = |name: &str| {
+            object
+                .columns
+                .iter()
+                .position(|c| c.name.eq_ignore_ascii_case(name))
+                .and_then(|ci| pos_of[ci])
+        };
+        let columns = object
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(ci, c)| {
+                let identity = object
+                    .identity
+                    .iter()
+                    .any(|n| n.eq_ignore_ascii_case(&c.name));
+                Compiled {
+                    column: c,
+                    pos: pos_of[ci],
+                    rule: Rule::compile(c),
+                    every_row: !object.is_multi_row()
+                        || identity
+                        || object.is_child_column(&c.name),
+                    cond: c.required_if.as_ref().map(|r| match r {
+                        Condition::Equals { column, equals } => Cond::Equals {
+                            pos: find(column),
+                            values: equals.clone(),
+                            describe: format!(
+                                "when \"{column}\" is {}",
+                                equals
+                                    .iter()
+                                    .map(|e| format!("\"{e}\""))
+                                    .collect::<Vec<_>>()
+                                    .join(" or ")
+                            ),
+                        },
+                        Condition::AnySet { any_set } => Cond::AnySet {
+                            pos: any_set.iter().map(|n| find(n)).collect(),
+                            describe: format!(
+                                "when {} has a value",
+                                any_set
+                                    .iter()
+                                    .map(|e| format!("\"{e}\""))
+                                    .collect::<Vec<_>>()
+                                    .join(" or ")
+                            ),
+                        },
+                    }),
+                }
+            })
+            .collect();
+        let identity = object.identity.iter().map(|n| find(n)).collect();
+        Plan {
+            object,
+            width: header.len(),
+            keep,
+            output_header,
+            header_issues,
+            columns,
+            identity,
+        }
+    }
+
+    /// Whether the header problems stop rows from being checked at all (none do: rows are
+    /// checked for the columns that are there).
+    pub fn header_ok(&self) -> bool {
+        self.header_issues.is_empty()
+    }
+
+    /// Identity of a row: its identity values, trimmed and lower-cased, joined; empty if any
+    /// identity value is missing.
+    pub fn identity_key<'a>(&self, field: impl Fn(usize) -> Option<&'a str>) -> Option<String> {
+        let mut key = String::new();
+        for (i, p) in self.identity.iter().enumerate() {
+            let v = p.and_then(&field).map(str::trim).unwrap_or("");
+            if v.is_empty() {
+                return None;
+            }
+            if i > 0 {
+                key.push('\u{1f}');
+            }
+            key.extend(v.chars().flat_map(char::to_lowercase));
+        }
+        if key.is_empty() {
+            None
+        } else {
+            Some(key)
+        }
+    }
+
+    /// The identity as a 64-bit hash (0: none), computed without allocating.
+    pub fn identity_hash<'a>(&self, field: impl Fn(usize) -> Option<&'a [u8]>) -> u64 {
+        let mut h = Hasher::default();
+        for p in &self.identity {
+            let v = p.and_then(&field).map(|v| v.trim_ascii()).unwrap_or(b"");
+            if v.is_empty() {
+                return 0;
+            }
+            if v.is_ascii() {
+                h.write(v.iter().map(|b| b.to_ascii_lowercase()));
+            } else {
+                let s = String::from_utf8_lossy(v).to_lowercase();
+                h.write(s.bytes());
+            }
+            h.write(std::iter::once(0x1f));
+        }
+        h.finish().max(1)
+    }
+
+    /// Field position and display name of the first identity column.
+    pub fn identity_column(&self) -> (Option<usize>, String) {
+        (
+            self.identity.first().copied().flatten().map(|p| p + 1),
+            self.object.identity.first().cloned().unwrap_or_default(),
+        )
+    }
+
+    /// Checks one row's values; `first_of_object` is false for the child rows of a multi-row
+    /// object after its first row.
+    pub fn check_row<'a>(
+        &self,
+        field: impl Fn(usize) -> &'a str,
+        line: u64,
+        first_of_object: bool,
+        out: &mut Vec<Issue>,
+    ) {
+        let mut all_empty = true;
+        for p in 0..self.width {
+            if !field(p).trim().is_empty() {
+                all_empty = false;
+                break;
+            }
+        }
+        if all_empty {
+            out.push(Issue {
+                line,
+                column: None,
+                column_name: None,
+                kind: IssueKind::EmptyRow,
+                message: "the row is empty; delete it".into(),
+            });
+            return;
+        }
+        for c in &self.columns {
+            let raw = c.pos.map(&field).unwrap_or("");
+            let v = raw.trim();
+            let mut push = |kind, message: String| {
+                out.push(Issue {
+                    line,
+                    column: c.pos.map(|p| p + 1),
+                    column_name: Some(c.column.name.clone()),
+                    kind,
+                    message,
+                })
+            };
+            if v.is_empty() {
+                if c.column.required && (first_of_object || c.every_row) {
+                    if c.pos.is_some() {
+                        push(
+                            IssueKind::MissingValue,
+                            format!("column \"{}\" is required", c.column.name),
+                        );
+                    }
+                } else if let Some(why) = self.condition_holds(c, &field) {
+                    let message = if c.pos.is_some() {
+                        format!("column \"{}\" is required {why}", c.column.name)
+                    } else {
+                        format!(
+                            "column \"{}\" is required {why}, but the file has no such column",
+                            c.column.name
+                        )
+                    };
+                    push(IssueKind::MissingValue, message);
+                }
+                continue;
+            }
+            if !c.column.multiline && raw.contains(['\n', '\r']) {
+                push(
+                    IssueKind::LineBreak,
+                    format!("column \"{}\" may not hold a line break", c.column.name),
+                );
+                continue;
+            }
+            if let Some((kind, msg)) = c.rule.check(v) {
+                push(kind, format!("column \"{}\": {msg}", c.column.name));
+            }
+        }
+    }
+
+    fn condition_holds<'a>(
+        &self,
+        c: &Compiled,
+        field: &impl Fn(usize) -> &'a str,
+    ) -> Option<String> {
+        match c.cond.as_ref()? {
+            Cond::Equals {
+                pos,
+                values,
+                describe,
+            } => {
+                let v = pos.map(field).map(str::trim).unwrap_or("");
+                let canon = |s: &str| s.replace('_', " ").to_ascii_uppercase();
+                values
+                    .iter()
+                    .any(|e| e == v || canon(e) == canon(v) && !v.is_empty())
+                    .then(|| describe.clone())
+            }
+            Cond::AnySet { pos, describe } => pos
+                .iter()
+                .any(|p| p.map(field).is_some_and(|v| !v.trim().is_empty()))
+                .then(|| describe.clone()),
+        }
+    }
+}
+
+/// A fast 64-bit hash for identity keys: FxHash-style mixing with a murmur finaliser.
+#[derive(Default)]
+struct Hasher(u64);
+
+impl Hasher {
+    fn write(&mut self, bytes: impl Iterator<Item = u8>) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn finish(&self) -> u64 {
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(kind: &str, col: &str, v: &str) -> Option<IssueKind> {
+        let t = registry().get(kind).unwrap();
+        let c = t.column(col).unwrap();
+        Rule::compile(c).check(v).map(|(k, _)| k)
+    }
+
+    #[test]
+    fn value_rules_table() {
+        use IssueKind::*;
+        let cases: &[(&str, &str, &str, Option<IssueKind>)] = &[
+            ("user", "Email", "ann.lee@example.com", None),
+            ("user", "Email", "ann.lee@", Some(InvalidEmail)),
+            ("user", "Email", "ann lee@example.com", Some(InvalidEmail)),
+            ("user", "Contact Center Enabled", "On", None),
+            ("user", "Contact Center Enabled", "on", Some(InvalidEnum)),
+            // the reference lists ON/TRUE as accepted spellings of On
+            ("user", "Contact Center Enabled", "TRUE", None),
+            ("user", "Contact Center Enabled", "yes", Some(InvalidEnum)),
+            ("user", "Default DN", "+14085550123", None),
+            ("user", "Default DN", "+1-408-555-0123", None),
+            ("user", "Default DN", "14085550123", Some(InvalidPhone)),
+            ("user", "Default DN", "4.47E+11", Some(InvalidPhone)),
+            ("user", "Default DN", "+1 408 555 0123", Some(InvalidPhone)),
+            (
+                "user",
+                "Default DN",
+                "+1234567890123456",
+                Some(InvalidPhone),
+            ),
+            ("user", "Site", "Berlin Hub", None),
+            ("user", "Site", "1Berlin", Some(InvalidName)),
+            ("user", "Site", "Kraków", Some(InvalidCharacters)),
+            ("user", "Site", &"S".repeat(81), Some(TooLong)),
+            ("user", "Site", &"S".repeat(80), None),
+            ("user", "Teams", "Sales|Billing T2", None),
+            ("user", "Teams", "Sales||Billing", Some(EmptyListItem)),
+            (
+                "user",
+                "Teams",
+                &format!("Sales|{}", "T".repeat(81)),
+                Some(TooLong),
+            ),
+            ("user", "User Profile", "Supervisor, Read-Only", None),
+            (
+                "user",
+                "User Profile",
+                "Agent (Tier 1)",
+                Some(InvalidCharacters),
+            ),
+            ("user", "Desktop Profile", "Agent (Tier 1)", None),
+            ("entry-point", "Timezone", "America/New_York", None),
+            (
+                "entry-point",
+                "Timezone",
+                "america/new_york",
+                Some(InvalidTimezone),
+            ),
+            ("entry-point", "Service Level Threshold", "30", None),
+            (
+                "entry-point",
+                "Service Level Threshold",
+                "-1",
+                Some(OutOfRange),
+            ),
+            (
+                "entry-point",
+                "Service Level Threshold",
+                "1,000",
+                Some(InvalidInteger),
+            ),
+            ("entry-point", "Channel Type", "SOCIAL_CHANNEL", None),
+            ("entry-point", "Name", "Main Line", None),
+            ("entry-point", "Name", "9 Main", Some(InvalidName)),
+            ("queue", "Default Music in Queue", "hold.wav", None),
+            (
+                "queue",
+                "Default Music in Queue",
+                "hold.mp3",
+                Some(InvalidName),
+            ),
+            ("queue", "Group Teams", "Sales: Berlin|Support", None),
+            ("agent-profile", "Screen Popups", "ON", None),
+            ("agent-profile", "Screen Popups", "On", Some(InvalidBoolean)),
+        ];
+        for (t, c, v, want) in cases {
+            assert_eq!(check(t, c, v), *want, "{t}.{c} = {v:?}");
+        }
+    }
+
+    #[test]
+    fn class_patterns_compile_to_tables() {
+        for p in [
+            "^[A-Za-z][A-Za-z0-9&_\\- ]*$",
+            "^[A-Za-z0-9._\\-() ]+$",
+            "^[A-Za-z0-9._)/(\\- ]*$",
+        ] {
+            assert!(matches!(Pattern::compile(p), Pattern::Class { .. }), "{p}");
+        }
+        assert!(matches!(Pattern::compile("^\\d{2,10}$"), Pattern::Regex(_)));
+        let p = Pattern::compile("^[A-Za-z][A-Za-z0-9&_\\- ]*$");
+        assert_eq!(p.check("Main-Line 2"), Ok(None));
+        assert_eq!(p.check("Main/Line"), Ok(Some('/')));
+        assert_eq!(p.check("2Main"), Ok(Some('2')));
+    }
+
+    #[test]
+    fn header_problems_are_found() {
+        let t = registry().get("team").unwrap();
+        let h: Vec<String> = ["NAME", " site ", "Typ", "Name", "Line", "Error Message"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let plan = Plan::new(t, &h);
+        let kinds: Vec<(IssueKind, Option<usize>)> = plan
+            .header_issues
+            .iter()
+            .map(|i| (i.kind, i.column))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (IssueKind::UnknownColumn, Some(3)),
+                (IssueKind::DuplicateColumn, Some(4)),
+                (IssueKind::MissingColumn, None),
+            ]
+        );
+        assert!(plan.header_issues[0]
+            .message
+            .contains("did you mean \"Type\""));
+        assert_eq!(plan.keep, vec![0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn conditional_requirements_apply_per_row() {
+        let t = registry().get("user").unwrap();
+        let h: Vec<String> = t.header().iter().map(|s| s.to_string()).collect();
+        let plan = Plan::new(t, &h);
+        let row = ["a@example.com", "Agent", "On", "", "", "", "", "", "", ""];
+        let mut out = Vec::new();
+        plan.check_row(|i| row[i], 7, true, &mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].kind, IssueKind::MissingValue);
+        assert_eq!(out[0].column, Some(4));
+        assert!(out[0]
+            .message
+            .contains("when \"Contact Center Enabled\" is \"On\""));
+    }
+}
