@@ -1,7 +1,10 @@
 //! Cutting a CSV into chunks the service accepts: at most N rows and B bytes each, header
 //! repeated, the rows of one object never split across two chunks.
 
+use crate::input::scan::{Block, RecordPos, Scanner};
+use crate::input::Source;
 use std::fmt;
+use std::path::{Path, PathBuf};
 
 /// An object that cannot fit in any chunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,9 +68,7 @@ impl Packer {
                 max_bytes: self.max_bytes,
             });
         }
-        let fresh = self.chunks == 0
-            || self.rows + rows > self.max_rows
-            || self.header + self.bytes + bytes > self.max_bytes;
+        let fresh = self.would_start(rows, bytes);
         if fresh {
             self.chunks += 1;
             self.rows = 0;
@@ -76,6 +77,13 @@ impl Packer {
         self.rows += rows;
         self.bytes += bytes;
         Ok(fresh)
+    }
+
+    /// Whether an object of `rows` and `bytes` would start a new chunk (if it fits at all).
+    pub fn would_start(&self, rows: u64, bytes: u64) -> bool {
+        self.chunks == 0
+            || self.rows + rows > self.max_rows
+            || self.header + self.bytes + bytes > self.max_bytes
     }
 
     /// Chunks started so far.
@@ -101,4 +109,395 @@ mod tests {
         assert!(p.add(1, 91).is_err());
         assert!(p.add(4, 10).is_err());
     }
+}
+
+/// Why a split failed; nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum SplitError {
+    #[error("{file}: {source}")]
+    Io {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}: the file has no header row")]
+    NoHeader { file: String },
+    #[error("{file}:{line}: the row is {bytes} bytes; with the header a chunk would be {total} bytes, more than --max-bytes {max} (is a quote left open?)")]
+    RecordTooBig {
+        file: String,
+        line: u64,
+        bytes: u64,
+        total: u64,
+        max: u64,
+    },
+    #[error("{file}:{line}: the object starting here {too_big}; nothing was written")]
+    ObjectTooBig {
+        file: String,
+        line: u64,
+        too_big: TooBig,
+    },
+    #[error("{file}:{line}: a quoted value opened in this row is never closed (the file ends inside it); nothing was written")]
+    Unclosed { file: String, line: u64 },
+    #[error("{file}:{line}: invalid UTF-8 at byte offset {offset}; pass --encoding windows-1252 if Excel saved the file as plain \"CSV\"")]
+    Utf8 { file: String, line: u64, offset: u64 },
+}
+
+/// How to split.
+#[derive(Debug, Clone)]
+pub struct SplitSettings {
+    pub max_rows: u64,
+    pub max_bytes: u64,
+    /// Where the chunks go; `None` plans without writing (`--dry-run`).
+    pub out_dir: Option<PathBuf>,
+    /// File-name stem of the chunks (`users` -> `users.part-001.lines-2-5001.csv`).
+    pub stem: String,
+    pub block_size: usize,
+}
+
+/// One chunk, and where its rows came from.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ChunkInfo {
+    /// 1-based.
+    pub index: u64,
+    pub file: String,
+    pub rows: u64,
+    /// Bytes, header included.
+    pub bytes: u64,
+    /// First physical line of the first row, in the input.
+    pub first_line: u64,
+    /// Last physical line of the last row.
+    pub last_line: u64,
+    /// The input line of every row, as runs `[first line, rows]`: rows on consecutive lines.
+    pub row_lines: Vec<(u64, u64)>,
+}
+
+impl ChunkInfo {
+    /// The input line of the chunk's `row`-th data row (1-based), if it has that many.
+    pub fn line_of_row(&self, row: u64) -> Option<u64> {
+        let mut left = row.checked_sub(1)?;
+        for &(line, n) in &self.row_lines {
+            if left < n {
+                return Some(line + left);
+            }
+            left -= n;
+        }
+        None
+    }
+}
+
+/// The manifest written beside the chunks: the plan plus the row-to-line map.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Manifest {
+    pub source: String,
+    pub source_bytes: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object_type: Option<String>,
+    pub max_rows: u64,
+    pub max_bytes: u64,
+    pub rows: u64,
+    pub chunks: Vec<ChunkInfo>,
+}
+
+impl Manifest {
+    /// File name of the manifest for chunks of `stem`.
+    pub fn file_name(stem: &str) -> String {
+        format!("{stem}.manifest.json")
+    }
+}
+
+/// Rows of the object in progress (multi-row types): their bytes and positions.
+#[derive(Default)]
+struct Pending {
+    data: Vec<u8>,
+    rows: Vec<(u64, u64)>,
+    hash: u64,
+}
+
+struct Writer {
+    staging: Option<tempfile::TempDir>,
+    header: Vec<u8>,
+    file: Option<std::fs::File>,
+    chunks: Vec<ChunkInfo>,
+    packer: Packer,
+    source: String,
+}
+
+impl Writer {
+    fn io(&self, source: std::io::Error) -> SplitError {
+        SplitError::Io {
+            file: self.source.clone(),
+            source,
+        }
+    }
+
+    /// Places an object of `rows` (line, lines) whose bytes are `bytes`, and writes it.
+    fn object(&mut self, rows: &[(u64, u64)], bytes: &[u8]) -> Result<(), SplitError> {
+        self.place(rows, bytes.len() as u64)?;
+        self.write(bytes)
+    }
+
+    /// Counts an object of `rows` into the plan, starting a chunk if it does not fit the
+    /// current one; `Ok(true)` when it started one. Its bytes are written separately.
+    fn place(&mut self, rows: &[(u64, u64)], len: u64) -> Result<bool, SplitError> {
+        let first_line = rows[0].0;
+        let fresh = self
+            .packer
+            .add(rows.len() as u64, len)
+            .map_err(|too_big| {
+                if rows.len() == 1 {
+                    SplitError::RecordTooBig {
+                        file: self.source.clone(),
+                        line: first_line,
+                        bytes: len,
+                        total: too_big.bytes,
+                        max: too_big.max_bytes,
+                    }
+                } else {
+                    SplitError::ObjectTooBig {
+                        file: self.source.clone(),
+                        line: first_line,
+                        too_big,
+                    }
+                }
+            })?;
+        if fresh {
+            self.start_chunk(first_line)?;
+        }
+        let c = self.chunks.last_mut().expect("a chunk was started");
+        for &(line, lines) in rows {
+            match c.row_lines.last_mut() {
+                Some((l, n)) if *l + *n == line && c.last_line + 1 == line => *n += 1,
+                _ => c.row_lines.push((line, 1)),
+            }
+            c.last_line = line + lines - 1;
+        }
+        c.rows += rows.len() as u64;
+        c.bytes += len;
+        Ok(fresh)
+    }
+
+    /// Appends bytes to the current chunk (nothing on a dry run).
+    fn write(&mut self, bytes: &[u8]) -> Result<(), SplitError> {
+        if let Some(f) = self.file.as_mut() {
+            use std::io::Write;
+            f.write_all(bytes).map_err(|e| SplitError::Io {
+                file: self.source.clone(),
+                source: e,
+            })?;
+        }
+        Ok(())
+    }
+
+    fn start_chunk(&mut self, first_line: u64) -> Result<(), SplitError> {
+        let index = self.chunks.len() as u64 + 1;
+        self.chunks.push(ChunkInfo {
+            index,
+            file: String::new(),
+            rows: 0,
+            bytes: self.header.len() as u64,
+            first_line,
+            last_line: first_line,
+            row_lines: Vec::new(),
+        });
+        if let Some(dir) = &self.staging {
+            use std::io::Write;
+            let path = dir.path().join(format!("{index}.csv"));
+            let mut f = std::fs::File::create(&path).map_err(|e| self.io(e))?;
+            f.write_all(&self.header).map_err(|e| self.io(e))?;
+            self.file = Some(f);
+        }
+        Ok(())
+    }
+}
+
+/// Splits `source` into chunks; `group` (a plan for a multi-row type) keeps the consecutive
+/// rows of one object together. Writes into a staging directory and moves the chunks into place
+/// only when the whole input has been read, so a failure writes nothing.
+pub fn split(
+    source: &Source,
+    object_type: Option<&str>,
+    group: Option<&crate::validate::Plan>,
+    settings: &SplitSettings,
+    progress: &dyn Fn(u64),
+) -> Result<Manifest, SplitError> {
+    let file = source.display.clone();
+    let io = |e: std::io::Error| SplitError::Io {
+        file: file.clone(),
+        source: e,
+    };
+    let mut scanner = Scanner::new(
+        source.open().map_err(io)?,
+        settings.block_size,
+        settings.max_bytes as usize,
+    );
+    let Some(first) = scanner.next_block().map_err(io)? else {
+        return Err(SplitError::NoHeader { file });
+    };
+    let head = first.records[0];
+    check_record(&first, head, &file, settings.max_bytes)?;
+    let header = first.data[head.start..head.end].to_vec();
+    let header = if header.ends_with(b"\n") {
+        header
+    } else {
+        // A header with no line end (a file without rows) still ends its line in chunks.
+        let mut h = header;
+        h.extend_from_slice(b"\r\n");
+        h
+    };
+    let staging = match &settings.out_dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(io)?;
+            Some(
+                tempfile::Builder::new()
+                    .prefix(".bulk-split-")
+                    .tempdir_in(dir)
+                    .map_err(io)?,
+            )
+        }
+        None => None,
+    };
+    let mut w = Writer {
+        staging,
+        packer: Packer::new(settings.max_rows, settings.max_bytes, header.len() as u64),
+        header,
+        file: None,
+        chunks: Vec::new(),
+        source: file.clone(),
+    };
+    let mut pending = Pending::default();
+    let mut fields = crate::input::record::Fields::default();
+    let mut rows = 0u64;
+    let mut consumed = 0u64;
+    let mut block = Some(first);
+    let mut skip = 1;
+    while let Some(b) = block {
+        consumed += b.data.len() as u64;
+        if let Err(e) = std::str::from_utf8(&b.data) {
+            let at = e.valid_up_to();
+            let pos = b
+                .records
+                .iter()
+                .find(|r| r.end > at)
+                .copied()
+                .unwrap_or(b.records[0]);
+            let line = pos.line
+                + memchr::memchr_iter(b'\n', &b.data[pos.start..at.max(pos.start)]).count() as u64;
+            return Err(SplitError::Utf8 {
+                file,
+                line,
+                offset: source.start + pos.offset + (at - pos.start) as u64,
+            });
+        }
+        let recs = &b.records[skip..];
+        skip = 0;
+        rows += recs.len() as u64;
+        match group {
+            None => {
+                // Consecutive records bound for the same chunk are written with one call,
+                // straight from the block; a chunk start or a skipped blank line ends a run.
+                let mut run: Option<(usize, usize)> = None;
+                for &r in recs {
+                    check_record(&b, r, &file, settings.max_bytes)?;
+                    if let Some((s, e)) = run {
+                        if e != r.start || w.packer.would_start(1, r.len) {
+                            w.write(&b.data[s..e])?;
+                            run = None;
+                        }
+                    }
+                    w.place(&[(r.line, r.lines)], r.len)?;
+                    run = Some((run.map_or(r.start, |(s, _)| s), r.end));
+                }
+                if let Some((s, e)) = run {
+                    w.write(&b.data[s..e])?;
+                }
+            }
+            Some(plan) => {
+                for &r in recs {
+                    check_record(&b, r, &file, settings.max_bytes)?;
+                    let rec = &b.data[r.start..r.end];
+                    let hash = match fields.split(rec, b',') {
+                        Ok(()) => plan.identity_hash(|p| (p < fields.len()).then(|| fields.get(rec, p))),
+                        Err(_) => 0,
+                    };
+                    if pending.rows.is_empty() || hash == 0 || hash != pending.hash {
+                        if !pending.rows.is_empty() {
+                            w.object(&pending.rows, &pending.data)?;
+                        }
+                        pending.rows.clear();
+                        pending.data.clear();
+                        pending.hash = hash;
+                    }
+                    pending.rows.push((r.line, r.lines));
+                    pending.data.extend_from_slice(rec);
+                }
+            }
+        }
+        progress(consumed);
+        block = scanner.next_block().map_err(io)?;
+    }
+    if !pending.rows.is_empty() {
+        w.object(&pending.rows, &pending.data)?;
+    }
+    drop(w.file.take());
+    let width = w.chunks.len().to_string().len().max(3);
+    for c in &mut w.chunks {
+        c.file = format!(
+            "{}.part-{:0width$}.lines-{}-{}.csv",
+            settings.stem, c.index, c.first_line, c.last_line
+        );
+    }
+    let manifest = Manifest {
+        source: file.clone(),
+        source_bytes: source.len,
+        object_type: object_type.map(str::to_string),
+        max_rows: settings.max_rows,
+        max_bytes: settings.max_bytes,
+        rows,
+        chunks: w.chunks,
+    };
+    if let (Some(dir), Some(staging)) = (&settings.out_dir, w.staging) {
+        remove_old_chunks(dir, &settings.stem).map_err(io)?;
+        for c in &manifest.chunks {
+            std::fs::rename(
+                staging.path().join(format!("{}.csv", c.index)),
+                dir.join(&c.file),
+            )
+            .map_err(io)?;
+        }
+        let json = serde_json::to_vec_pretty(&manifest).map_err(|e| io(e.into()))?;
+        std::fs::write(dir.join(Manifest::file_name(&settings.stem)), json).map_err(io)?;
+    }
+    Ok(manifest)
+}
+
+/// Chunks and manifest of an earlier split of the same stem would mix with the new ones.
+fn remove_old_chunks(dir: &Path, stem: &str) -> std::io::Result<()> {
+    let prefix = format!("{stem}.part-");
+    for entry in std::fs::read_dir(dir)? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if (name.starts_with(&prefix) && name.ends_with(".csv")) || name == Manifest::file_name(stem) {
+            std::fs::remove_file(dir.join(name))?;
+        }
+    }
+    Ok(())
+}
+
+fn check_record(b: &Block, r: RecordPos, file: &str, max: u64) -> Result<(), SplitError> {
+    if r.unclosed {
+        return Err(SplitError::Unclosed {
+            file: file.to_string(),
+            line: r.line,
+        });
+    }
+    if r.oversized {
+        return Err(SplitError::RecordTooBig {
+            file: file.to_string(),
+            line: r.line,
+            bytes: r.len,
+            total: r.len,
+            max,
+        });
+    }
+    let _ = b;
+    Ok(())
 }
