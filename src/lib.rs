@@ -6,5 +6,6 @@ pub mod commands;
 pub mod error;
 pub mod output;
 pub mod schema;
+pub mod wav;
 
 pub use commands::run;
