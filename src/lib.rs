@@ -5,6 +5,7 @@ pub mod cli;
 pub mod commands;
 pub mod error;
 pub mod output;
+pub mod pack;
 pub mod schema;
 pub mod wav;
 

@@ -16,7 +16,7 @@ const MAX_CHUNKS: usize = 256;
 pub const MIN_WAV_BYTES: u64 = 44;
 
 /// What the header of a WAVE file says about its audio.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WavFormat {
     /// The `wFormatTag` of the fmt chunk (1 = PCM, 7 = mu-law, ...).
     pub format_tag: u16,
