@@ -924,3 +924,475 @@ impl<R: Read> Read for Counting<R> {
         Ok(n)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wav::testutil::wav_bytes;
+    use proptest::prelude::*;
+    use std::io::{Cursor, Write};
+    use tempfile::TempDir;
+
+    fn put(root: &Path, rel: &str, bytes: &[u8]) -> PathBuf {
+        let path = root.join(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    /// A ZIP of (name, bytes, deflate?) built with the zip writer.
+    fn zip_of(entries: &[(&str, Vec<u8>, bool)]) -> Vec<u8> {
+        let mut zw = ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, bytes, deflate) in entries {
+            let method = if *deflate {
+                CompressionMethod::Deflated
+            } else {
+                CompressionMethod::Stored
+            };
+            let opts = SimpleFileOptions::default().compression_method(method);
+            zw.start_file(*name, opts).unwrap();
+            zw.write_all(bytes).unwrap();
+        }
+        zw.finish().unwrap().into_inner()
+    }
+
+    /// Offsets of every occurrence of a 4-byte signature.
+    fn find_sig(bytes: &[u8], sig: &[u8; 4]) -> Vec<usize> {
+        bytes
+            .windows(4)
+            .enumerate()
+            .filter(|(_, w)| w == sig)
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    fn collect_zip_bytes(bytes: &[u8]) -> (TempDir, Result<Collection, PackError>) {
+        let dir = TempDir::new().unwrap();
+        let path = put(dir.path(), "prompts.zip", bytes);
+        let got = collect(&path, &SafetyRules::default());
+        (dir, got)
+    }
+
+    fn item(name: &str, size: u64) -> AudioItem {
+        AudioItem {
+            name: name.to_string(),
+            path_in_input: format!("dir/{name}"),
+            size,
+            format: wav::parse_header(&wav_bytes(7, 2), 46).unwrap(),
+            source: Source::Path(PathBuf::from(name)),
+        }
+    }
+
+    #[test]
+    fn collects_a_nested_directory_in_order() {
+        let dir = TempDir::new().unwrap();
+        let root = dir.path().join("prompts");
+        put(&root, "top.wav", &wav_bytes(7, 100));
+        put(&root, "menus/sales/b.WAV", &wav_bytes(1, 50));
+        put(&root, "menus/a.wav", &wav_bytes(7, 10));
+        put(&root, "menus/notes.txt", b"not audio");
+        put(&root, "menus/._a.wav", b"\x00\x05\x16\x07 mac metadata");
+        let c = collect(&root, &SafetyRules::default()).unwrap();
+        assert_eq!(c.kind, InputKind::Directory);
+        let got: Vec<(&str, &str, u64, &str)> = c
+            .items
+            .iter()
+            .map(|i| {
+                (
+                    i.name.as_str(),
+                    i.path_in_input.as_str(),
+                    i.size,
+                    i.format.codec,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("a.wav", "menus/a.wav", 54, "G.711 mu-law"),
+                ("b.WAV", "menus/sales/b.WAV", 144, "PCM"),
+                ("top.wav", "top.wav", 144, "G.711 mu-law"),
+            ]
+        );
+        assert_eq!(c.items[0].source, Source::Path(root.join("menus/a.wav")));
+        let skipped: Vec<(&str, &str)> = c
+            .skipped
+            .iter()
+            .map(|s| (s.path.as_str(), s.reason.as_str()))
+            .collect();
+        assert_eq!(
+            skipped,
+            [
+                ("menus/._a.wav", "macOS metadata (AppleDouble), not audio"),
+                ("menus/notes.txt", "not a .wav file"),
+            ]
+        );
+        assert!(c.problems.is_empty(), "{:?}", c.problems);
+    }
+
+    #[test]
+    fn reports_problems_without_failing() {
+        let dir = TempDir::new().unwrap();
+        let root = dir.path();
+        let mut lying = wav_bytes(7, 100);
+        lying[40..44].copy_from_slice(&100_000u32.to_le_bytes());
+        put(root, "greetings/hello.wav", &wav_bytes(7, 10));
+        put(root, "menus/Hello.WAV", &wav_bytes(7, 20));
+        put(
+            root,
+            "fake.wav",
+            b"this is a text file, not a recording of anything at all",
+        );
+        put(root, "lying.wav", &lying);
+        put(root, "bad name!.wav", &wav_bytes(7, 10));
+        put(root, &format!("{}.wav", "x".repeat(77)), &wav_bytes(7, 10));
+        let c = collect(root, &SafetyRules::default()).unwrap();
+        let want: Vec<(ProblemKind, &str, &str)> =
+            vec![
+            (ProblemKind::BadName, "bad name!.wav", "the name contains '!'"),
+            (
+                ProblemKind::NotWav,
+                "fake.wav",
+                "not a usable WAV file: not a WAVE file: it starts with \"this is a te\"",
+            ),
+            (
+                ProblemKind::DuplicateName,
+                "greetings/hello.wav",
+                "\"hello.wav\" is in 2 places (greetings/hello.wav, menus/Hello.WAV); the service \
+                 keys prompts by file name",
+            ),
+            (
+                ProblemKind::NotWav,
+                "lying.wav",
+                "the data chunk claims 100000 bytes but only 100 remain",
+            ),
+            (ProblemKind::BadName, "xxxxxxxxxx", "the name has 81 characters"),
+        ];
+        assert_eq!(c.problems.len(), want.len(), "{:#?}", c.problems);
+        for (p, (kind, path, msg)) in c.problems.iter().zip(want) {
+            assert_eq!(p.kind, kind, "{p:?}");
+            assert!(p.path.starts_with(path), "{p:?}");
+            assert!(p.message.contains(msg), "{p:?} should contain {msg:?}");
+        }
+        // Items with name problems are still collected; broken files are not.
+        assert_eq!(c.items.len(), 4);
+        // write refuses the duplicate even if the caller ignores the problem.
+        let plans = plan(&c.items, SERVICE_MAX_ZIP_BYTES).unwrap();
+        let err = write(&plans, &c, &dir.path().join("out"), "p").unwrap_err();
+        assert!(matches!(err, PackError::DuplicateName { .. }), "{err}");
+    }
+
+    #[test]
+    fn name_rule() {
+        let long = format!("{}.wav", "a".repeat(77));
+        let cases: &[(&str, Option<&str>)] = &[
+            ("hello.wav", None),
+            ("Main Menu_v2-final.WAV", None),
+            (&long[1..], None),
+            (&long, Some("81 characters")),
+            ("héllo.wav", Some("contains 'é'")),
+            ("a/b.wav", Some("contains '/'")),
+            ("hello.mp3", Some("must end in .wav")),
+            (".wav", Some("must end in .wav after")),
+        ];
+        for (name, want) in cases {
+            let got = name_rule_violation(name);
+            match (want, &got) {
+                (None, None) => {}
+                (Some(w), Some(g)) if g.contains(w) => {}
+                _ => panic!("{name}: got {got:?}, want {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn part_names() {
+        for (n, count, want) in [
+            (1, 1, "p.part-001.zip"),
+            (12, 999, "p.part-012.zip"),
+            (7, 1000, "p.part-0007.zip"),
+            (12345, 12345, "p.part-12345.zip"),
+        ] {
+            assert_eq!(part_name("p", n, count), want);
+        }
+    }
+
+    #[test]
+    fn plans_and_writes_exact_deterministic_zips() {
+        let dir = TempDir::new().unwrap();
+        let root = dir.path().join("in");
+        let sizes = [3000, 2500, 2000, 1500, 1000, 999, 10];
+        for (k, n) in sizes.iter().enumerate() {
+            put(
+                &root,
+                &format!("f{}/prompt-{k}.wav", k % 3),
+                &wav_bytes(7, *n),
+            );
+        }
+        let c = collect(&root, &SafetyRules::default()).unwrap();
+        let max = 5000;
+        let plans = plan(&c.items, max).unwrap();
+        assert!(plans.len() >= 3, "{plans:?}");
+        let out1 = write(&plans, &c, &dir.path().join("out1"), "prompts").unwrap();
+        let out2 = write(&plans, &c, &dir.path().join("out2"), "prompts").unwrap();
+        assert_eq!(out1.len(), plans.len());
+        for ((w1, w2), p) in out1.iter().zip(&out2).zip(&plans) {
+            let bytes = fs::read(&w1.path).unwrap();
+            assert_eq!(bytes, fs::read(&w2.path).unwrap(), "not deterministic");
+            // The estimate is exact for stored entries, and within the limit.
+            assert_eq!(bytes.len() as u64, p.bytes);
+            assert_eq!(w1.bytes, p.bytes);
+            assert!(w1.bytes <= max);
+            let mut z = ZipArchive::new(Cursor::new(bytes)).unwrap();
+            assert_eq!(z.file_names().count(), w1.names.len());
+            for name in &w1.names {
+                let item = c.items.iter().find(|i| &i.name == name).unwrap();
+                let mut got = Vec::new();
+                z.by_name(name).unwrap().read_to_end(&mut got).unwrap();
+                assert_eq!(got, fs::read(root.join(&item.path_in_input)).unwrap());
+            }
+        }
+        let first = out1[0]
+            .path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert_eq!(first, "prompts.part-001.zip");
+        // No temporary files left behind.
+        assert_eq!(
+            fs::read_dir(dir.path().join("out1")).unwrap().count(),
+            plans.len()
+        );
+    }
+
+    #[test]
+    fn one_prompt_too_large_is_an_error_naming_it() {
+        let dir = TempDir::new().unwrap();
+        put(dir.path(), "big/long-menu.wav", &wav_bytes(7, 4000));
+        put(dir.path(), "small.wav", &wav_bytes(7, 10));
+        let c = collect(dir.path(), &SafetyRules::default()).unwrap();
+        let err = plan(&c.items, 2000).unwrap_err().to_string();
+        assert!(
+            err.starts_with(
+                "big/long-menu.wav: 4044 bytes, too large for one ZIP of at most 2000 bytes"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn reads_and_repacks_a_zip() {
+        let a = wav_bytes(7, 300);
+        let b = wav_bytes(1, 200);
+        let bytes = zip_of(&[
+            ("prompts/", vec![], false),
+            ("prompts/menus/a.wav", a.clone(), true),
+            ("prompts/b.wav", b.clone(), false),
+            ("prompts/readme.txt", b"hi".to_vec(), true),
+            ("__MACOSX/prompts/._b.wav", b"meta".to_vec(), false),
+        ]);
+        let (dir, got) = collect_zip_bytes(&bytes);
+        let c = got.unwrap();
+        assert_eq!(c.kind, InputKind::Zip);
+        let names: Vec<(&str, &str)> = c
+            .items
+            .iter()
+            .map(|i| (i.name.as_str(), i.path_in_input.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [("b.wav", "prompts/b.wav"), ("a.wav", "prompts/menus/a.wav")]
+        );
+        assert_eq!(c.skipped.len(), 2);
+        assert!(c.problems.is_empty());
+        let plans = plan(&c.items, SERVICE_MAX_ZIP_BYTES).unwrap();
+        let out = write(&plans, &c, &dir.path().join("out"), "prompts").unwrap();
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].names, ["a.wav", "b.wav"]);
+        let mut z = ZipArchive::new(File::open(&out[0].path).unwrap()).unwrap();
+        for (name, want) in [("a.wav", &a), ("b.wav", &b)] {
+            let mut got = Vec::new();
+            z.by_name(name).unwrap().read_to_end(&mut got).unwrap();
+            assert_eq!(&got, want);
+        }
+    }
+
+    #[test]
+    fn refuses_zip_slip_entries() {
+        for name in [
+            "../evil.wav",
+            "prompts/../../evil.wav",
+            "/etc/evil.wav",
+            "\\evil.wav",
+            "C:/evil.wav",
+            "c:evil.wav",
+            "a\\..\\..\\evil.wav",
+        ] {
+            let bytes = zip_of(&[
+                ("ok.wav", wav_bytes(7, 10), false),
+                (name, wav_bytes(7, 10), false),
+            ]);
+            let (_dir, got) = collect_zip_bytes(&bytes);
+            let err = got.unwrap_err().to_string();
+            assert!(
+                err.ends_with(&format!(
+                    "prompts.zip: entry \"{name}\" escapes the archive (zip slip); refusing to read it"
+                )),
+                "{name}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_zip_bombs() {
+        // 8 MB of silence deflates about 1000:1.
+        let bomb = zip_of(&[("silence.wav", vec![0; 8_000_000], true)]);
+        let (_dir, got) = collect_zip_bytes(&bomb);
+        let err = got.unwrap_err();
+        assert!(matches!(err, PackError::ZipBomb { .. }), "{err}");
+        assert!(err.to_string().contains("looks like a ZIP bomb"), "{err}");
+
+        // Many modest entries that together declare too much.
+        let bytes = zip_of(&[
+            ("a.wav", wav_bytes(7, 3000), false),
+            ("b.wav", wav_bytes(7, 3000), false),
+        ]);
+        let dir = TempDir::new().unwrap();
+        let path = put(dir.path(), "p.zip", &bytes);
+        let rules = SafetyRules {
+            max_total_bytes: 5000,
+            ..SafetyRules::default()
+        };
+        let err = collect(&path, &rules).unwrap_err();
+        assert!(
+            matches!(err, PackError::TotalTooLarge { max: 5000, .. }),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn enforces_declared_sizes_while_reading() {
+        // The central directory says 500 bytes; the deflated data holds more.
+        let mut bytes = zip_of(&[("a.wav", wav_bytes(7, 1000), true)]);
+        let cd = find_sig(&bytes, b"PK\x01\x02")[0];
+        bytes[cd + 24..cd + 28].copy_from_slice(&500u32.to_le_bytes());
+        let (_dir, got) = collect_zip_bytes(&bytes);
+        let err = got.unwrap_err();
+        assert!(
+            matches!(err, PackError::EntryLonger { declared: 500, .. }),
+            "{err}"
+        );
+        assert!(err
+            .to_string()
+            .contains("entry \"a.wav\" holds more than the 500 bytes"));
+    }
+
+    #[test]
+    fn refuses_encrypted_entries() {
+        let mut bytes = zip_of(&[("secret.wav", wav_bytes(7, 100), false)]);
+        // Set general-purpose bit 0 ("encrypted") in the local and central headers.
+        let local = find_sig(&bytes, b"PK\x03\x04")[0];
+        bytes[local + 6] |= 1;
+        let cd = find_sig(&bytes, b"PK\x01\x02")[0];
+        bytes[cd + 8] |= 1;
+        let (_dir, got) = collect_zip_bytes(&bytes);
+        let err = got.unwrap_err().to_string();
+        assert!(
+            err.ends_with("prompts.zip: entry \"secret.wav\" is encrypted; re-create the ZIP without a password"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn truncated_or_corrupt_zips_are_clear_errors() {
+        let good = zip_of(&[
+            ("a.wav", wav_bytes(7, 500), false),
+            ("b.wav", wav_bytes(7, 500), true),
+        ]);
+        for cut in [0, 10, 22, good.len() / 2, good.len() - 1] {
+            let (_dir, got) = collect_zip_bytes(&good[..cut]);
+            let err = got.unwrap_err();
+            assert!(matches!(err, PackError::BadZip { .. }), "cut {cut}: {err}");
+            assert!(err.to_string().contains("not a readable ZIP file"), "{err}");
+        }
+        // Damaged audio bytes in a stored entry fail the checksum.
+        let mut bad = good.clone();
+        bad[200] ^= 0xff;
+        let (_dir, got) = collect_zip_bytes(&bad);
+        let err = got.unwrap_err();
+        assert!(matches!(err, PackError::BadEntry { .. }), "{err}");
+        assert!(err
+            .to_string()
+            .starts_with(&format!("{}", _dir.path().join("prompts.zip").display())));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn does_not_follow_links_out_of_the_input() {
+        let dir = TempDir::new().unwrap();
+        let outside = put(dir.path(), "elsewhere/secret.wav", &wav_bytes(7, 10));
+        let root = dir.path().join("in");
+        let inside = put(&root, "real.wav", &wav_bytes(7, 10));
+        std::os::unix::fs::symlink(&outside, root.join("escape.wav")).unwrap();
+        std::os::unix::fs::symlink(&inside, root.join("alias.wav")).unwrap();
+        std::os::unix::fs::symlink(dir.path(), root.join("loop")).unwrap();
+        let c = collect(&root, &SafetyRules::default()).unwrap();
+        let names: Vec<&str> = c.items.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(names, ["alias.wav", "real.wav"]);
+        assert_eq!(c.problems.len(), 1, "{:?}", c.problems);
+        assert_eq!(c.problems[0].kind, ProblemKind::OutsideInput);
+        assert_eq!(c.problems[0].path, "escape.wav");
+        assert_eq!(c.skipped.len(), 1, "{:?}", c.skipped);
+    }
+
+    #[test]
+    fn unsupported_input() {
+        let dir = TempDir::new().unwrap();
+        let path = put(dir.path(), "prompts.tar", b"x");
+        let err = collect(&path, &SafetyRules::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.ends_with("prompts.tar: expected a directory or a .zip file of WAV files"),
+            "{err}"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn plan_fits_keeps_everything_once_and_is_deterministic(
+            sizes in proptest::collection::vec(0u64..5000, 0..40),
+            max in 5200u64..20000,
+            seed in any::<u64>(),
+        ) {
+            let items: Vec<AudioItem> = sizes
+                .iter()
+                .enumerate()
+                .map(|(k, &s)| item(&format!("p{k}.wav"), s))
+                .collect();
+            let plans = plan(&items, max).unwrap();
+            let mut seen = vec![0; items.len()];
+            for p in &plans {
+                prop_assert!(p.bytes <= max);
+                let real: u64 = END_RECORD_BYTES
+                    + p.entries.iter().map(|&i| entry_bytes(&items[i].name, items[i].size)).sum::<u64>();
+                prop_assert_eq!(real, p.bytes);
+                for &i in &p.entries {
+                    seen[i] += 1;
+                }
+            }
+            prop_assert!(seen.iter().all(|&n| n == 1));
+            // The same items in another order give the same packs, by name.
+            let mut shuffled = items.clone();
+            let n = shuffled.len();
+            for k in (1..n).rev() {
+                shuffled.swap(k, (seed.wrapping_mul(k as u64 + 7) % (k as u64 + 1)) as usize);
+            }
+            let names = |its: &[AudioItem], ps: &[PackPlan]| -> Vec<Vec<String>> {
+                ps.iter().map(|p| p.entries.iter().map(|&i| its[i].name.clone()).collect()).collect()
+            };
+            prop_assert_eq!(names(&items, &plans), names(&shuffled, &plan(&shuffled, max).unwrap()));
+        }
+    }
+}
