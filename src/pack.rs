@@ -1167,6 +1167,30 @@ mod tests {
     }
 
     #[test]
+    fn size_estimate_is_exact_for_any_name_and_empty_input() {
+        let dir = TempDir::new().unwrap();
+        // Non-ASCII names break the service's rule, but the estimate must still hold if a caller
+        // packs them anyway: the zip writer flags UTF-8 names without adding an extra field.
+        put(dir.path(), "in/héllo wörld.wav", &wav_bytes(7, 33));
+        put(dir.path(), "in/plain.wav", &wav_bytes(1, 5));
+        let c = collect(&dir.path().join("in"), &SafetyRules::default()).unwrap();
+        let plans = plan(&c.items, 1000).unwrap();
+        let out = write(&plans, &c, &dir.path().join("out"), "x").unwrap();
+        for (w, p) in out.iter().zip(&plans) {
+            assert_eq!(fs::metadata(&w.path).unwrap().len(), p.bytes);
+        }
+
+        fs::create_dir(dir.path().join("empty")).unwrap();
+        let c = collect(&dir.path().join("empty"), &SafetyRules::default()).unwrap();
+        assert!(c.items.is_empty());
+        let plans = plan(&c.items, 1000).unwrap();
+        assert!(plans.is_empty());
+        assert!(write(&plans, &c, &dir.path().join("out2"), "x")
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
     fn one_prompt_too_large_is_an_error_naming_it() {
         let dir = TempDir::new().unwrap();
         put(dir.path(), "big/long-menu.wav", &wav_bytes(7, 4000));

@@ -566,6 +566,23 @@ mod tests {
         );
     }
 
+    #[test]
+    fn committed_fixtures_parse_as_documented() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/audio");
+        let read = |name: &str| parse(&std::fs::read(dir.join(name)).unwrap());
+        let mulaw = read("tone-mulaw.wav").unwrap();
+        assert_eq!((mulaw.codec, mulaw.data_bytes), ("G.711 mu-law", 200));
+        let pcm = read("tone-pcm16.wav").unwrap();
+        assert_eq!(
+            (pcm.codec, pcm.bits_per_sample, pcm.data_bytes),
+            ("PCM", 16, 200)
+        );
+        assert!(matches!(
+            read("not-audio.wav"),
+            Err(WavError::NotWave { .. })
+        ));
+    }
+
     proptest! {
         #[test]
         fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200), extra in 0u64..1000) {
