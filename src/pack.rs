@@ -851,7 +851,7 @@ fn not_wav(path: String, e: &WavError) -> Problem {
     Problem {
         kind: ProblemKind::NotWav,
         path,
-        message: format!("not a usable WAV file: {e}"),
+        message: e.to_string(),
     }
 }
 
@@ -1053,7 +1053,7 @@ mod tests {
             (
                 ProblemKind::NotWav,
                 "fake.wav",
-                "not a usable WAV file: not a WAVE file: it starts with \"this is a te\"",
+                "not a WAVE file: it starts with \"this is a te\"",
             ),
             (
                 ProblemKind::DuplicateName,
