@@ -7,7 +7,9 @@ pub mod commands;
 pub mod error;
 pub mod input;
 pub mod output;
+pub mod pack;
 pub mod schema;
 pub mod validate;
+pub mod wav;
 
 pub use commands::run;
