@@ -139,7 +139,11 @@ pub enum SplitError {
     #[error("{file}:{line}: a quoted value opened in this row is never closed (the file ends inside it); nothing was written")]
     Unclosed { file: String, line: u64 },
     #[error("{file}:{line}: invalid UTF-8 at byte offset {offset}; pass --encoding windows-1252 if Excel saved the file as plain \"CSV\"")]
-    Utf8 { file: String, line: u64, offset: u64 },
+    Utf8 {
+        file: String,
+        line: u64,
+        offset: u64,
+    },
 }
 
 /// How to split.
@@ -240,26 +244,23 @@ impl Writer {
     /// current one; `Ok(true)` when it started one. Its bytes are written separately.
     fn place(&mut self, rows: &[(u64, u64)], len: u64) -> Result<bool, SplitError> {
         let first_line = rows[0].0;
-        let fresh = self
-            .packer
-            .add(rows.len() as u64, len)
-            .map_err(|too_big| {
-                if rows.len() == 1 {
-                    SplitError::RecordTooBig {
-                        file: self.source.clone(),
-                        line: first_line,
-                        bytes: len,
-                        total: too_big.bytes,
-                        max: too_big.max_bytes,
-                    }
-                } else {
-                    SplitError::ObjectTooBig {
-                        file: self.source.clone(),
-                        line: first_line,
-                        too_big,
-                    }
+        let fresh = self.packer.add(rows.len() as u64, len).map_err(|too_big| {
+            if rows.len() == 1 {
+                SplitError::RecordTooBig {
+                    file: self.source.clone(),
+                    line: first_line,
+                    bytes: len,
+                    total: too_big.bytes,
+                    max: too_big.max_bytes,
                 }
-            })?;
+            } else {
+                SplitError::ObjectTooBig {
+                    file: self.source.clone(),
+                    line: first_line,
+                    too_big,
+                }
+            }
+        })?;
         if fresh {
             self.start_chunk(first_line)?;
         }
@@ -416,7 +417,9 @@ pub fn split(
                     check_record(&b, r, &file, settings.max_bytes)?;
                     let rec = &b.data[r.start..r.end];
                     let hash = match fields.split(rec, b',') {
-                        Ok(()) => plan.identity_hash(|p| (p < fields.len()).then(|| fields.get(rec, p))),
+                        Ok(()) => {
+                            plan.identity_hash(|p| (p < fields.len()).then(|| fields.get(rec, p)))
+                        }
                         Err(_) => 0,
                     };
                     if pending.rows.is_empty() || hash == 0 || hash != pending.hash {
@@ -475,7 +478,9 @@ fn remove_old_chunks(dir: &Path, stem: &str) -> std::io::Result<()> {
     let prefix = format!("{stem}.part-");
     for entry in std::fs::read_dir(dir)? {
         let name = entry?.file_name().to_string_lossy().into_owned();
-        if (name.starts_with(&prefix) && name.ends_with(".csv")) || name == Manifest::file_name(stem) {
+        if (name.starts_with(&prefix) && name.ends_with(".csv"))
+            || name == Manifest::file_name(stem)
+        {
             std::fs::remove_file(dir.join(name))?;
         }
     }

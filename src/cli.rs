@@ -104,7 +104,7 @@ pub struct SplitArgs {
     pub input: PathBuf,
     #[command(flatten)]
     pub source: InputArgs,
-    /// Directory for the chunks (created if missing; default: beside the input).
+    /// Directory for the chunks (created if missing; default: `<name>.chunks` beside the input).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Most data rows in one chunk (default: the service's limit, 5000).

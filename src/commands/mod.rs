@@ -1,5 +1,6 @@
 //! One module per subcommand; each resolves its arguments into settings and does the work.
 
+pub mod split;
 pub mod template;
 pub mod validate;
 
@@ -17,7 +18,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Template(args) => template::run(args, &printer),
         Command::Validate(args) => validate::run(args, &printer),
-        Command::Split(_) => Ok(Exit::Ok),
+        Command::Split(args) => split::run(args, &printer),
     }
 }
 
@@ -57,7 +58,7 @@ pub fn open_csv(
 }
 
 /// The header cells of a source, if its first record can be read.
-fn peek_header(source: &Source) -> anyhow::Result<Option<Vec<String>>> {
+pub(crate) fn peek_header(source: &Source) -> anyhow::Result<Option<Vec<String>>> {
     let reader = source
         .open()
         .with_context(|| format!("cannot read {}", source.display))?;
