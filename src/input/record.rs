@@ -5,7 +5,7 @@
 //! stray quote, reported with its column, because the boundary scan and the service would
 //! disagree about where such a record ends.
 
-use memchr::{memchr, memchr2};
+use memchr::memchr;
 
 /// Why a record could not be split.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,9 +40,9 @@ impl Fields {
         if memchr(b'"', rec).is_none() {
             self.in_scratch = false;
             let mut start = 0;
-            while let Some(i) = memchr(delim, &rec[start..]) {
-                self.ranges.push((start, start + i));
-                start += i + 1;
+            for i in memchr::memchr_iter(delim, rec) {
+                self.ranges.push((start, i));
+                start = i + 1;
             }
             self.ranges.push((start, rec.len()));
             return Ok(());
@@ -56,7 +56,8 @@ impl Fields {
             if i < n && rec[i] == b'"' {
                 i += 1;
                 loop {
-                    let Some(q) = memchr(b'"', &rec[i..]) else {
+                    // Values are short: a byte loop beats memchr's set-up here.
+                    let Some(q) = rec[i..].iter().position(|&b| b == b'"') else {
                         return Err(FieldError::Unclosed { column });
                     };
                     self.scratch.extend_from_slice(&rec[i..i + q]);
@@ -77,7 +78,7 @@ impl Fields {
                 }
                 i += 1;
             } else {
-                let end = match memchr2(delim, b'"', &rec[i..]) {
+                let end = match rec[i..].iter().position(|&b| b == delim || b == b'"') {
                     Some(k) if rec[i + k] == b'"' => {
                         return Err(FieldError::StrayQuote { column });
                     }
@@ -114,6 +115,19 @@ impl Fields {
             &self.scratch[s..e]
         } else {
             &rec[s..e]
+        }
+    }
+
+    /// Field `i` as text, for a record already known to be valid UTF-8; `""` otherwise.
+    pub fn get_str<'a>(&'a self, rec: &'a [u8], i: usize, utf8: bool) -> &'a str {
+        let f = self.get(rec, i);
+        if utf8 {
+            // SAFETY: the caller checked `rec` is valid UTF-8. Fields are cut at ASCII bytes
+            // (separators and quotes), so each is a run of whole characters of `rec`, and the
+            // scratch copy only ever drops ASCII quote bytes.
+            unsafe { std::str::from_utf8_unchecked(f) }
+        } else {
+            std::str::from_utf8(f).unwrap_or("")
         }
     }
 

@@ -219,6 +219,9 @@ fn check_block(
     let mut prev_hash = 0u64;
     let mut issues = Vec::new();
     let mut bytes = 0;
+    // One check for the whole block is far cheaper than one per record; only a block with
+    // invalid bytes is checked record by record, to say where.
+    let block_utf8 = std::str::from_utf8(&block.data).is_ok();
     for pos in block.records.iter().skip(skip_first as usize) {
         let idx = recs.len();
         bytes += pos.len;
@@ -238,7 +241,10 @@ fn check_block(
                 ),
             });
             raw_fields = Some(Vec::new());
-        } else if let Err(e) = std::str::from_utf8(rec) {
+        } else if let Some(e) = (!block_utf8)
+            .then(|| std::str::from_utf8(rec).err())
+            .flatten()
+        {
             let at = e.valid_up_to();
             let line = pos.line + memchr::memchr_iter(b'\n', &rec[..at]).count() as u64;
             issues.push(Issue {
@@ -294,10 +300,12 @@ fn check_block(
                     });
                 }
                 Ok(()) => {
-                    let get = |p: usize| std::str::from_utf8(fields.get(rec, p)).unwrap_or("");
+                    let get = |p: usize| fields.get_str(rec, p, true);
                     hash = plan.identity_hash(|p| Some(fields.get(rec, p)));
                     let first = !multi || hash == 0 || idx == 0 || hash != prev_hash;
-                    plan.check_row(get, pos.line, first, &mut issues);
+                    let body = crate::input::record::strip_terminator(rec);
+                    let may_break = pos.lines > 1 || memchr::memchr(b'\r', body).is_some();
+                    plan.check_row_breaks(get, pos.line, first, may_break, &mut issues);
                     if multi && idx == 0 && hash != 0 {
                         let mut alt = Vec::new();
                         plan.check_row(get, pos.line, false, &mut alt);

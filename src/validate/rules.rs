@@ -298,7 +298,7 @@ enum Rule {
     Timezone,
     Ref(NameRule),
     List {
-        separator: String,
+        separator: char,
         element: Box<Rule>,
         /// `<team>[: <site>]`: only the part before `: ` is the name.
         qualified: bool,
@@ -347,11 +347,10 @@ impl Rule {
                         pattern: None,
                     }
                 };
+                let sep = c.separator.as_deref().unwrap_or(&registry().list_separator);
                 Rule::List {
-                    separator: c
-                        .separator
-                        .clone()
-                        .unwrap_or_else(|| registry().list_separator.clone()),
+                    // The schema's separators are one character (`|`); a test holds that.
+                    separator: sep.chars().next().unwrap_or('|'),
                     element: Box::new(element),
                     qualified: c.element.as_deref().is_some_and(|e| e.contains("[: ")),
                 }
@@ -431,8 +430,8 @@ impl Rule {
                 element,
                 qualified,
             } => {
-                for item in v.split(separator.as_str()) {
-                    let item = item.trim();
+                for item in v.split(*separator) {
+                    let item = item.trim_ascii();
                     if item.is_empty() {
                         return Some((
                             IssueKind::EmptyListItem,
@@ -513,16 +512,17 @@ fn check_email(v: &str) -> Option<(IssueKind, String)> {
     if !local_ok {
         return bad("the part before '@' has characters an address cannot hold");
     }
-    let labels: Vec<&str> = domain.split('.').collect();
-    if labels.len() < 2
-        || labels.iter().any(|l| {
-            l.is_empty()
-                || l.len() > 63
-                || l.starts_with('-')
-                || l.ends_with('-')
-                || !l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        })
-    {
+    let mut labels = 0;
+    let mut bad_label = false;
+    for l in domain.split('.') {
+        labels += 1;
+        bad_label |= l.is_empty()
+            || l.len() > 63
+            || l.starts_with('-')
+            || l.ends_with('-')
+            || !l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    }
+    if labels < 2 || bad_label {
         return bad("the domain after '@' is not a valid domain such as example.com");
     }
     None
@@ -531,7 +531,7 @@ fn check_email(v: &str) -> Option<(IssueKind, String)> {
 fn check_phone(v: &str) -> Option<(IssueKind, String)> {
     let bad = |why: String| Some((IssueKind::InvalidPhone, why));
     let digits_only = v.bytes().all(|b| b.is_ascii_digit());
-    let sci = {
+    let sci = v.contains(['e', 'E']) && {
         let u = v.to_ascii_uppercase();
         u.contains("E+")
             && u.split("E+").count() == 2
@@ -835,9 +835,22 @@ impl Plan {
         first_of_object: bool,
         out: &mut Vec<Issue>,
     ) {
+        self.check_row_breaks(field, line, first_of_object, true, out)
+    }
+
+    /// `check_row`, told whether the row may hold a line break at all (most rows cannot, and
+    /// looking for one in every value is a large share of the work).
+    pub fn check_row_breaks<'a>(
+        &self,
+        field: impl Fn(usize) -> &'a str,
+        line: u64,
+        first_of_object: bool,
+        may_break: bool,
+        out: &mut Vec<Issue>,
+    ) {
         let mut all_empty = true;
         for p in 0..self.width {
-            if !field(p).trim().is_empty() {
+            if !field(p).trim_ascii().is_empty() {
                 all_empty = false;
                 break;
             }
@@ -854,7 +867,7 @@ impl Plan {
         }
         for c in &self.columns {
             let raw = c.pos.map(&field).unwrap_or("");
-            let v = raw.trim();
+            let v = raw.trim_ascii();
             let mut push = |kind, message: String| {
                 out.push(Issue {
                     line,
@@ -885,7 +898,10 @@ impl Plan {
                 }
                 continue;
             }
-            if !c.column.multiline && raw.contains(['\n', '\r']) {
+            if may_break
+                && !c.column.multiline
+                && memchr::memchr2(b'\n', b'\r', raw.as_bytes()).is_some()
+            {
                 push(
                     IssueKind::LineBreak,
                     format!("column \"{}\" may not hold a line break", c.column.name),
@@ -1034,6 +1050,17 @@ mod tests {
         ];
         for (t, c, v, want) in cases {
             assert_eq!(check(t, c, v), *want, "{t}.{c} = {v:?}");
+        }
+    }
+
+    #[test]
+    fn list_separators_are_one_character() {
+        for t in &registry().types {
+            for c in &t.columns {
+                if let Some(sep) = &c.separator {
+                    assert_eq!(sep.chars().count(), 1, "{}.{}", t.id, c.name);
+                }
+            }
         }
     }
 
