@@ -8,3 +8,5 @@ pub mod output;
 pub mod schema;
 
 pub use commands::run;
+pub mod api;
+pub mod sandbox;
