@@ -1,5 +1,7 @@
 //! One module per subcommand; each resolves its arguments into settings and does the work.
 
+pub mod sandbox;
+
 use crate::cli::{Cli, Command};
 use crate::error::Exit;
 use crate::output::Printer;
@@ -12,5 +14,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             let _ = &printer;
             Ok(Exit::Ok)
         }
+        Command::Sandbox(args) => sandbox::run(args, &printer),
     }
 }

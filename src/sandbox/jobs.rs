@@ -202,7 +202,9 @@ impl RefCache {
             return Ok(b);
         }
         let found = tx
-            .prepare_cached("SELECT 1 FROM objects WHERE org_id = ?1 AND type = ?2 AND name = ?3 LIMIT 1")?
+            .prepare_cached(
+                "SELECT 1 FROM objects WHERE org_id = ?1 AND type = ?2 AND name = ?3 LIMIT 1",
+            )?
             .query_row(params![self.org_id, key.0, key.1], |_| Ok(()))
             .optional()?
             .is_some();
@@ -283,7 +285,9 @@ fn upsert(
         })
         .collect();
     let key = identity_key(&ident);
-    let name = ident.first().map_or(String::new(), |n| n.trim().to_lowercase());
+    let name = ident
+        .first()
+        .map_or(String::new(), |n| n.trim().to_lowercase());
     let existing: Option<String> = tx
         .prepare_cached("SELECT data FROM objects WHERE org_id = ?1 AND type = ?2 AND key = ?3")?
         .query_row(params![org_id, object.id, key], |r| r.get(0))
@@ -333,10 +337,15 @@ fn import_csv(
     let object = schema::registry()
         .get(&job.object_type)
         .ok_or_else(|| JobError::Fail(format!("unknown object type {}", job.object_type)))?;
-    let file = check_csv(object, data).map_err(|e| JobError::Fail(format!("{}: {e}", job.file_name)))?;
+    let file =
+        check_csv(object, data).map_err(|e| JobError::Fail(format!("{}: {e}", job.file_name)))?;
     conn.execute(
         "UPDATE jobs SET rows_total = ?2, header = ?3 WHERE id = ?1",
-        params![job.id, file.rows.len() as i64, serde_json::to_string(&file.header)?],
+        params![
+            job.id,
+            file.rows.len() as i64,
+            serde_json::to_string(&file.header)?
+        ],
     )?;
     state.notify_change();
     // Group boundaries: [start, end) row ranges of one object each.
@@ -378,7 +387,13 @@ fn import_csv(
             let mut errs: Vec<Vec<String>> = Vec::with_capacity(rows.len());
             for r in &rows {
                 let mut v = r.errors.clone();
-                v.extend(check_refs(&tx, &mut cache, object, &file.header, &r.fields)?);
+                v.extend(check_refs(
+                    &tx,
+                    &mut cache,
+                    object,
+                    &file.header,
+                    &r.fields,
+                )?);
                 errs.push(v);
             }
             let group_ok = errs.iter().all(Vec::is_empty);
@@ -388,19 +403,25 @@ fn import_csv(
                 } else {
                     tally.updated += 1;
                 }
-                if let Some(n) = object.identity.first().and_then(|id| {
-                    file.header.iter().position(|h| h.eq_ignore_ascii_case(id))
-                }) {
-                    cache
-                        .known
-                        .insert((object.id.clone(), rows[0].fields[n].trim().to_lowercase()), true);
+                if let Some(n) = object
+                    .identity
+                    .first()
+                    .and_then(|id| file.header.iter().position(|h| h.eq_ignore_ascii_case(id)))
+                {
+                    cache.known.insert(
+                        (object.id.clone(), rows[0].fields[n].trim().to_lowercase()),
+                        true,
+                    );
                 }
             }
             for (r, e) in rows.iter().zip(errs) {
                 let error = if group_ok {
                     None
                 } else if e.is_empty() {
-                    Some("another row of the same object has errors; the object was not saved".into())
+                    Some(
+                        "another row of the same object has errors; the object was not saved"
+                            .into(),
+                    )
                 } else {
                     Some(e.join("; "))
                 };
@@ -432,7 +453,8 @@ pub(crate) fn is_wav(data: &[u8]) -> bool {
     let mut pos = 12;
     while pos + 8 <= data.len() {
         let id = &data[pos..pos + 4];
-        let len = u32::from_le_bytes([data[pos + 4], data[pos + 5], data[pos + 6], data[pos + 7]]) as usize;
+        let len = u32::from_le_bytes([data[pos + 4], data[pos + 5], data[pos + 6], data[pos + 7]])
+            as usize;
         if id == b"fmt " {
             return len >= 16 && pos + 8 + 16 <= data.len();
         }
@@ -448,15 +470,20 @@ fn import_audio(
     data: &[u8],
 ) -> Result<Outcome, JobError> {
     let job = &rec.job;
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(data))
-        .map_err(|e| JobError::Fail(format!("{} is not a readable ZIP file: {e}", job.file_name)))?;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(data)).map_err(|e| {
+        JobError::Fail(format!("{} is not a readable ZIP file: {e}", job.file_name))
+    })?;
     let entries: Vec<usize> = (0..zip.len())
         .filter(|&i| zip.by_index_raw(i).map(|f| !f.is_dir()).unwrap_or(true))
         .collect();
     let header = vec!["File Name".to_string()];
     conn.execute(
         "UPDATE jobs SET rows_total = ?2, header = ?3 WHERE id = ?1",
-        params![job.id, entries.len() as i64, serde_json::to_string(&header)?],
+        params![
+            job.id,
+            entries.len() as i64,
+            serde_json::to_string(&header)?
+        ],
     )?;
     state.notify_change();
     let delay = state.settings().row_delay;
@@ -482,11 +509,17 @@ fn import_audio(
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         if enclosed.is_none() {
-            error = Some(format!("\"{raw_name}\" has an unsafe path (absolute or with ..); it was skipped"));
+            error = Some(format!(
+                "\"{raw_name}\" has an unsafe path (absolute or with ..); it was skipped"
+            ));
         } else if encrypted {
-            error = Some(format!("\"{raw_name}\" is encrypted; add it without a password"));
+            error = Some(format!(
+                "\"{raw_name}\" is encrypted; add it without a password"
+            ));
         } else if !base.to_lowercase().ends_with(".wav") {
-            error = Some(format!("\"{raw_name}\" is not a WAV file (only .wav files are accepted)"));
+            error = Some(format!(
+                "\"{raw_name}\" is not a WAV file (only .wav files are accepted)"
+            ));
         } else {
             match zip.by_index(i) {
                 Ok(mut f) => {
@@ -592,7 +625,11 @@ fn export(state: &AppState, conn: &mut Connection, rec: &JobRecord) -> Result<Ou
         }
         files.last_mut().expect("one file").extend(obj.iter());
     }
-    let header: Vec<String> = object.columns.iter().map(|c| c.name.to_uppercase()).collect();
+    let header: Vec<String> = object
+        .columns
+        .iter()
+        .map(|c| c.name.to_uppercase())
+        .collect();
     let to_csv = |rows: &[&Vec<String>]| -> anyhow::Result<Vec<u8>> {
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(&header)?;
@@ -618,7 +655,11 @@ fn export(state: &AppState, conn: &mut Connection, rec: &JobRecord) -> Result<Ou
             )?;
             zw.write_all(&to_csv(f)?)?;
         }
-        (zw.finish()?.into_inner(), format!("{stem}.zip"), "application/zip")
+        (
+            zw.finish()?.into_inner(),
+            format!("{stem}.zip"),
+            "application/zip",
+        )
     };
     let path = store::result_path(&state.settings().data_dir, &job.id);
     std::fs::create_dir_all(path.parent().expect("files dir"))?;

@@ -107,9 +107,19 @@ impl AppState {
     pub fn with_clock(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
         let mut conn = store::connect(&settings.data_dir)?;
         if store::admin(&conn)?.is_none() {
-            let (org_id, token) =
-                store::create_org(&mut conn, "Sandbox Organisation", "admin@sandbox.local", clock())?;
-            write_credentials(&settings.data_dir, None, &org_id, "admin@sandbox.local", &token)?;
+            let (org_id, token) = store::create_org(
+                &mut conn,
+                "Sandbox Organisation",
+                "admin@sandbox.local",
+                clock(),
+            )?;
+            write_credentials(
+                &settings.data_dir,
+                None,
+                &org_id,
+                "admin@sandbox.local",
+                &token,
+            )?;
         }
         std::fs::create_dir_all(settings.data_dir.join("files"))?;
         let dice = faults::Dice::new(settings.faults.seed);

@@ -74,7 +74,10 @@ pub(crate) fn check_csv(object: &ObjectType, data: &[u8]) -> Result<CheckedFile,
     }
     for c in object.columns.iter().filter(|c| c.required) {
         if !header.contains(&c.name) {
-            return Err(format!("the header lacks the required column \"{}\"", c.name));
+            return Err(format!(
+                "the header lacks the required column \"{}\"",
+                c.name
+            ));
         }
     }
 
@@ -179,7 +182,10 @@ fn check_row(object: &ObjectType, header: &[String], fields: &[String], errors: 
             }
         }
         if !col.multiline && v.contains(['\n', '\r']) {
-            errors.push(format!("column \"{}\": the value holds a line break", col.name));
+            errors.push(format!(
+                "column \"{}\": the value holds a line break",
+                col.name
+            ));
         }
         let ok = match col.kind {
             Kind::Integer => match v.parse::<i64>() {

@@ -257,7 +257,8 @@ pub(crate) fn get_job(
     org_id: Option<&str>,
     id: &str,
 ) -> anyhow::Result<Option<JobRecord>> {
-    let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1 AND (?2 IS NULL OR org_id = ?2)");
+    let sql =
+        format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1 AND (?2 IS NULL OR org_id = ?2)");
     Ok(conn
         .query_row(&sql, params![id, org_id], job_from_row)
         .optional()?)
@@ -368,9 +369,11 @@ pub(crate) fn list_jobs(
         q.object_type,
         q.status.map(JobStatus::as_str),
     ];
-    let total: i64 = conn.query_row(&format!("SELECT count(*) FROM jobs WHERE {filter}"), p, |r| {
-        r.get(0)
-    })?;
+    let total: i64 = conn.query_row(
+        &format!("SELECT count(*) FROM jobs WHERE {filter}"),
+        p,
+        |r| r.get(0),
+    )?;
     let sql = format!(
         "SELECT {JOB_COLUMNS} FROM jobs WHERE {filter}
          ORDER BY created_at DESC, rowid DESC LIMIT {page_size} OFFSET {}",
@@ -406,8 +409,8 @@ pub(crate) fn job_errors(
     conn: &Connection,
     job_id: &str,
 ) -> anyhow::Result<Vec<(u64, Vec<String>, String)>> {
-    let mut stmt =
-        conn.prepare("SELECT line, fields, message FROM job_errors WHERE job_id = ?1 ORDER BY idx")?;
+    let mut stmt = conn
+        .prepare("SELECT line, fields, message FROM job_errors WHERE job_id = ?1 ORDER BY idx")?;
     let rows = stmt
         .query_map([job_id], |r| {
             let fields: String = r.get(1)?;
@@ -422,7 +425,11 @@ pub(crate) fn job_errors(
 }
 
 /// Deletes jobs created before `cutoff` with their rows, keys and files; returns how many.
-pub(crate) fn purge(conn: &mut Connection, data_dir: &Path, cutoff: OffsetDateTime) -> anyhow::Result<usize> {
+pub(crate) fn purge(
+    conn: &mut Connection,
+    data_dir: &Path,
+    cutoff: OffsetDateTime,
+) -> anyhow::Result<usize> {
     let tx = conn.transaction()?;
     let ids: Vec<String> = {
         let mut stmt = tx.prepare(

@@ -241,7 +241,10 @@ mod tests {
         let err = detect_type(Path::new("x.csv"), None, Some(&h))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("queue") && err.contains("outdial-queue"), "{err}");
+        assert!(
+            err.contains("queue") && err.contains("outdial-queue"),
+            "{err}"
+        );
     }
 
     #[test]

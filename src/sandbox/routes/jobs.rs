@@ -252,9 +252,7 @@ pub(super) async fn export(
     headers: HeaderMap,
     body: Result<Json<ExportRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let Json(req) = body.map_err(|e| {
-        ApiError::new(e.status(), "invalid_body", e.body_text())
-    })?;
+    let Json(req) = body.map_err(|e| ApiError::new(e.status(), "invalid_body", e.body_text()))?;
     let object = find_type(&req.object_type).map_err(|mut e| {
         e.status = StatusCode::UNPROCESSABLE_ENTITY;
         e
@@ -364,7 +362,13 @@ pub(super) async fn get_job(
 fn attachment(content_type: &str, name: &str, body: Vec<u8>) -> Response {
     let safe: String = name
         .chars()
-        .map(|c| if c == '"' || c == '\\' || c.is_control() { '_' } else { c })
+        .map(|c| {
+            if c == '"' || c == '\\' || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
         .collect();
     (
         [

@@ -47,13 +47,18 @@ pub(super) async fn template(Path(ty): Path<String>) -> Result<impl IntoResponse
         return Err(ApiError::new(
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
             "no_template",
-            format!("{} is imported as a ZIP of WAV files and has no CSV template", object.id),
+            format!(
+                "{} is imported as a ZIP of WAV files and has no CSV template",
+                object.id
+            ),
         ));
     }
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(object.header())
         .map_err(|e| ApiError::internal(e.into()))?;
-    let body = w.into_inner().map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
+    let body = w
+        .into_inner()
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv".to_string()),
@@ -77,10 +82,17 @@ pub(super) async fn me(p: Principal) -> Json<Me> {
 /// The registry type with this id, or 404 `unknown_object_type`.
 pub(crate) fn find_type(id: &str) -> Result<&'static schema::ObjectType, ApiError> {
     schema::registry().get(id).ok_or_else(|| {
-        let ids: Vec<&str> = schema::registry().types.iter().map(|t| t.id.as_str()).collect();
+        let ids: Vec<&str> = schema::registry()
+            .types
+            .iter()
+            .map(|t| t.id.as_str())
+            .collect();
         ApiError::not_found(
             "unknown_object_type",
-            format!("\"{id}\" is not an object type; known types: {}", ids.join(", ")),
+            format!(
+                "\"{id}\" is not an object type; known types: {}",
+                ids.join(", ")
+            ),
         )
     })
 }
