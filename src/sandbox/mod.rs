@@ -18,6 +18,7 @@ mod rows;
 pub mod store;
 
 pub use faults::FaultSettings;
+pub use routes::ROUTES;
 
 use crate::api::wire::ErrorBody;
 use crate::api::wire::ErrorInfo;
