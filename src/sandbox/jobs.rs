@@ -636,7 +636,7 @@ fn export(state: &AppState, conn: &mut Connection, rec: &JobRecord) -> Result<Ou
         for r in rows {
             w.write_record(r.iter())?;
         }
-        Ok(w.into_inner().context("csv writer")?)
+        w.into_inner().context("csv writer")
     };
     let stem = job
         .file_name
