@@ -732,3 +732,117 @@ fn five_thousand_users_process_quickly() {
         assert!(ms < 250, "5000 users took {ms} ms");
     }
 }
+
+#[test]
+fn a_job_accepted_but_never_started_runs_after_a_restart() {
+    use tower::ServiceExt;
+    let dir = tempfile::tempdir().unwrap();
+    // Accept a job through the router alone: no worker runs, so it stays `new`.
+    let state = AppState::new(Settings::new(dir.path())).unwrap();
+    let token = state.admin_token().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let resp = rt.block_on(
+        sandbox::router(state.clone()).oneshot(
+            axum::http::Request::post("/v1/jobs/import?object_type=site&file_name=s.csv")
+                .header("authorization", format!("Bearer {token}"))
+                .body(axum::body::Body::from(
+                    "Name,Multimedia Profile\nA,Blended\n",
+                ))
+                .unwrap(),
+        ),
+    );
+    assert_eq!(resp.unwrap().status(), 201);
+    drop(state);
+    let sb = Sandbox::start(dir.path(), |_| {});
+    let id = sb.json("/v1/jobs")["jobs"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let job = sb.wait(&id);
+    assert_eq!(job["status"], "completed");
+    assert_eq!(job["objects_created"], 1);
+}
+
+fn bulk() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("bulk").unwrap()
+}
+
+#[test]
+fn cli_prints_the_token_and_refuses_remote_addresses() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bulk()
+        .args(["sandbox", "token", "--data-dir"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let token = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let creds: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("credentials.json")).unwrap())
+            .unwrap();
+    assert_eq!(token.trim(), creds["token"].as_str().unwrap());
+    let out = bulk()
+        .args([
+            "sandbox",
+            "token",
+            "--new-org",
+            "Two",
+            "--email",
+            "two@example.com",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let other = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert_ne!(other.trim(), token.trim());
+
+    bulk()
+        .args(["sandbox", "serve", "--addr", "0.0.0.0:0", "--data-dir"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--allow-remote"));
+}
+
+#[cfg(unix)]
+#[test]
+fn cli_serve_prints_its_url_and_stops_on_sigterm() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("bulk"))
+        .args([
+            "sandbox",
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--print-url",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let r = Sandbox::client()
+        .get(format!("{url}/healthz"))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let creds: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("credentials.json")).unwrap())
+            .unwrap();
+    assert_eq!(creds["url"], url.as_str());
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+}

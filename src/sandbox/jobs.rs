@@ -46,8 +46,17 @@ pub(crate) fn run_worker(state: AppState) {
         let next = store::next_runnable(&conn).unwrap_or(None);
         match next {
             Some(id) => {
-                if let Err(e) = process(&state, &mut conn, &id) {
-                    let _ = fail(&state, &conn, &id, &format!("internal error: {e:#}"));
+                // A job that breaks the worker ends as failed instead of being retried forever.
+                let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    process(&state, &mut conn, &id)
+                }));
+                let reason = match run {
+                    Ok(Ok(())) => None,
+                    Ok(Err(e)) => Some(format!("internal error: {e:#}")),
+                    Err(_) => Some("internal error: processing the job crashed".to_string()),
+                };
+                if let Some(reason) = reason {
+                    let _ = fail(&state, &conn, &id, &reason);
                 }
             }
             None => state.wait_for_work(Duration::from_millis(500)),
