@@ -28,15 +28,8 @@ enum Outcome {
     Stopped,
 }
 
-/// The worker loop; returns when the state is told to stop.
-pub(crate) fn run_worker(state: AppState) {
-    let mut conn = match store::connect(&state.settings().data_dir) {
-        Ok(c) => c,
-        Err(e) => {
-            tracing_err(&format!("sandbox worker cannot open the database: {e:#}"));
-            return;
-        }
-    };
+/// The worker loop on its own connection; returns when the state is told to stop.
+pub(crate) fn run_worker(state: AppState, mut conn: Connection) {
     let mut last_purge = Instant::now();
     while !state.stopping() {
         if last_purge.elapsed() >= PURGE_EVERY {
@@ -61,13 +54,6 @@ pub(crate) fn run_worker(state: AppState) {
             }
             None => state.wait_for_work(Duration::from_millis(500)),
         }
-    }
-}
-
-fn tracing_err(msg: &str) {
-    #[allow(clippy::print_stderr)]
-    {
-        eprintln!("{msg}");
     }
 }
 

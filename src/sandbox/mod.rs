@@ -273,9 +273,10 @@ pub async fn serve(
     }
     let worker = {
         let s = state.clone();
+        let conn = store::connect(&state.settings().data_dir)?;
         std::thread::Builder::new()
             .name("sandbox-worker".into())
-            .spawn(move || jobs::run_worker(s))?
+            .spawn(move || jobs::run_worker(s, conn))?
     };
     let mut stopped = state.subscribe_shutdown();
     {
