@@ -31,6 +31,7 @@ pub enum Command {
     Template(TemplateArgs),
     Validate(ValidateArgs),
     Split(SplitArgs),
+    Sandbox(SandboxArgs),
 }
 
 /// Write the CSV template of an object type: its header row, and with --example a valid row.
@@ -117,6 +118,90 @@ pub struct SplitArgs {
     /// Print the plan (chunks, rows, bytes, line ranges) and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+/// Run a local sandbox of the bulk-operations service, for trying imports without a tenant.
+///
+/// The sandbox keeps its data (SQLite, uploads, credentials.json) in a data directory; on first
+/// start it creates an organisation that looks like a new Webex Contact Center tenant and an
+/// admin token that the CLI's default profile picks up.
+///
+/// Example: bulk sandbox serve --addr 127.0.0.1:8787
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    #[command(subcommand)]
+    pub command: SandboxCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    Serve(SandboxServeArgs),
+    Token(SandboxTokenArgs),
+}
+
+/// Serve the sandbox API until Ctrl-C or SIGTERM.
+///
+/// Prints the URL on stderr when ready (and with --print-url on stdout, for scripts).
+/// The fault options make the service misbehave on purpose, to test clients' retries.
+///
+/// Example: bulk sandbox serve --print-url --fault-500 0.1 --fault-seed 7
+#[derive(Debug, Args)]
+pub struct SandboxServeArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8787", value_name = "IP:PORT")]
+    pub addr: std::net::SocketAddr,
+    /// Allow listening on an address other than loopback (the sandbox has no TLS).
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// Data directory (default: the platform's local data directory, `.../bulk/sandbox`).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Also print the URL alone on stdout once listening.
+    #[arg(long)]
+    pub print_url: bool,
+    /// Pause this long per processed row, to watch progress.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub row_delay_ms: u64,
+    /// Most data rows in one CSV (default 5000).
+    #[arg(long, value_name = "N")]
+    pub max_rows: Option<u64>,
+    /// Largest CSV accepted (default 5MB).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_bytes: Option<u64>,
+    /// Fraction of /v1 requests answered 500 (0.0 to 1.0).
+    #[arg(long, value_name = "RATE", default_value_t = 0.0)]
+    pub fault_500: f64,
+    /// Fraction of /v1 requests answered 429 with Retry-After: 1.
+    #[arg(long, value_name = "RATE", default_value_t = 0.0)]
+    pub fault_429: f64,
+    /// Fraction of /v1 requests whose connection is dropped without an answer (after the work).
+    #[arg(long, value_name = "RATE", default_value_t = 0.0)]
+    pub fault_reset: f64,
+    /// Fraction of /v1 requests delayed by --fault-slow-ms.
+    #[arg(long, value_name = "RATE", default_value_t = 0.0)]
+    pub fault_slow: f64,
+    /// Delay of a slow request.
+    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    pub fault_slow_ms: u64,
+    /// Seed of the fault dice, to repeat a run.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub fault_seed: u64,
+}
+
+/// Print the sandbox admin token on stdout (or create another organisation and print its token).
+///
+/// Example: bulk sandbox token --new-org "Second Org" --email bob@example.com
+#[derive(Debug, Args)]
+pub struct SandboxTokenArgs {
+    /// Data directory (default: as for `bulk sandbox serve`).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Create a new organisation with this name and print its admin's token.
+    #[arg(long, value_name = "NAME", requires = "email")]
+    pub new_org: Option<String>,
+    /// Email of the new organisation's admin user.
+    #[arg(long, value_name = "EMAIL", requires = "new_org")]
+    pub email: Option<String>,
 }
 
 /// Parses `5MB`, `5M`, `4882KiB`, `50 MB` or a plain byte count.

@@ -13,3 +13,5 @@ pub mod validate;
 pub mod wav;
 
 pub use commands::run;
+pub mod api;
+pub mod sandbox;

@@ -1,5 +1,6 @@
 //! One module per subcommand; each resolves its arguments into settings and does the work.
 
+pub mod sandbox;
 pub mod split;
 pub mod template;
 pub mod validate;
@@ -19,6 +20,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Template(args) => template::run(args, &printer),
         Command::Validate(args) => validate::run(args, &printer),
         Command::Split(args) => split::run(args, &printer),
+        Command::Sandbox(args) => sandbox::run(args, &printer),
     }
 }
 

@@ -1,0 +1,107 @@
+//! `bulk sandbox`: run the local service, or print its token.
+
+use crate::cli::{SandboxArgs, SandboxCommand, SandboxServeArgs, SandboxTokenArgs};
+use crate::error::{Exit, Failure};
+use crate::output::Printer;
+use crate::sandbox::{self, AppState, FaultSettings, Settings};
+use anyhow::Context;
+use std::time::Duration;
+
+pub fn run(args: SandboxArgs, printer: &Printer) -> anyhow::Result<Exit> {
+    match args.command {
+        SandboxCommand::Serve(a) => serve(a, printer),
+        SandboxCommand::Token(a) => token(a, printer),
+    }
+}
+
+fn rate(name: &str, r: f64) -> anyhow::Result<f64> {
+    if (0.0..=1.0).contains(&r) {
+        Ok(r)
+    } else {
+        Err(Failure::usage(format!("--{name} {r}: a rate is between 0.0 and 1.0")).into())
+    }
+}
+
+fn serve(a: SandboxServeArgs, printer: &Printer) -> anyhow::Result<Exit> {
+    if !a.addr.ip().is_loopback() && !a.allow_remote {
+        return Err(Failure::usage(format!(
+            "--addr {}: the sandbox listens on loopback only; pass --allow-remote to listen on {}",
+            a.addr,
+            a.addr.ip()
+        ))
+        .into());
+    }
+    let mut settings = Settings::new(a.data_dir.unwrap_or_else(sandbox::default_data_dir));
+    settings.row_delay = Duration::from_millis(a.row_delay_ms);
+    if let Some(n) = a.max_rows {
+        settings.max_rows = n;
+        settings.export_rows_per_file = n as usize;
+    }
+    if let Some(n) = a.max_bytes {
+        settings.max_bytes = n;
+    }
+    settings.faults = FaultSettings {
+        rate_500: rate("fault-500", a.fault_500)?,
+        rate_429: rate("fault-429", a.fault_429)?,
+        rate_reset: rate("fault-reset", a.fault_reset)?,
+        rate_slow: rate("fault-slow", a.fault_slow)?,
+        slow: Duration::from_millis(a.fault_slow_ms),
+        seed: a.fault_seed,
+    };
+    let data_dir = settings.data_dir.clone();
+    let state = AppState::new(settings)
+        .with_context(|| format!("cannot open the sandbox in {}", data_dir.display()))?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(a.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", a.addr))?;
+        let url = format!("http://{}", listener.local_addr()?);
+        sandbox::record_url(&state, &url)?;
+        printer.info(format!(
+            "sandbox listening on {url} (data in {}; token: bulk sandbox token)",
+            data_dir.display()
+        ));
+        if a.print_url {
+            printer.data(format!("{url}\n").as_bytes())?;
+        }
+        sandbox::serve(listener, state, shutdown_signal()).await
+    })?;
+    printer.info("sandbox stopped");
+    Ok(Exit::Ok)
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
+
+fn token(a: SandboxTokenArgs, printer: &Printer) -> anyhow::Result<Exit> {
+    let settings = Settings::new(a.data_dir.unwrap_or_else(sandbox::default_data_dir));
+    let state = AppState::new(settings)?;
+    let token = match (a.new_org, a.email) {
+        (Some(org), Some(email)) => state.create_org(&org, &email)?,
+        _ => state.admin_token()?,
+    };
+    printer.data(format!("{token}\n").as_bytes())?;
+    Ok(Exit::Ok)
+}

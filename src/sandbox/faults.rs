@@ -1,0 +1,89 @@
+//! Fault injection for testing clients: random 500s, 429s, dropped connections and slow answers.
+//!
+//! Off by default. Faults apply to every `/v1/...` request; `/openapi.json` and `/healthz` are
+//! exempt so a client can always read the contract and check liveness. 500, 429 and slowness
+//! strike before the handler runs (nothing happens); a reset strikes after the handler has run
+//! (its work is done but the answer is lost), which is what idempotency keys are for.
+
+use super::{ApiError, AppState};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use rand::{Rng, SeedableRng};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Rates (0.0 to 1.0) of each fault.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FaultSettings {
+    /// Answer 500 `injected_fault`.
+    pub rate_500: f64,
+    /// Answer 429 `rate_limited` with `Retry-After: 1`.
+    pub rate_429: f64,
+    /// Drop the connection without an answer, after the handler ran.
+    pub rate_reset: f64,
+    /// Delay the request by `slow` first.
+    pub rate_slow: f64,
+    pub slow: Duration,
+    /// Seed of the random generator, so a run can be repeated.
+    pub seed: u64,
+}
+
+impl FaultSettings {
+    pub fn any(&self) -> bool {
+        self.rate_500 > 0.0 || self.rate_429 > 0.0 || self.rate_reset > 0.0 || self.rate_slow > 0.0
+    }
+}
+
+/// The seeded dice.
+pub(crate) struct Dice(Mutex<rand::rngs::StdRng>);
+
+impl Dice {
+    pub(crate) fn new(seed: u64) -> Self {
+        Dice(Mutex::new(rand::rngs::StdRng::seed_from_u64(seed)))
+    }
+
+    fn roll(&self, rate: f64) -> bool {
+        rate > 0.0 && self.0.lock().expect("dice").gen::<f64>() < rate
+    }
+}
+
+/// Middleware that injects the configured faults.
+pub(crate) async fn inject(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let f = &state.settings().faults;
+    if !f.any() || !req.uri().path().starts_with("/v1/") {
+        return next.run(req).await;
+    }
+    let dice = state.dice();
+    if dice.roll(f.rate_slow) {
+        tokio::time::sleep(f.slow).await;
+    }
+    if dice.roll(f.rate_429) {
+        let mut resp = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many requests (injected fault); retry after 1 second",
+        )
+        .into_response();
+        resp.headers_mut()
+            .insert("retry-after", HeaderValue::from_static("1"));
+        return resp;
+    }
+    if dice.roll(f.rate_500) {
+        return ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "injected_fault",
+            "internal error (injected fault); retry the request",
+        )
+        .into_response();
+    }
+    let reset = dice.roll(f.rate_reset);
+    let resp = next.run(req).await;
+    if reset {
+        // Unwinding out of the connection task makes hyper drop the socket unanswered;
+        // resume_unwind skips the panic hook, so nothing is printed.
+        std::panic::resume_unwind(Box::new("injected connection reset"));
+    }
+    resp
+}

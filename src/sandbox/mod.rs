@@ -1,0 +1,350 @@
+//! `bulk sandbox`: a local, faithful implementation of the Webex Contact Center bulk-operations
+//! service, so that the CLI (and its tests) can run against something real.
+//!
+//! [`router`] builds the HTTP API apart from any socket; [`serve`] runs it on a listener with the
+//! background job worker until a shutdown future resolves. State lives in SQLite in a data
+//! directory ([`default_data_dir`] unless told otherwise).
+//!
+//! A new organisation starts like a new Webex Contact Center tenant, with the objects listed in
+//! [`store::TENANT_DEFAULTS`]. Differences from the real service: users are created by an import
+//! (the real service only updates users that already exist in Control Hub); jobs of all
+//! organisations run one at a time in one worker; built-in tenant objects are not exported;
+//! tokens are local bearer tokens, not Webex OAuth.
+
+mod faults;
+mod jobs;
+mod routes;
+mod rows;
+pub mod store;
+
+pub use faults::FaultSettings;
+pub use routes::ROUTES;
+
+use crate::api::wire::ErrorBody;
+use crate::api::wire::ErrorInfo;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+use time::OffsetDateTime;
+use tokio::sync::watch;
+
+/// The service's notion of "now"; injectable so tests can travel in time.
+pub type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
+
+/// How long jobs are kept.
+pub const RETENTION: time::Duration = time::Duration::days(365);
+
+/// Where `bulk sandbox` keeps its data unless told otherwise.
+pub fn default_data_dir() -> PathBuf {
+    directories::ProjectDirs::from("com", "wxcc-bulk", "bulk")
+        .map(|d| d.data_local_dir().join("sandbox"))
+        .unwrap_or_else(|| PathBuf::from(".bulk-sandbox"))
+}
+
+/// Everything that configures a sandbox; start from [`Settings::new`] and adjust.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    /// Most data rows in one CSV (default: the registry's 5000).
+    pub max_rows: u64,
+    /// Largest CSV in bytes (default: the registry's 5,000,000).
+    pub max_bytes: u64,
+    /// Largest audio ZIP in bytes (default: the registry's 50,000,000).
+    pub max_zip_bytes: u64,
+    /// Most records in one exported CSV (default: `max_rows`).
+    pub export_rows_per_file: usize,
+    /// Pause per processed row, to watch progress in tests (default none).
+    pub row_delay: Duration,
+    pub faults: FaultSettings,
+}
+
+impl Settings {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        let r = crate::schema::registry();
+        Settings {
+            data_dir: data_dir.into(),
+            max_rows: r.max_rows as u64,
+            max_bytes: r.max_bytes,
+            max_zip_bytes: r.max_zip_bytes,
+            export_rows_per_file: r.max_rows,
+            row_delay: Duration::ZERO,
+            faults: FaultSettings::default(),
+        }
+    }
+}
+
+/// Shared state of the service: settings, database, clock, and the worker's signals.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    settings: Settings,
+    db: Mutex<rusqlite::Connection>,
+    clock: Clock,
+    /// Bumped whenever any job changes; long polls watch it.
+    changes: watch::Sender<u64>,
+    /// Set when the service shuts down.
+    shutdown: watch::Sender<bool>,
+    stopping: AtomicBool,
+    work: (Mutex<bool>, Condvar),
+    dice: faults::Dice,
+}
+
+impl AppState {
+    /// Opens the data directory with the real clock; see [`AppState::with_clock`].
+    pub fn new(settings: Settings) -> anyhow::Result<Self> {
+        Self::with_clock(settings, Arc::new(OffsetDateTime::now_utc))
+    }
+
+    /// Opens (creating on first use) the data directory. In an empty one, creates the first
+    /// organisation, its admin user and token, and `credentials.json`.
+    pub fn with_clock(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
+        let mut conn = store::connect(&settings.data_dir)?;
+        if store::admin(&conn)?.is_none() {
+            let (org_id, token) = store::create_org(
+                &mut conn,
+                "Sandbox Organisation",
+                "admin@sandbox.local",
+                clock(),
+            )?;
+            write_credentials(
+                &settings.data_dir,
+                None,
+                &org_id,
+                "admin@sandbox.local",
+                &token,
+            )?;
+        }
+        std::fs::create_dir_all(settings.data_dir.join("files"))?;
+        let dice = faults::Dice::new(settings.faults.seed);
+        Ok(AppState {
+            inner: Arc::new(Inner {
+                settings,
+                db: Mutex::new(conn),
+                clock,
+                changes: watch::channel(0).0,
+                shutdown: watch::channel(false).0,
+                stopping: AtomicBool::new(false),
+                work: (Mutex::new(false), Condvar::new()),
+                dice,
+            }),
+        })
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        (self.inner.clock)()
+    }
+
+    /// Creates another organisation with its admin user; returns that user's token.
+    pub fn create_org(&self, name: &str, email: &str) -> anyhow::Result<String> {
+        let mut conn = self.inner.db.lock().expect("db");
+        Ok(store::create_org(&mut conn, name, email, self.now())?.1)
+    }
+
+    /// The first organisation's admin token (what `bulk sandbox token` prints).
+    pub fn admin_token(&self) -> anyhow::Result<String> {
+        let conn = self.inner.db.lock().expect("db");
+        Ok(store::admin(&conn)?.map(|a| a.3).unwrap_or_default())
+    }
+
+    /// Deletes jobs older than [`RETENTION`] with their files; returns how many.
+    pub fn purge(&self) -> anyhow::Result<usize> {
+        let mut conn = self.inner.db.lock().expect("db");
+        self.purge_with(&mut conn)
+    }
+
+    fn purge_with(&self, conn: &mut rusqlite::Connection) -> anyhow::Result<usize> {
+        let n = store::purge(conn, &self.settings().data_dir, self.now() - RETENTION)?;
+        if n > 0 {
+            self.notify_change();
+        }
+        Ok(n)
+    }
+
+    /// Runs a database call off the async threads.
+    pub(crate) async fn db<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut rusqlite::Connection) -> anyhow::Result<T> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = state.inner.db.lock().expect("db");
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("database task failed: {e}")))?
+        .map_err(ApiError::internal)
+    }
+
+    pub(crate) fn dice(&self) -> &faults::Dice {
+        &self.inner.dice
+    }
+
+    pub(crate) fn notify_change(&self) {
+        self.inner.changes.send_modify(|v| *v = v.wrapping_add(1));
+    }
+
+    pub(crate) fn subscribe_changes(&self) -> watch::Receiver<u64> {
+        self.inner.changes.subscribe()
+    }
+
+    pub(crate) fn subscribe_shutdown(&self) -> watch::Receiver<bool> {
+        self.inner.shutdown.subscribe()
+    }
+
+    /// Tells the worker a job is waiting.
+    pub(crate) fn wake_worker(&self) {
+        let (m, c) = &self.inner.work;
+        *m.lock().expect("work") = true;
+        c.notify_all();
+    }
+
+    fn wait_for_work(&self, timeout: Duration) {
+        let (m, c) = &self.inner.work;
+        let mut pending = m.lock().expect("work");
+        if !*pending {
+            pending = c.wait_timeout(pending, timeout).expect("work").0;
+        }
+        *pending = false;
+    }
+
+    pub(crate) fn stopping(&self) -> bool {
+        self.inner.stopping.load(Ordering::SeqCst)
+    }
+
+    fn stop(&self) {
+        self.inner.stopping.store(true, Ordering::SeqCst);
+        self.inner.shutdown.send_replace(true);
+        self.wake_worker();
+    }
+}
+
+/// Writes `<data-dir>/credentials.json` (mode 0600), which the CLI's default profile reads.
+fn write_credentials(
+    dir: &std::path::Path,
+    url: Option<&str>,
+    org: &str,
+    user: &str,
+    token: &str,
+) -> anyhow::Result<()> {
+    let path = dir.join("credentials.json");
+    let body = serde_json::json!({ "url": url, "org": org, "user": user, "token": token });
+    std::fs::write(&path, serde_json::to_vec_pretty(&body)?)?;
+    store::restrict_mode(&path);
+    Ok(())
+}
+
+/// Records the URL the sandbox listens on in `credentials.json`.
+pub fn record_url(state: &AppState, url: &str) -> anyhow::Result<()> {
+    let conn = state.inner.db.lock().expect("db");
+    if let Some((org, _, email, token)) = store::admin(&conn)? {
+        write_credentials(&state.settings().data_dir, Some(url), &org, &email, &token)?;
+    }
+    Ok(())
+}
+
+/// The HTTP API, without a socket: tests drive it with `oneshot`.
+pub fn router(state: AppState) -> axum::Router {
+    routes::router(state)
+}
+
+/// Serves the API on `listener`, with the job worker, until `shutdown` resolves; then stops
+/// taking requests, lets the worker finish its current batch and returns. Jobs left in progress
+/// resume on the next start.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    {
+        let s = state.clone();
+        tokio::task::spawn_blocking(move || s.purge()).await??;
+    }
+    let worker = {
+        let s = state.clone();
+        let conn = store::connect(&state.settings().data_dir)?;
+        std::thread::Builder::new()
+            .name("sandbox-worker".into())
+            .spawn(move || jobs::run_worker(s, conn))?
+    };
+    let mut stopped = state.subscribe_shutdown();
+    {
+        let s = state.clone();
+        tokio::spawn(async move {
+            shutdown.await;
+            s.stop();
+        });
+    }
+    let app = router(state.clone()).into_make_service();
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        })
+        .await;
+    state.stop();
+    tokio::task::spawn_blocking(move || worker.join())
+        .await?
+        .map_err(|_| anyhow::anyhow!("the sandbox worker panicked"))?;
+    Ok(result?)
+}
+
+/// A failure answered with the one JSON error body.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub details: serde_json::Value,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            details: serde_json::json!({}),
+        }
+    }
+
+    pub fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.details = details;
+        self
+    }
+
+    pub fn internal(e: anyhow::Error) -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("internal error: {e:#}"),
+        )
+    }
+
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code, message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: ErrorInfo {
+                code: self.code.to_string(),
+                message: self.message,
+                details: self.details,
+            },
+        };
+        (self.status, Json(body)).into_response()
+    }
+}

@@ -1,0 +1,446 @@
+//! Job routes: submit imports and exports, list jobs, follow one, download its files.
+
+use super::super::store::{self, Created, NewJob, Principal};
+use super::super::{ApiError, AppState};
+use super::meta::{find_type, MAX_PAGE_SIZE, MAX_WAIT_SECONDS};
+use crate::api::wire::{
+    ExportRequest, ImportQuery, Job, JobList, JobListQuery, JobQuery, JobType,
+    IDEMPOTENCY_KEY_HEADER,
+};
+use crate::schema::FileKind;
+use axum::body::Body;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use futures_util::StreamExt;
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+
+fn bad_query(e: QueryRejection) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text())
+}
+
+fn job_not_found(id: &str) -> ApiError {
+    ApiError::not_found("job_not_found", format!("job {id} does not exist"))
+}
+
+fn job_active(id: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "job_active",
+        format!("job {id} is still active; only one job may run at a time, wait for it to finish"),
+    )
+    .with_details(serde_json::json!({ "job_id": id }))
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    match headers.get(IDEMPOTENCY_KEY_HEADER) {
+        None => Ok(None),
+        Some(v) => match v.to_str() {
+            Ok(s) if !s.trim().is_empty() && s.len() <= 200 => Ok(Some(s.trim().to_string())),
+            _ => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_idempotency_key",
+                "the Idempotency-Key header must be 1 to 200 visible ASCII characters",
+            )),
+        },
+    }
+}
+
+/// 201 with the new job, or 200 with the job an idempotency key already created.
+fn created_response(created: Created) -> Result<Response, ApiError> {
+    match created {
+        Created::New(rec) => Ok((
+            StatusCode::CREATED,
+            [(header::LOCATION, format!("/v1/jobs/{}", rec.job.id))],
+            Json(rec.job),
+        )
+            .into_response()),
+        Created::Existing(rec) => Ok((StatusCode::OK, Json(rec.job)).into_response()),
+        Created::Active(id) => Err(job_active(&id)),
+    }
+}
+
+/// Answers early when the key already names a job or another job is active.
+async fn precheck(
+    state: &AppState,
+    p: &Principal,
+    key: &Option<String>,
+) -> Result<Option<Response>, ApiError> {
+    let (org, key) = (p.org_id.clone(), key.clone());
+    let (existing, active) = state
+        .db(move |c| {
+            let existing = match &key {
+                Some(k) => store::job_for_key(c, &org, k)?,
+                None => None,
+            };
+            Ok((existing, store::active_job(c, &org)?))
+        })
+        .await?;
+    if let Some(rec) = existing {
+        return Ok(Some(created_response(Created::Existing(rec))?));
+    }
+    if let Some(id) = active {
+        return Err(job_active(&id));
+    }
+    Ok(None)
+}
+
+/// Counts CSV records as bytes arrive: line ends outside quotes, blank lines skipped.
+#[derive(Default)]
+struct RecordCounter {
+    in_quotes: bool,
+    current_has_data: bool,
+    records: u64,
+}
+
+impl RecordCounter {
+    fn feed(&mut self, chunk: &[u8]) {
+        for &b in chunk {
+            match b {
+                b'"' => {
+                    self.in_quotes = !self.in_quotes;
+                    self.current_has_data = true;
+                }
+                b'\n' if !self.in_quotes => {
+                    if self.current_has_data {
+                        self.records += 1;
+                    }
+                    self.current_has_data = false;
+                }
+                b'\r' => {}
+                _ => self.current_has_data = true,
+            }
+        }
+    }
+
+    /// Data rows so far (records after the header), counting an unterminated last one.
+    fn data_rows(&self) -> u64 {
+        (self.records + u64::from(self.current_has_data)).saturating_sub(1)
+    }
+}
+
+pub(super) async fn import(
+    State(state): State<AppState>,
+    p: Principal,
+    query: Result<Query<ImportQuery>, QueryRejection>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let Query(q) = query.map_err(bad_query)?;
+    let object = find_type(&q.object_type).map_err(|mut e| {
+        e.status = StatusCode::UNPROCESSABLE_ENTITY;
+        e
+    })?;
+    let file_name = q.file_name.trim().to_string();
+    if file_name.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "file_name must not be empty",
+        ));
+    }
+    let key = idempotency_key(&headers)?;
+    if let Some(resp) = precheck(&state, &p, &key).await? {
+        return Ok(resp);
+    }
+    let s = state.settings();
+    let is_zip = object.file == FileKind::Zip;
+    let limit_bytes = if is_zip { s.max_zip_bytes } else { s.max_bytes };
+    let limit_rows = s.max_rows;
+
+    // Stream the body into a temporary file, counting bytes and rows as they arrive.
+    let id = uuid::Uuid::new_v4().to_string();
+    let tmp = s.data_dir.join("files").join(format!("{id}.partial"));
+    let mut out = tokio::fs::File::create(&tmp)
+        .await
+        .map_err(|e| ApiError::internal(e.into()))?;
+    let cleanup = |tmp: std::path::PathBuf| async move {
+        let _ = tokio::fs::remove_file(tmp).await;
+    };
+    let mut stream = body.into_data_stream();
+    let mut bytes = 0u64;
+    let mut counter = RecordCounter::default();
+    while let Some(chunk) = stream.next().await {
+        let chunk = match chunk {
+            Ok(c) => c,
+            Err(e) => {
+                cleanup(tmp).await;
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "upload_failed",
+                    format!("the upload broke off: {e}"),
+                ));
+            }
+        };
+        bytes += chunk.len() as u64;
+        if bytes > limit_bytes {
+            drop(out);
+            cleanup(tmp).await;
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!(
+                    "{file_name} is larger than {limit_bytes} bytes, the most one {} may hold; split it (bulk split)",
+                    if is_zip { "ZIP" } else { "CSV" }
+                ),
+            )
+            .with_details(serde_json::json!({ "limit_bytes": limit_bytes })));
+        }
+        if !is_zip {
+            counter.feed(&chunk);
+            if counter.data_rows() > limit_rows {
+                drop(out);
+                cleanup(tmp).await;
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "too_many_rows",
+                    format!(
+                        "{file_name} has more than {limit_rows} data rows, the most one CSV may hold; split it (bulk split)"
+                    ),
+                )
+                .with_details(serde_json::json!({ "limit_rows": limit_rows })));
+            }
+        }
+        if let Err(e) = out.write_all(&chunk).await {
+            cleanup(tmp).await;
+            return Err(ApiError::internal(e.into()));
+        }
+    }
+    if let Err(e) = out.sync_all().await {
+        cleanup(tmp).await;
+        return Err(ApiError::internal(e.into()));
+    }
+    drop(out);
+
+    let rows = if is_zip { 0 } else { counter.data_rows() };
+    let (org, email, object_type) = (p.org_id.clone(), p.email.clone(), object.id.clone());
+    let now = state.now();
+    let final_path = store::upload_path(&s.data_dir, &id);
+    let tmp2 = tmp.clone();
+    let result = state
+        .db(move |c| {
+            store::create_job(
+                c,
+                NewJob {
+                    id: id.clone(),
+                    org_id: &org,
+                    file_name: &file_name,
+                    job_type: JobType::Import,
+                    object_type: &object_type,
+                    submitted_by: &email,
+                    rows_total: rows,
+                    now,
+                    idempotency_key: key.as_deref(),
+                },
+                || Ok(std::fs::rename(&tmp2, &final_path)?),
+            )
+        })
+        .await;
+    if !matches!(result, Ok(Created::New(_))) {
+        cleanup(tmp).await;
+    }
+    state.wake_worker();
+    created_response(result?)
+}
+
+pub(super) async fn export(
+    State(state): State<AppState>,
+    p: Principal,
+    headers: HeaderMap,
+    body: Result<Json<ExportRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(req) = body.map_err(|e| ApiError::new(e.status(), "invalid_body", e.body_text()))?;
+    let object = find_type(&req.object_type).map_err(|mut e| {
+        e.status = StatusCode::UNPROCESSABLE_ENTITY;
+        e
+    })?;
+    if object.file == FileKind::Zip {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not_exportable",
+            format!(
+                "{} cannot be exported: the service exports CSV object types only, not audio files",
+                object.display_name
+            ),
+        ));
+    }
+    let key = idempotency_key(&headers)?;
+    if let Some(resp) = precheck(&state, &p, &key).await? {
+        return Ok(resp);
+    }
+    let file_name = req
+        .file_name
+        .filter(|f| !f.trim().is_empty())
+        .unwrap_or_else(|| format!("{}.csv", object.id));
+    let now = state.now();
+    let (org, email, object_type) = (p.org_id.clone(), p.email.clone(), object.id.clone());
+    let result = state
+        .db(move |c| {
+            store::create_job(
+                c,
+                NewJob {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    org_id: &org,
+                    file_name: &file_name,
+                    job_type: JobType::Export,
+                    object_type: &object_type,
+                    submitted_by: &email,
+                    rows_total: 0,
+                    now,
+                    idempotency_key: key.as_deref(),
+                },
+                || Ok(()),
+            )
+        })
+        .await?;
+    state.wake_worker();
+    created_response(result)
+}
+
+pub(super) async fn list(
+    State(state): State<AppState>,
+    p: Principal,
+    query: Result<Query<JobListQuery>, QueryRejection>,
+) -> Result<Json<JobList>, ApiError> {
+    let Query(q) = query.map_err(bad_query)?;
+    let page = q.page.unwrap_or(1);
+    let page_size = q.page_size.unwrap_or(20);
+    if page == 0 || page_size == 0 || page_size > MAX_PAGE_SIZE {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            format!("page starts at 1 and page_size must be 1 to {MAX_PAGE_SIZE}"),
+        ));
+    }
+    let list = state
+        .db(move |c| store::list_jobs(c, &p.org_id, &q, page, page_size))
+        .await?;
+    Ok(Json(list))
+}
+
+async fn load(state: &AppState, p: &Principal, id: &str) -> Result<store::JobRecord, ApiError> {
+    let (org, id2) = (p.org_id.clone(), id.to_string());
+    state
+        .db(move |c| store::get_job(c, Some(&org), &id2))
+        .await?
+        .ok_or_else(|| job_not_found(id))
+}
+
+pub(super) async fn get_job(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+    query: Result<Query<JobQuery>, QueryRejection>,
+) -> Result<Json<Job>, ApiError> {
+    let Query(q) = query.map_err(bad_query)?;
+    // Subscribe first so a change between the read and the wait is not missed.
+    let mut changes = state.subscribe_changes();
+    let mut shutdown = state.subscribe_shutdown();
+    let first = load(&state, &p, &id).await?.job;
+    let wait = q.wait.unwrap_or(0).min(MAX_WAIT_SECONDS);
+    if wait == 0 || !first.status.is_active() {
+        return Ok(Json(first));
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(wait);
+    loop {
+        tokio::select! {
+            r = changes.changed() => { if r.is_err() { break; } }
+            _ = shutdown.wait_for(|s| *s) => break,
+            _ = tokio::time::sleep_until(deadline) => break,
+        }
+        let now = load(&state, &p, &id).await?.job;
+        if now.status != first.status || now.rows_processed != first.rows_processed {
+            return Ok(Json(now));
+        }
+    }
+    Ok(Json(load(&state, &p, &id).await?.job))
+}
+
+fn attachment(content_type: &str, name: &str, body: Vec<u8>) -> Response {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c == '"' || c == '\\' || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{safe}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+pub(super) async fn errors(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let rec = load(&state, &p, &id).await?;
+    if !rec.job.has_errors_file {
+        return Err(ApiError::not_found(
+            "no_error_file",
+            format!(
+                "job {id} has no error file: it has no failed rows (status {})",
+                rec.job.status.as_str()
+            ),
+        ));
+    }
+    let id2 = id.clone();
+    let rows = state.db(move |c| store::job_errors(c, &id2)).await?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = rec.header.clone().unwrap_or_default();
+    header.extend(["Line".to_string(), "Error Message".to_string()]);
+    let write = |w: &mut csv::Writer<Vec<u8>>| -> csv::Result<()> {
+        w.write_record(&header)?;
+        for (line, mut fields, message) in rows {
+            fields.push(line.to_string());
+            fields.push(message);
+            w.write_record(&fields)?;
+        }
+        Ok(())
+    };
+    write(&mut w).map_err(|e| ApiError::internal(e.into()))?;
+    let body = w
+        .into_inner()
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
+    let stem = rec
+        .job
+        .file_name
+        .rsplit_once('.')
+        .map_or(rec.job.file_name.as_str(), |(s, _)| s);
+    Ok(attachment("text/csv", &format!("{stem}.errors.csv"), body))
+}
+
+pub(super) async fn file(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let rec = load(&state, &p, &id).await?;
+    let (Some(name), Some(ct)) = (rec.result_name, rec.result_type) else {
+        return Err(ApiError::not_found(
+            "no_result_file",
+            format!(
+                "job {id} has no file to download: only a completed export job has one (status {})",
+                rec.job.status.as_str()
+            ),
+        ));
+    };
+    let body = tokio::fs::read(store::result_path(&state.settings().data_dir, &id))
+        .await
+        .map_err(|e| ApiError::internal(e.into()))?;
+    Ok(attachment(&ct, &name, body))
+}
