@@ -28,10 +28,17 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    Template(TemplateArgs),
+    Import(ImportArgs),
+    Export(ExportArgs),
+    Jobs(JobsArgs),
+    Errors(ErrorsArgs),
     Validate(ValidateArgs),
+    Template(TemplateArgs),
     Split(SplitArgs),
+    Login(LoginArgs),
     Sandbox(SandboxArgs),
+    #[command(hide = true)]
+    Generate(GenerateArgs),
 }
 
 /// Write the CSV template of an object type: its header row, and with --example a valid row.
@@ -51,6 +58,19 @@ pub struct TemplateArgs {
     /// List the object types instead.
     #[arg(long, conflicts_with_all = ["object_type", "example", "output"])]
     pub list: bool,
+    /// Use the schema built into bulk, without asking the service.
+    #[arg(long)]
+    pub offline: bool,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+}
+
+/// Write shell completions (completions/) and man pages (man/) from the clap definitions.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Directory that receives completions/ and man/.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out_dir: PathBuf,
 }
 
 /// Options for reading a CSV whose encoding or separator is not UTF-8 with commas.
@@ -204,6 +224,197 @@ pub struct SandboxTokenArgs {
     pub email: Option<String>,
 }
 
+/// How to reach the service (a profile, or the local sandbox when none is configured).
+#[derive(Debug, Args, Clone, Default)]
+pub struct RemoteArgs {
+    /// Profile to use (see `bulk login`); also BULK_PROFILE.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Retries of one request on connection errors, 429 and 5xx before giving up.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub max_retries: u32,
+}
+
+/// Import CSV files (or audio) into the service: validate, split, submit, wait, report.
+///
+/// Every row ends up imported, or in one error CSV per input file (`<name>.errors.csv`) whose
+/// Line column points at the row's line in the original file; fix it and import it again as is.
+/// A directory imports its CSVs in dependency order (sites before teams before users) and its
+/// WAV files as an audio set. An interrupted import resumes: run the same command again.
+///
+/// Example: bulk import users.csv
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// CSV files, audio ZIPs, or directories.
+    #[arg(required = true, value_name = "FILE|DIR")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+    /// Submit and return at once; `bulk jobs wait ID` or `bulk import --resume` picks it up.
+    #[arg(long)]
+    pub no_wait: bool,
+    /// Send the valid rows and put the invalid ones in the error file, instead of sending nothing.
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Where the merged error CSV goes (with several inputs: a directory). Default:
+    /// `<name>.errors.csv` beside each input.
+    #[arg(long, value_name = "FILE")]
+    pub errors_out: Option<PathBuf>,
+    /// Continue an interrupted import of the same files (also automatic when a journal exists).
+    #[arg(long)]
+    pub resume: bool,
+    /// Start over even if a journal of an interrupted import exists.
+    #[arg(long, conflicts_with = "resume")]
+    pub restart: bool,
+    /// Give up waiting after this long (e.g. 90s, 30m, 2h) with exit code 7; resumable.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<std::time::Duration>,
+}
+
+/// Export every object of a type from the service into a CSV (or a ZIP of CSVs).
+///
+/// More than 5000 records arrive as a ZIP of CSVs; --merge joins them into one CSV. Audio
+/// files cannot be exported.
+///
+/// Example: bulk export user -o users.csv --merge
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Object type (user, team, skill-profile, ...).
+    pub object_type: String,
+    /// File (or directory) to write; default `<type>.csv` / `<type>.zip` in the current directory.
+    #[arg(short, long, value_name = "FILE|DIR")]
+    pub output: Option<PathBuf>,
+    /// Join a ZIP of CSVs into one CSV (one header).
+    #[arg(long)]
+    pub merge: bool,
+    /// Neutralise cells that a spreadsheet would run as formulas (=, +, -, @) with a leading '.
+    #[arg(long)]
+    pub excel_safe: bool,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+    /// Give up waiting after this long (exit code 7).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<std::time::Duration>,
+}
+
+/// Bulk jobs: the dashboard (list), one job (show), or wait for one to finish.
+///
+/// Example: bulk jobs --status failed --limit 10
+#[derive(Debug, Args)]
+pub struct JobsArgs {
+    #[command(subcommand)]
+    pub command: Option<JobsCommand>,
+    #[command(flatten)]
+    pub list: JobsListArgs,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// List jobs, newest first (the default).
+    List(JobsListArgs),
+    /// Show one job.
+    Show(JobIdArgs),
+    /// Wait for a job to finish; exit code as for an import (0, 4, 5, 7).
+    Wait(JobWaitArgs),
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct JobsListArgs {
+    /// Text to find in the job id or file name.
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+    /// new, in_progress, completed, completed_with_errors or failed.
+    #[arg(long, value_name = "STATUS")]
+    pub status: Option<String>,
+    /// Object type (user, team, ...).
+    #[arg(long = "type", value_name = "TYPE")]
+    pub object_type: Option<String>,
+    /// import or export.
+    #[arg(long, value_name = "KIND")]
+    pub job_type: Option<String>,
+    /// Most jobs to show.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub limit: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct JobIdArgs {
+    /// Job (bulk operation) id.
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct JobWaitArgs {
+    /// Job (bulk operation) id.
+    pub id: String,
+    /// Give up after this long (exit code 7).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<std::time::Duration>,
+}
+
+/// Download a job's error CSV (the failed rows plus an Error Message column).
+///
+/// Example: bulk errors 3f2c... -o users.errors.csv
+#[derive(Debug, Args)]
+pub struct ErrorsArgs {
+    /// Job (bulk operation) id.
+    pub id: String,
+    /// Where to write it; `-` or nothing means stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+}
+
+/// Save a profile (service URL and token) to target a real service, or show the target.
+///
+/// On a terminal it prompts for what is missing; in scripts pass --url and --token-stdin
+/// (a token is never a command-line value). BULK_TOKEN overrides the stored token.
+///
+/// Example: printf '%s' "$TOKEN" | bulk login --profile prod --url https://api.example.com --token-stdin
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Profile name (default: "default"); also BULK_PROFILE.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Base URL of the bulk-operations API (https://, or http:// to loopback only).
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// Organisation id, for display and checks.
+    #[arg(long, value_name = "ORG")]
+    pub org: Option<String>,
+    /// Read the token from standard input.
+    #[arg(long)]
+    pub token_stdin: bool,
+    /// Show the current target and who you are, without the token.
+    #[arg(long, conflicts_with_all = ["url", "org", "token_stdin"])]
+    pub status: bool,
+    /// Forget the profile and its token.
+    #[arg(long, conflicts_with_all = ["url", "org", "token_stdin", "status"])]
+    pub logout: bool,
+}
+
+/// Parses `90s`, `30m`, `2h` or a plain number of seconds.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("\"{s}\" is not a duration (try 90s, 30m or 2h)"))?;
+    let secs = match unit.trim() {
+        "" | "s" => n,
+        "m" | "min" => n * 60,
+        "h" => n * 3600,
+        other => return Err(format!("unknown duration unit \"{other}\" (use s, m or h)")),
+    };
+    Ok(std::time::Duration::from_secs(secs))
+}
+
 /// Parses `5MB`, `5M`, `4882KiB`, `50 MB` or a plain byte count.
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
@@ -248,6 +459,15 @@ mod tests {
         assert_eq!(parse_size("1234").unwrap(), 1234);
         assert!(parse_size("5 parsecs").is_err());
         assert!(parse_size("0").is_err());
+    }
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("90s").unwrap().as_secs(), 90);
+        assert_eq!(parse_duration("30m").unwrap().as_secs(), 1800);
+        assert_eq!(parse_duration("2h").unwrap().as_secs(), 7200);
+        assert_eq!(parse_duration("15").unwrap().as_secs(), 15);
+        assert!(parse_duration("soon").is_err());
     }
 
     #[test]

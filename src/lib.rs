@@ -4,6 +4,8 @@
 pub mod chunk;
 pub mod cli;
 pub mod commands;
+pub mod config;
+pub mod context;
 pub mod error;
 pub mod input;
 pub mod output;

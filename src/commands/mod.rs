@@ -1,5 +1,11 @@
 //! One module per subcommand; each resolves its arguments into settings and does the work.
 
+pub mod errors;
+pub mod export;
+pub mod generate;
+pub mod import;
+pub mod jobs;
+pub mod login;
 pub mod sandbox;
 pub mod split;
 pub mod template;
@@ -21,6 +27,20 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Validate(args) => validate::run(args, &printer),
         Command::Split(args) => split::run(args, &printer),
         Command::Sandbox(args) => sandbox::run(args, &printer),
+        Command::Import(args) => import::run(args, &printer),
+        Command::Export(args) => export::run(args, &printer),
+        Command::Jobs(args) => jobs::run(args, &printer),
+        Command::Errors(args) => errors::run(args, &printer),
+        Command::Login(args) => login::run(args, &printer),
+        Command::Generate(args) => generate::run(args, &printer),
+    }
+}
+
+/// The settings to reach the service with, from a command's remote options.
+pub fn remote_settings(args: &crate::cli::RemoteArgs) -> crate::context::RemoteSettings {
+    crate::context::RemoteSettings {
+        profile: args.profile.clone(),
+        max_retries: Some(args.max_retries),
     }
 }
 

@@ -49,6 +49,12 @@ fn serve(a: SandboxServeArgs, printer: &Printer) -> anyhow::Result<Exit> {
         seed: a.fault_seed,
     };
     let data_dir = settings.data_dir.clone();
+    let _lock = crate::context::lock_data_dir(&data_dir)?.ok_or_else(|| {
+        Failure::usage(format!(
+            "another bulk process already serves the sandbox in {}; use it, or pass --data-dir",
+            data_dir.display()
+        ))
+    })?;
     let state = AppState::new(settings)
         .with_context(|| format!("cannot open the sandbox in {}", data_dir.display()))?;
     let rt = tokio::runtime::Builder::new_multi_thread()

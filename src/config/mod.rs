@@ -1,0 +1,185 @@
+//! Profiles and credentials on disk. Profiles (URL, organisation) are plain JSON; tokens live
+//! apart in a credentials file that only its owner can read (0600). Environment variables are
+//! read here and in `context`, nowhere else.
+
+use anyhow::Context as _;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Selects a profile (`--profile` wins).
+pub const ENV_PROFILE: &str = "BULK_PROFILE";
+/// A token for pipelines; used instead of the stored one.
+pub const ENV_TOKEN: &str = "BULK_TOKEN";
+/// A service URL for pipelines, with `BULK_TOKEN`, when no profile is configured.
+pub const ENV_URL: &str = "BULK_URL";
+/// Overrides the configuration directory.
+pub const ENV_CONFIG_DIR: &str = "BULK_CONFIG_DIR";
+/// Overrides the embedded sandbox's data directory.
+pub const ENV_SANDBOX_DIR: &str = "BULK_SANDBOX_DIR";
+/// Overrides the data directory (import journals).
+pub const ENV_DATA_DIR: &str = "BULK_DATA_DIR";
+
+/// Where `profiles.json` and `credentials.json` live.
+pub fn config_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os(ENV_CONFIG_DIR) {
+        return PathBuf::from(d);
+    }
+    directories::ProjectDirs::from("com", "wxcc-bulk", "bulk")
+        .map(|d| d.config_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from(".bulk"))
+}
+
+/// The client's data directory: import journals live in `journal/` below it.
+pub fn data_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os(ENV_DATA_DIR) {
+        return PathBuf::from(d);
+    }
+    directories::ProjectDirs::from("com", "wxcc-bulk", "bulk")
+        .map(|d| d.data_local_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from(".bulk-data"))
+}
+
+/// Where import journals (plan, chunks, job ids) are kept for resuming.
+pub fn journal_dir() -> PathBuf {
+    data_dir().join("journal")
+}
+
+/// The embedded sandbox's data directory.
+pub fn sandbox_dir() -> PathBuf {
+    match std::env::var_os(ENV_SANDBOX_DIR) {
+        Some(d) => PathBuf::from(d),
+        None => crate::sandbox::default_data_dir(),
+    }
+}
+
+/// Reads an environment variable, treating an empty one as unset.
+pub fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// One configured target.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Profile {
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
+}
+
+/// `profiles.json`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Profiles {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Profile>,
+}
+
+/// `credentials.json` (0600): profile name -> token.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Credentials {
+    #[serde(default)]
+    pub tokens: BTreeMap<String, String>,
+}
+
+fn read_json<T: Default + for<'de> Deserialize<'de>>(path: &Path) -> anyhow::Result<T> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .with_context(|| format!("{} is not valid JSON; fix or delete it", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(T::default()),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+/// Writes a file readable by its owner only, atomically (temporary file, then rename).
+pub fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    std::io::Write::write_all(&mut tmp, bytes)?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+impl Profiles {
+    pub fn path() -> PathBuf {
+        config_dir().join("profiles.json")
+    }
+    pub fn load() -> anyhow::Result<Self> {
+        read_json(&Self::path())
+    }
+    pub fn save(&self) -> anyhow::Result<()> {
+        write_private(&Self::path(), &serde_json::to_vec_pretty(self)?)
+    }
+}
+
+impl Credentials {
+    pub fn path() -> PathBuf {
+        config_dir().join("credentials.json")
+    }
+    pub fn load() -> anyhow::Result<Self> {
+        read_json(&Self::path())
+    }
+    pub fn save(&self) -> anyhow::Result<()> {
+        write_private(&Self::path(), &serde_json::to_vec_pretty(self)?)
+    }
+}
+
+/// Whether `url` may be used: https anywhere, plain http only to loopback.
+pub fn check_url(url: &str) -> Result<(), String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("\"{url}\" is not a URL: {e}"))?;
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" => {
+            let loopback = match parsed.host() {
+                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                None => false,
+            };
+            if loopback {
+                Ok(())
+            } else {
+                Err(format!(
+                    "refusing plain http:// to {}: tokens would cross the network unencrypted; use https://",
+                    parsed.host_str().unwrap_or("?")
+                ))
+            }
+        }
+        other => Err(format!("unsupported URL scheme \"{other}\" (use https://)")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        assert!(check_url("https://api.example.com").is_ok());
+        assert!(check_url("http://127.0.0.1:8080").is_ok());
+        assert!(check_url("http://localhost:1").is_ok());
+        assert!(check_url("http://[::1]:1").is_ok());
+        assert!(check_url("http://example.com").is_err());
+        assert!(check_url("http://10.0.0.1").is_err());
+        assert!(check_url("ftp://x").is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn private_files_are_0600() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("sub/credentials.json");
+        write_private(&p, b"{}").unwrap();
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+}

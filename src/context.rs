@@ -1,0 +1,259 @@
+//! What a command that talks to the service needs: the resolved target (a profile, the
+//! `BULK_URL`/`BULK_TOKEN` pair, or the embedded sandbox) and an API client for it.
+
+use crate::api::client::{Client, RetryPolicy};
+use crate::config::{self, Credentials, Profiles};
+use crate::error::{Exit, Failure};
+use crate::output::Printer;
+use anyhow::Context as _;
+use std::fs::File;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where the commands' requests go, for messages and `login --status`.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Target {
+    /// A configured profile.
+    Profile { name: String, url: String },
+    /// `BULK_URL` and `BULK_TOKEN` from the environment.
+    Environment { url: String },
+    /// The local sandbox, served by this process or another `bulk` on the same data dir.
+    Sandbox { data_dir: PathBuf, url: String },
+}
+
+impl Target {
+    pub fn url(&self) -> &str {
+        match self {
+            Target::Profile { url, .. }
+            | Target::Environment { url }
+            | Target::Sandbox { url, .. } => url,
+        }
+    }
+
+    pub fn is_sandbox(&self) -> bool {
+        matches!(self, Target::Sandbox { .. })
+    }
+}
+
+/// Choices that shape how the service is reached.
+#[derive(Debug, Clone, Default)]
+pub struct RemoteSettings {
+    pub profile: Option<String>,
+    pub max_retries: Option<u32>,
+}
+
+/// A connected command: printer, target and client. Dropping it stops an embedded sandbox.
+pub struct Context {
+    pub printer: Printer,
+    pub target: Target,
+    pub api: Client,
+    _sandbox: Option<EmbeddedSandbox>,
+}
+
+/// Resolves the target and connects. With no profile configured this starts (or attaches to)
+/// the local sandbox and says so on stderr.
+pub fn connect(settings: &RemoteSettings, printer: &Printer) -> anyhow::Result<Context> {
+    let policy = RetryPolicy {
+        max_retries: settings
+            .max_retries
+            .unwrap_or(RetryPolicy::default().max_retries),
+        ..RetryPolicy::default()
+    };
+    let profiles = Profiles::load()?;
+    let chosen = settings
+        .profile
+        .clone()
+        .or_else(|| config::env(config::ENV_PROFILE))
+        .or_else(|| profiles.default.clone());
+    let env_token = config::env(config::ENV_TOKEN);
+    if let Some(name) = chosen {
+        let profile = profiles.profiles.get(&name).ok_or_else(|| {
+            Failure::usage(format!(
+                "no profile \"{name}\"; `bulk login --profile {name} --url URL` creates it"
+            ))
+        })?;
+        config::check_url(&profile.url).map_err(Failure::usage)?;
+        let token = match env_token {
+            Some(t) => t,
+            None => Credentials::load()?.tokens.get(&name).cloned().ok_or_else(|| {
+                Failure::new(
+                    Exit::Auth,
+                    format!("profile \"{name}\" has no token; run `bulk login --profile {name}` or set BULK_TOKEN"),
+                )
+            })?,
+        };
+        return Ok(Context {
+            printer: printer.clone(),
+            api: Client::new(&profile.url, &token, policy)?,
+            target: Target::Profile {
+                name,
+                url: profile.url.clone(),
+            },
+            _sandbox: None,
+        });
+    }
+    if let (Some(url), Some(token)) = (config::env(config::ENV_URL), env_token.as_ref()) {
+        config::check_url(&url).map_err(Failure::usage)?;
+        return Ok(Context {
+            printer: printer.clone(),
+            api: Client::new(&url, token, policy)?,
+            target: Target::Environment { url },
+            _sandbox: None,
+        });
+    }
+    let data_dir = config::sandbox_dir();
+    let (sandbox, url, token) = EmbeddedSandbox::start_or_attach(&data_dir)?;
+    let how = if sandbox.is_some() {
+        "served by this command"
+    } else {
+        "served by another bulk process"
+    };
+    printer.info(format!(
+        "target: the local sandbox in {} ({how}), not a Webex tenant; `bulk login` targets a real service",
+        data_dir.display()
+    ));
+    Ok(Context {
+        printer: printer.clone(),
+        api: Client::new(&url, &token, policy)?,
+        target: Target::Sandbox { data_dir, url },
+        _sandbox: sandbox,
+    })
+}
+
+/// A sandbox server running inside this process on a loopback ephemeral port, for the duration
+/// of the command. It holds a lock on its data directory so that two `bulk` processes never run
+/// two job workers on one database: the second one uses the first one's server.
+pub struct EmbeddedSandbox {
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<anyhow::Result<()>>>,
+    _lock: File,
+}
+
+impl EmbeddedSandbox {
+    /// Starts a server on `data_dir`, or finds the one another process runs there. Returns the
+    /// server if this process runs it, the URL and the admin token.
+    pub fn start_or_attach(
+        data_dir: &std::path::Path,
+    ) -> anyhow::Result<(Option<EmbeddedSandbox>, String, String)> {
+        for _ in 0..50 {
+            match lock_data_dir(data_dir)? {
+                Some(lock) => {
+                    let (server, url, token) = Self::start(data_dir, lock)?;
+                    return Ok((Some(server), url, token));
+                }
+                None => {
+                    // Another process serves this directory; its URL is in credentials.json.
+                    if let Some((url, token)) = read_sandbox_credentials(data_dir) {
+                        if reachable(&url) {
+                            return Ok((None, url, token));
+                        }
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            }
+        }
+        anyhow::bail!(
+            "another process holds the sandbox in {} but does not answer; stop it and retry",
+            data_dir.display()
+        )
+    }
+
+    fn start(data_dir: &std::path::Path, lock: File) -> anyhow::Result<(Self, String, String)> {
+        let state = crate::sandbox::AppState::new(crate::sandbox::Settings::new(data_dir))?;
+        let token = state.admin_token()?;
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<anyhow::Result<String>>();
+        let thread = std::thread::Builder::new()
+            .name("embedded-sandbox".into())
+            .spawn(move || -> anyhow::Result<()> {
+                let rt = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()?;
+                rt.block_on(async move {
+                    let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
+                        Ok(l) => l,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e.into()));
+                            return Ok(());
+                        }
+                    };
+                    let url = format!("http://{}", listener.local_addr()?);
+                    crate::sandbox::record_url(&state, &url)?;
+                    let _ = ready_tx.send(Ok(url));
+                    crate::sandbox::serve(listener, state, async move {
+                        let _ = rx.await;
+                    })
+                    .await
+                })
+            })?;
+        let url = ready_rx
+            .recv()
+            .context("the embedded sandbox did not start")??;
+        Ok((
+            EmbeddedSandbox {
+                shutdown: Some(tx),
+                thread: Some(thread),
+                _lock: lock,
+            },
+            url,
+            token,
+        ))
+    }
+}
+
+impl Drop for EmbeddedSandbox {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Takes the lock that says "this process serves the sandbox in `data_dir`"; `None` if another
+/// process holds it. The lock lasts as long as the returned file is open.
+pub fn lock_data_dir(data_dir: &std::path::Path) -> anyhow::Result<Option<File>> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create {}", data_dir.display()))?;
+    let path = data_dir.join("server.lock");
+    let lock = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match lock.try_lock() {
+        Ok(()) => Ok(Some(lock)),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).context("cannot lock the sandbox data directory")
+        }
+    }
+}
+
+fn read_sandbox_credentials(data_dir: &std::path::Path) -> Option<(String, String)> {
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(data_dir.join("credentials.json")).ok()?).ok()?;
+    Some((
+        v["url"].as_str()?.to_string(),
+        v["token"].as_str()?.to_string(),
+    ))
+}
+
+fn reachable(url: &str) -> bool {
+    let Ok(u) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    let Some(addr) = u
+        .socket_addrs(|| None)
+        .ok()
+        .and_then(|a| a.into_iter().next())
+    else {
+        return false;
+    };
+    std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_ok()
+}
