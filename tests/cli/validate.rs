@@ -806,3 +806,119 @@ fn usage_errors_exit_2() {
     wd.run(&["validate"]).code(2);
     wd.run(&["validate", "--bogus", "x.csv"]).code(2);
 }
+
+// ---------------------------------------------------------------- more edges
+
+#[test]
+fn a_file_over_5mb_is_valid_and_validate_counts_the_chunks_split_would_cut() {
+    let wd = Workdir::new();
+    let mut c = users(2600);
+    for r in c.rows.iter_mut() {
+        r[8] = "e".repeat(2000); // External Id
+    }
+    let bytes = c.bytes();
+    assert!(bytes.len() > 5_000_000);
+    let out = validate(&wd, "users.csv", &bytes, &["--json"]);
+    out.ok();
+    let chunks = out.json()["files"][0]["chunks"].as_u64().unwrap();
+    let plan = wd.run(&["split", "users.csv", "--dry-run", "--json"]);
+    plan.ok();
+    let planned = plan.json()["chunks"].as_array().unwrap().len() as u64;
+    assert_eq!(chunks, planned);
+    assert_eq!(chunks, 2);
+    validate(&wd, "users.csv", &bytes, &[])
+        .ok()
+        .stderr_has(&format!("import will split it into {chunks} chunks"));
+}
+
+#[test]
+fn empty_file_is_invalid() {
+    let wd = Workdir::new();
+    validate(&wd, "users.csv", b"", &[])
+        .code(3)
+        .stderr_has("users.csv")
+        .stderr_has("empty");
+}
+
+#[test]
+fn a_missing_file_is_an_io_error() {
+    let wd = Workdir::new();
+    wd.run(&["validate", "nope.csv"])
+        .code(1)
+        .stderr_has("nope.csv");
+}
+
+#[test]
+fn audio_file_type_is_not_a_csv() {
+    let wd = Workdir::new();
+    validate(&wd, "x.csv", &users(1).bytes(), &["--type", "audio-file"])
+        .code(2)
+        .stderr_has("bulk split --type audio-file");
+}
+
+#[test]
+fn json_reports_a_file_that_cannot_be_read() {
+    let wd = Workdir::new();
+    wd.write("users.csv", users(1).bytes());
+    wd.write("teams.csv", b"Name;Site;Type\r\nA;B;AGENT\r\n");
+    let out = wd.run(&["validate", "users.csv", "teams.csv", "--json"]);
+    out.code(3);
+    let v = out.json();
+    assert_eq!(v["files"][0]["valid"], true);
+    assert_eq!(v["files"][1]["valid"], false);
+    assert!(v["files"][1]["error"]
+        .as_str()
+        .unwrap()
+        .contains("--delimiter ';'"));
+}
+
+#[test]
+fn multiline_records_and_invalid_utf8_on_a_later_line_of_the_record() {
+    let wd = Workdir::new();
+    let mut c = csv_of("entry-point", 2);
+    c.uniquify("Name");
+    c.set(1, "Description", "one\r\ntwo\r\nthrXXe"); // lines 3-5
+    let bytes = c.bytes();
+    let at = bytes.windows(5).position(|w| w == b"thrXX").unwrap() + 3;
+    let mut bad = bytes[..at].to_vec();
+    bad.push(0xEE);
+    bad.extend_from_slice(&bytes[at + 2..]);
+    let out = validate(&wd, "x.csv", &bad, &["--type", "entry-point"]);
+    out.code(3).exactly(&[("invalid-encoding", 5, None)]);
+    let p = out.problem_at("invalid-encoding", 5, None);
+    assert!(p.message.contains(&format!("byte offset {at}")), "{p:?}");
+}
+
+/// The byte offset must point into the file the user has: after a UTF-8 BOM it counts the BOM
+/// too (as `bulk split` does for the same file).
+#[test]
+#[ignore = "BUG: validate's invalid-UTF-8 byte offset ignores a UTF-8 BOM (3 bytes short; split counts it)"]
+fn invalid_utf8_offset_counts_the_bom() {
+    let wd = Workdir::new();
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend_from_slice(b"Name,Site,Type\r\nZo\xEB,S1,AGENT\r\n");
+    let offset = bytes.iter().position(|&b| b == 0xEB).unwrap();
+    let out = validate(&wd, "teams.csv", &bytes, &[]);
+    out.code(3).exactly(&[("invalid-encoding", 2, None)]);
+    let split = wd.run(&["split", "teams.csv", "--dry-run"]);
+    split.code(3).stderr_has(&format!("byte offset {offset}"));
+    out.stderr_has(&format!("byte offset {offset}"));
+}
+
+/// A downloaded error file validates as is: a row reported empty is reported empty again, even
+/// though its `Line` and `Error Message` cells are filled in.
+#[test]
+#[ignore = "BUG: an empty row in a downloaded error CSV is reported as missing values, not empty-row (Line/Error Message count as content)"]
+fn an_empty_row_of_an_error_file_is_still_an_empty_row() {
+    let wd = Workdir::new();
+    let c = users(2);
+    let mut text = String::from_utf8(c.bytes()).unwrap();
+    text.push_str(&",".repeat(c.header.len() - 1));
+    text.push_str("\r\n");
+    validate(&wd, "users.csv", text.as_bytes(), &["--errors-out", "e.csv"])
+        .code(3)
+        .exactly(&[("empty-row", 4, None)]);
+    wd.run(&["validate", "--type", "user", "e.csv"])
+        .code(3)
+        .exactly(&[("empty-row", 2, None)]);
+}
