@@ -765,3 +765,109 @@ fn audio_type_is_detected_from_a_directory_or_zip() {
     split(&wd, &["p"]).ok();
     assert_eq!(wd.list("p.chunks"), ["p.part-001.zip"]);
 }
+
+/// Packs from an earlier run would be uploaded along with the new ones (the CSV splitter
+/// removes its old chunks; the audio packer should too).
+#[test]
+#[ignore = "BUG: rerunning an audio split leaves the previous run's extra <stem>.part-NNN.zip packs in the out dir"]
+fn audio_rerunning_replaces_the_old_packs() {
+    let wd = Workdir::new();
+    let mut sources = BTreeMap::new();
+    for i in 0..4 {
+        let bytes = pcm_wav(1000 + i * 10);
+        let name = format!("t{i}.wav");
+        wd.write(&format!("p/{name}"), &bytes);
+        sources.insert(name, bytes);
+    }
+    split(&wd, &["p", "--type", "audio-file", "--max-bytes", "1500"]).ok();
+    assert_eq!(wd.list("p.chunks").len(), 4);
+    split(&wd, &["p", "--type", "audio-file"]).ok();
+    assert_eq!(wd.list("p.chunks"), ["p.part-001.zip"]);
+    packs(&wd, "p.chunks", "p", 50_000_000, &sources);
+}
+
+#[test]
+fn a_semicolon_file_with_multiline_values_and_blank_lines_maps_rows_to_its_own_lines() {
+    let wd = Workdir::new();
+    let mut c = csv_of("entry-point", 6);
+    c.uniquify("Name");
+    c.set(0, "Description", "x;\r\ny");
+    c.set(3, "Description", "p;q\r\nr\r\ns");
+    let semi_record = |r: &Vec<String>| {
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(b';')
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(Vec::new());
+        w.write_record(r).unwrap();
+        w.into_inner().unwrap()
+    };
+    let mut semi = semi_record(&c.header);
+    for (i, r) in c.rows.iter().enumerate() {
+        semi.extend(semi_record(r));
+        if i == 1 {
+            semi.extend_from_slice(b"\r\n");
+        }
+    }
+    wd.write("entry-points.csv", &semi);
+    split(&wd, &["entry-points.csv", "--max-rows", "2", "--delimiter", ";"]).ok();
+    let (files, manifest) = chunks(&wd, "entry-points.chunks");
+    // the lines of the semicolon file, the values of the comma file
+    let want: Vec<(u64, Vec<String>)> = {
+        let mut r = csv::ReaderBuilder::new()
+            .delimiter(b';')
+            .has_headers(false)
+            .from_reader(&semi[..]);
+        let recs: Vec<Vec<String>> = r
+            .records()
+            .map(|x| x.unwrap().iter().map(str::to_string).collect())
+            .collect();
+        let lines = records(&String::from_utf8(semi.clone()).unwrap().replace(';', ",").into_bytes());
+        recs[1..].iter().cloned().zip(lines).map(|(f, l)| (l.line, f)).collect()
+    };
+    assert_eq!(want.iter().map(|w| w.0).collect::<Vec<_>>(), [2, 4, 6, 7, 10, 11]);
+    let mut got = Vec::new();
+    for ((_, bytes), m) in files.iter().zip(manifest["chunks"].as_array().unwrap()) {
+        for (r, line) in records(bytes).into_iter().zip(manifest_lines(m)) {
+            got.push((line, r.fields));
+        }
+    }
+    assert_eq!(got, want);
+}
+
+#[test]
+fn a_utf16_file_splits_into_utf8_chunks_with_its_own_line_numbers() {
+    let wd = Workdir::new();
+    let mut c = csv_of("team", 5);
+    c.uniquify("Name");
+    c.set(2, "Name", "Zoë Ærø");
+    let text = String::from_utf8(c.bytes()).unwrap();
+    let mut bytes = vec![0xFF, 0xFE];
+    for u in text.encode_utf16() {
+        bytes.extend(u.to_le_bytes());
+    }
+    wd.write("teams.csv", &bytes);
+    split(&wd, &["teams.csv", "--max-rows", "2"]).ok();
+    let (files, manifest) = chunks(&wd, "teams.chunks");
+    let utf8 = c.bytes();
+    check_split(&utf8, "teams", &files, &manifest, 2, usize::MAX);
+    assert_byte_exact(&utf8, &files);
+}
+
+#[test]
+fn other_files_in_the_out_dir_are_left_alone() {
+    let wd = Workdir::new();
+    wd.write("users.csv", users(4).bytes());
+    wd.write("out/notes.txt", "mine");
+    wd.write("out/teams.part-001.lines-2-3.csv", "other stem");
+    split(&wd, &["users.csv", "--out", "out", "--max-rows", "2"]).ok();
+    assert_eq!(
+        wd.list("out"),
+        [
+            "notes.txt",
+            "teams.part-001.lines-2-3.csv",
+            "users.manifest.json",
+            "users.part-001.lines-2-3.csv",
+            "users.part-002.lines-4-5.csv"
+        ]
+    );
+}
