@@ -57,7 +57,12 @@ impl Workdir {
     pub fn list(&self, dir: &str) -> Vec<String> {
         let mut v: Vec<String> = match std::fs::read_dir(self.path(dir)) {
             Ok(rd) => rd
-                .map(|e| e.expect("dir entry").file_name().to_string_lossy().into_owned())
+                .map(|e| {
+                    e.expect("dir entry")
+                        .file_name()
+                        .to_string_lossy()
+                        .into_owned()
+                })
                 .collect(),
             Err(_) => Vec::new(),
         };
@@ -71,7 +76,11 @@ impl Workdir {
             for e in std::fs::read_dir(dir).expect("read dir") {
                 let e = e.expect("entry");
                 let p = e.path();
-                let rel = p.strip_prefix(base).expect("under base").to_string_lossy().into_owned();
+                let rel = p
+                    .strip_prefix(base)
+                    .expect("under base")
+                    .to_string_lossy()
+                    .into_owned();
                 if rel == ".env" {
                     continue;
                 }
@@ -222,7 +231,9 @@ impl Out {
         got.sort();
         want.sort();
         if got != want {
-            self.fail(&format!("problems differ\n  want: {want:?}\n  got:  {got:?}"));
+            self.fail(&format!(
+                "problems differ\n  want: {want:?}\n  got:  {got:?}"
+            ));
         }
         self
     }
@@ -252,9 +263,7 @@ impl Out {
 
 /// Parses `file:17:3: kind: message` or `file:17: kind: message`; kinds are kebab-case words.
 pub fn parse_problem(l: &str) -> Option<Problem> {
-    let mut parts = l.splitn(2, ": ");
-    let place = parts.next()?;
-    let rest = parts.next()?;
+    let (place, rest) = l.split_once(": ")?;
     let (kind, message) = rest.split_once(": ")?;
     if kind.is_empty() || !kind.chars().all(|c| c.is_ascii_lowercase() || c == '-') {
         return None;
@@ -296,7 +305,12 @@ pub fn parse_csv(bytes: &[u8]) -> Vec<Vec<String>> {
         .flexible(true)
         .from_reader(bytes);
     r.records()
-        .map(|rec| rec.expect("parses as CSV").iter().map(str::to_string).collect())
+        .map(|rec| {
+            rec.expect("parses as CSV")
+                .iter()
+                .map(str::to_string)
+                .collect()
+        })
         .collect()
 }
 
@@ -398,7 +412,10 @@ impl Csv {
     /// The file's bytes with LF line ends (no cell may hold a line break).
     pub fn bytes_lf(&self) -> Vec<u8> {
         let b = self.bytes();
-        String::from_utf8(b).expect("UTF-8").replace("\r\n", "\n").into_bytes()
+        String::from_utf8(b)
+            .expect("UTF-8")
+            .replace("\r\n", "\n")
+            .into_bytes()
     }
 }
 

@@ -26,7 +26,12 @@ fn records(bytes: &[u8]) -> Vec<Rec> {
             return;
         }
         let parsed = parse_csv(raw);
-        assert_eq!(parsed.len(), 1, "one record at line {at}: {:?}", String::from_utf8_lossy(raw));
+        assert_eq!(
+            parsed.len(),
+            1,
+            "one record at line {at}: {:?}",
+            String::from_utf8_lossy(raw)
+        );
         out.push(Rec {
             line: at,
             fields: parsed.into_iter().next().unwrap(),
@@ -55,7 +60,11 @@ fn records(bytes: &[u8]) -> Vec<Rec> {
 
 /// The bytes of the header line, line end included.
 fn header_bytes(bytes: &[u8]) -> &[u8] {
-    let end = bytes.iter().position(|&b| b == b'\n').expect("a header line") + 1;
+    let end = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .expect("a header line")
+        + 1;
     &bytes[..end]
 }
 
@@ -72,7 +81,10 @@ fn chunks(wd: &Workdir, dir: &str) -> (Vec<(String, Vec<u8>)>, serde_json::Value
             files.push((name, bytes));
         }
     }
-    (files, manifest.unwrap_or_else(|| panic!("no manifest in {dir}")))
+    (
+        files,
+        manifest.unwrap_or_else(|| panic!("no manifest in {dir}")),
+    )
 }
 
 /// Every (chunk row -> input line) of a manifest, expanded from its runs.
@@ -116,10 +128,18 @@ fn check_split(
     let mut per_chunk = Vec::new();
     for (k, ((name, bytes), m)) in files.iter().zip(m_chunks).enumerate() {
         assert!(bytes.starts_with(header), "{name} starts with the header");
-        assert!(bytes.len() <= max_bytes, "{name}: {} > {max_bytes} bytes", bytes.len());
+        assert!(
+            bytes.len() <= max_bytes,
+            "{name}: {} > {max_bytes} bytes",
+            bytes.len()
+        );
         let recs = records(bytes);
         assert!(!recs.is_empty(), "{name} has rows");
-        assert!(recs.len() <= max_rows, "{name}: {} > {max_rows} rows", recs.len());
+        assert!(
+            recs.len() <= max_rows,
+            "{name}: {} > {max_rows} rows",
+            recs.len()
+        );
         assert_eq!(m["file"], name.as_str());
         assert_eq!(m["rows"], recs.len() as u64);
         assert_eq!(m["bytes"], bytes.len() as u64);
@@ -135,12 +155,20 @@ fn check_split(
                 .iter()
                 .find(|w| w.line == line)
                 .unwrap_or_else(|| panic!("{name}: no input record starts on line {line}"));
-            assert_eq!(original.fields, r.fields, "{name}: the row mapped to line {line}");
+            assert_eq!(
+                original.fields, r.fields,
+                "{name}: the row mapped to line {line}"
+            );
             mapped.push(original.clone());
         }
         assert_eq!(a, mapped[0].line, "{name}: first line in the name");
         let last = mapped.last().unwrap();
-        let last_line = last.line + last.fields.iter().map(|f| f.matches('\n').count() as u64).sum::<u64>();
+        let last_line = last.line
+            + last
+                .fields
+                .iter()
+                .map(|f| f.matches('\n').count() as u64)
+                .sum::<u64>();
         assert_eq!(b, last_line, "{name}: last line in the name");
         got.extend(mapped.iter().cloned());
         per_chunk.push(mapped);
@@ -157,7 +185,10 @@ fn assert_byte_exact(input: &[u8], files: &[(String, Vec<u8>)]) {
     for (_, bytes) in files {
         body.extend_from_slice(&bytes[header.len()..]);
     }
-    assert!(body == input[header.len()..], "chunk bodies differ from the input's body");
+    assert!(
+        body == input[header.len()..],
+        "chunk bodies differ from the input's body"
+    );
 }
 
 /// Users with distinct emails and multi-line External Id values would be invalid, but split is
@@ -229,7 +260,11 @@ fn max_bytes_is_enforced_and_counts_the_header() {
     for w in files.windows(2) {
         let next_first = records(&w[1].1)[0].clone();
         let next_len = encode_csv(&[next_first.fields]).len();
-        assert!(w[0].1.len() + next_len > max, "{} could hold one more row", w[0].0);
+        assert!(
+            w[0].1.len() + next_len > max,
+            "{} could hold one more row",
+            w[0].0
+        );
         assert!(w[0].1.len() > header);
     }
 }
@@ -254,8 +289,15 @@ fn both_limits_hold_together() {
 fn size_units_5mb_and_1mib() {
     let wd = Workdir::new();
     wd.write("users.csv", users(3).bytes());
-    for (size, bytes) in [("5MB", 5_000_000u64), ("1MiB", 1_048_576), ("4882KiB", 4_999_168)] {
-        let out = split(&wd, &["users.csv", "--max-bytes", size, "--dry-run", "--json"]);
+    for (size, bytes) in [
+        ("5MB", 5_000_000u64),
+        ("1MiB", 1_048_576),
+        ("4882KiB", 4_999_168),
+    ] {
+        let out = split(
+            &wd,
+            &["users.csv", "--max-bytes", size, "--dry-run", "--json"],
+        );
         out.ok();
         assert_eq!(out.json()["max_bytes"], bytes, "{size}");
     }
@@ -269,7 +311,17 @@ fn size_units_5mb_and_1mib() {
     let input = c.bytes();
     assert!(input.len() > 2 * 1_048_576);
     wd.write("big-users.csv", &input);
-    split(&wd, &["big-users.csv", "--max-bytes", "1MiB", "--max-rows", "100000"]).ok();
+    split(
+        &wd,
+        &[
+            "big-users.csv",
+            "--max-bytes",
+            "1MiB",
+            "--max-rows",
+            "100000",
+        ],
+    )
+    .ok();
     let (files, manifest) = chunks(&wd, "big-users.chunks");
     check_split(&input, "big-users", &files, &manifest, 100_000, 1_048_576);
     assert_eq!(files.len(), input.len().div_ceil(1_048_576));
@@ -298,7 +350,10 @@ fn crlf_and_lf_are_kept_byte_for_byte_and_embedded_newlines_never_cut() {
         }
         let mut input = c.bytes();
         if lf {
-            input = String::from_utf8(input).unwrap().replace("\r\n", "\n").into_bytes();
+            input = String::from_utf8(input)
+                .unwrap()
+                .replace("\r\n", "\n")
+                .into_bytes();
         }
         wd.write("entry-points.csv", &input);
         split(&wd, &["entry-points.csv", "--max-rows", "1"]).ok();
@@ -308,7 +363,10 @@ fn crlf_and_lf_are_kept_byte_for_byte_and_embedded_newlines_never_cut() {
         assert_byte_exact(&input, &files);
         // lines 2-4 hold the first record, 5-7 the second...
         assert_eq!(files[1].0, "entry-points.part-002.lines-5-7.csv");
-        let crlf_count = files.iter().map(|(_, b)| b.windows(2).filter(|w| w == b"\r\n").count()).sum::<usize>();
+        let crlf_count = files
+            .iter()
+            .map(|(_, b)| b.windows(2).filter(|w| w == b"\r\n").count())
+            .sum::<usize>();
         assert_eq!(crlf_count == 0, lf, "line ends as in the input");
     }
 }
@@ -342,7 +400,14 @@ fn assert_groups_whole(per: &[Vec<Rec>]) {
     for (k, chunk) in per.iter().enumerate() {
         for r in chunk {
             if let Some(&other) = seen.get(&r.fields[0]) {
-                assert_eq!(other, k, "{} straddles chunks {} and {}", r.fields[0], other + 1, k + 1);
+                assert_eq!(
+                    other,
+                    k,
+                    "{} straddles chunks {} and {}",
+                    r.fields[0],
+                    other + 1,
+                    k + 1
+                );
             }
             seen.insert(r.fields[0].clone(), k);
         }
@@ -352,7 +417,10 @@ fn assert_groups_whole(per: &[Vec<Rec>]) {
 #[test]
 fn multi_row_objects_never_straddle_chunks() {
     let sizes = [1, 3, 2, 4, 1, 1, 3, 2, 2, 4, 1, 3];
-    for (t, file) in [("skill-profile", "skill-profiles.csv"), ("queue", "queues.csv")] {
+    for (t, file) in [
+        ("skill-profile", "skill-profiles.csv"),
+        ("queue", "queues.csv"),
+    ] {
         let wd = Workdir::new();
         let (c, _) = grouped(t, &sizes);
         let input = c.bytes();
@@ -363,7 +431,10 @@ fn multi_row_objects_never_straddle_chunks() {
         let (files, manifest) = chunks(&wd, &dir);
         let per = check_split(&input, stem, &files, &manifest, 5, usize::MAX);
         assert_groups_whole(&per);
-        assert!(per.len() > sizes.iter().sum::<usize>() / 5, "{t}: groups cost some room");
+        assert!(
+            per.len() > sizes.iter().sum::<usize>() / 5,
+            "{t}: groups cost some room"
+        );
         assert_byte_exact(&input, &files);
         // the bytes limit too
         std::fs::remove_dir_all(wd.path(&dir)).unwrap();
@@ -392,7 +463,9 @@ fn a_record_larger_than_max_bytes_is_an_error_naming_its_line_and_nothing_is_wri
     c.set(3, "External Id", &"z".repeat(500)); // line 5
     wd.write("users.csv", c.bytes());
     let out = split(&wd, &["users.csv", "--max-bytes", "400"]);
-    out.code(3).stderr_has("users.csv:5:").stderr_has("--max-bytes");
+    out.code(3)
+        .stderr_has("users.csv:5:")
+        .stderr_has("--max-bytes");
     assert!(wd.list("users.chunks").is_empty(), "{:?}", wd.all_files());
     // also with --out: the directory may exist but holds nothing
     let out = split(&wd, &["users.csv", "--max-bytes", "400", "--out", "out"]);
@@ -430,14 +503,22 @@ fn a_multi_row_object_larger_than_the_limits_is_an_error_naming_its_first_line()
         .code(3)
         .stderr_has("skill-profiles.csv:5:")
         .stderr_has("6 rows");
-    assert!(wd.list("skill-profiles.chunks").is_empty(), "{:?}", wd.all_files());
+    assert!(
+        wd.list("skill-profiles.chunks").is_empty(),
+        "{:?}",
+        wd.all_files()
+    );
     let header = header_bytes(&c.bytes()).len();
     let six = encode_csv(&c.rows[3..9]).len();
     let max = (header + six - 1).to_string();
     split(&wd, &["skill-profiles.csv", "--max-bytes", &max])
         .code(3)
         .stderr_has("skill-profiles.csv:5:");
-    assert!(wd.list("skill-profiles.chunks").is_empty(), "{:?}", wd.all_files());
+    assert!(
+        wd.list("skill-profiles.chunks").is_empty(),
+        "{:?}",
+        wd.all_files()
+    );
 }
 
 #[test]
@@ -455,9 +536,15 @@ fn dry_run_writes_nothing_and_prints_the_plan() {
         .map(|l| l.split_whitespace().collect())
         .collect();
     let ranges: Vec<(&str, &str, &str)> = plan.iter().map(|p| (p[0], p[1], p[3])).collect();
-    assert_eq!(ranges, [("1", "5", "2-6"), ("2", "5", "7-11"), ("3", "2", "12-13")]);
+    assert_eq!(
+        ranges,
+        [("1", "5", "2-6"), ("2", "5", "7-11"), ("3", "2", "12-13")]
+    );
     // and as JSON
-    let out = split(&wd, &["users.csv", "--max-rows", "5", "--dry-run", "--json"]);
+    let out = split(
+        &wd,
+        &["users.csv", "--max-rows", "5", "--dry-run", "--json"],
+    );
     out.ok();
     assert_eq!(wd.all_files(), before);
     let v = out.json();
@@ -499,7 +586,10 @@ fn rerunning_replaces_the_old_chunks() {
     let (files, manifest) = chunks(&wd, "users.chunks");
     assert_eq!(files.len(), 3, "{:?}", wd.list("users.chunks"));
     check_split(&input, "users", &files, &manifest, 5, usize::MAX);
-    assert!(wd.all_files().iter().all(|f| !f.contains(".bulk-split-")), "no staging left");
+    assert!(
+        wd.all_files().iter().all(|f| !f.contains(".bulk-split-")),
+        "no staging left"
+    );
 }
 
 #[test]
@@ -533,7 +623,10 @@ fn json_output_is_the_manifest() {
     let wd = Workdir::new();
     let input = users(8).bytes();
     wd.write("users.csv", &input);
-    let out = split(&wd, &["users.csv", "--max-rows", "3", "--json", "--out", "parts"]);
+    let out = split(
+        &wd,
+        &["users.csv", "--max-rows", "3", "--json", "--out", "parts"],
+    );
     out.ok();
     let v = out.json();
     assert_eq!(v["dry_run"], false);
@@ -565,7 +658,9 @@ fn an_unclosed_quote_is_an_error_and_nothing_is_written() {
     let mut input = users(4).bytes();
     input.extend_from_slice(b"\"open@example.com,x\r\nmore\r\n");
     wd.write("users.csv", &input);
-    split(&wd, &["users.csv"]).code(3).stderr_has("users.csv:6:");
+    split(&wd, &["users.csv"])
+        .code(3)
+        .stderr_has("users.csv:6:");
     assert!(wd.list("users.chunks").is_empty(), "{:?}", wd.all_files());
 }
 
@@ -610,7 +705,9 @@ fn packs(wd: &Workdir, dir: &str, stem: &str, max: usize, sources: &BTreeMap<Str
         assert!(bytes.len() <= max, "{f}: {} > {max}", bytes.len());
         for name in zip_names(&bytes) {
             let base = name.rsplit('/').next().unwrap().to_string();
-            let want = sources.get(&base).unwrap_or_else(|| panic!("unexpected {name} in {f}"));
+            let want = sources
+                .get(&base)
+                .unwrap_or_else(|| panic!("unexpected {name} in {f}"));
             assert_eq!(&zip_entry(&bytes, &name), want, "{name} copied intact");
             assert!(seen.insert(base), "{name} packed twice");
         }
@@ -654,7 +751,16 @@ fn audio_packs_each_fit_max_bytes() {
         sources.insert(name, bytes);
     }
     let max = 20_000;
-    let out = split(&wd, &["set", "--type", "audio-file", "--max-bytes", &max.to_string()]);
+    let out = split(
+        &wd,
+        &[
+            "set",
+            "--type",
+            "audio-file",
+            "--max-bytes",
+            &max.to_string(),
+        ],
+    );
     out.ok();
     packs(&wd, "set.chunks", "set", max, &sources);
     assert!(wd.list("set.chunks").len() >= 3);
@@ -665,9 +771,16 @@ fn audio_zip_input() {
     let wd = Workdir::new();
     let a = fixture("tone-pcm16.wav");
     let b = pcm_wav(5000);
-    let zip = make_zip(&[("x/one.wav", &a), ("x/y/two.wav", &b), ("readme.txt", b"hi")]);
+    let zip = make_zip(&[
+        ("x/one.wav", &a),
+        ("x/y/two.wav", &b),
+        ("readme.txt", b"hi"),
+    ]);
     wd.write("prompts.zip", zip);
-    let out = split(&wd, &["prompts.zip", "--type", "audio-file", "--out", "out"]);
+    let out = split(
+        &wd,
+        &["prompts.zip", "--type", "audio-file", "--out", "out"],
+    );
     out.ok().stderr_has("skipped readme.txt");
     let sources: BTreeMap<String, Vec<u8>> =
         [("one.wav".to_string(), a), ("two.wav".to_string(), b)].into();
@@ -716,7 +829,9 @@ fn audio_a_wav_larger_than_max_bytes() {
     wd.write("p/small.wav", pcm_wav(100));
     wd.write("p/huge.wav", pcm_wav(30_000));
     let out = split(&wd, &["p", "--type", "audio-file", "--max-bytes", "20000"]);
-    out.code(3).stderr_has("huge.wav").stderr_lacks("small.wav:");
+    out.code(3)
+        .stderr_has("huge.wav")
+        .stderr_lacks("small.wav:");
     assert!(!wd.exists("p.chunks"), "{:?}", wd.all_files());
 }
 
@@ -724,9 +839,14 @@ fn audio_a_wav_larger_than_max_bytes() {
 fn audio_zip_slip_entry_is_refused() {
     let wd = Workdir::new();
     let w = pcm_wav(100);
-    wd.write("evil.zip", make_zip(&[("ok.wav", &w), ("../../escape.wav", &w)]));
+    wd.write(
+        "evil.zip",
+        make_zip(&[("ok.wav", &w), ("../../escape.wav", &w)]),
+    );
     let out = split(&wd, &["evil.zip", "--type", "audio-file"]);
-    out.code(3).stderr_has("../../escape.wav").stderr_has("zip slip");
+    out.code(3)
+        .stderr_has("../../escape.wav")
+        .stderr_has("zip slip");
     assert!(!wd.exists("evil.chunks"));
     assert!(!wd.root().parent().unwrap().join("escape.wav").exists());
 }
@@ -809,7 +929,11 @@ fn a_semicolon_file_with_multiline_values_and_blank_lines_maps_rows_to_its_own_l
         }
     }
     wd.write("entry-points.csv", &semi);
-    split(&wd, &["entry-points.csv", "--max-rows", "2", "--delimiter", ";"]).ok();
+    split(
+        &wd,
+        &["entry-points.csv", "--max-rows", "2", "--delimiter", ";"],
+    )
+    .ok();
     let (files, manifest) = chunks(&wd, "entry-points.chunks");
     // the lines of the semicolon file, the values of the comma file
     let want: Vec<(u64, Vec<String>)> = {
@@ -821,10 +945,23 @@ fn a_semicolon_file_with_multiline_values_and_blank_lines_maps_rows_to_its_own_l
             .records()
             .map(|x| x.unwrap().iter().map(str::to_string).collect())
             .collect();
-        let lines = records(&String::from_utf8(semi.clone()).unwrap().replace(';', ",").into_bytes());
-        recs[1..].iter().cloned().zip(lines).map(|(f, l)| (l.line, f)).collect()
+        let lines = records(
+            &String::from_utf8(semi.clone())
+                .unwrap()
+                .replace(';', ",")
+                .into_bytes(),
+        );
+        recs[1..]
+            .iter()
+            .cloned()
+            .zip(lines)
+            .map(|(f, l)| (l.line, f))
+            .collect()
     };
-    assert_eq!(want.iter().map(|w| w.0).collect::<Vec<_>>(), [2, 4, 6, 7, 10, 11]);
+    assert_eq!(
+        want.iter().map(|w| w.0).collect::<Vec<_>>(),
+        [2, 4, 6, 7, 10, 11]
+    );
     let mut got = Vec::new();
     for ((_, bytes), m) in files.iter().zip(manifest["chunks"].as_array().unwrap()) {
         for (r, line) in records(bytes).into_iter().zip(manifest_lines(m)) {

@@ -158,7 +158,11 @@ fn check(
     let mut per = Vec::new();
     prop_assert_eq!(manifest.chunks.len(), chunks.len());
     for (c, bytes) in manifest.chunks.iter().zip(chunks) {
-        prop_assert!(bytes.starts_with(header), "{} starts with the header", c.file);
+        prop_assert!(
+            bytes.starts_with(header),
+            "{} starts with the header",
+            c.file
+        );
         prop_assert!(
             bytes.len() as u64 <= max_bytes,
             "{}: {} bytes",

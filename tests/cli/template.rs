@@ -29,12 +29,27 @@ fn list_names_every_type_of_the_registry() {
         .collect();
     assert_eq!(ids, want);
     assert_eq!(ids.len(), 17);
-    for id in ["user", "team", "skill-profile", "queue", "outdial-queue", "audio-file"] {
+    for id in [
+        "user",
+        "team",
+        "skill-profile",
+        "queue",
+        "outdial-queue",
+        "audio-file",
+    ] {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
     }
-    let audio = out.stdout.lines().find(|l| l.starts_with("audio-file")).unwrap();
+    let audio = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("audio-file"))
+        .unwrap();
     assert!(audio.contains("ZIP"), "{audio}");
-    let skill = out.stdout.lines().find(|l| l.starts_with("skill-profile")).unwrap();
+    let skill = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("skill-profile"))
+        .unwrap();
     assert!(skill.contains("multi-row"), "{skill}");
 }
 

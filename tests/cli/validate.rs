@@ -54,9 +54,9 @@ fn the_example_of_every_csv_type_is_valid() {
         let wd = Workdir::new();
         let c = csv_of(t, 1);
         let out = validate(&wd, "objects.csv", &c.bytes(), &["--type", t]);
-        out.ok()
-            .stdout_empty()
-            .stderr_has(&format!("objects.csv: valid: 1 row of {t} (type from --type)"));
+        out.ok().stdout_empty().stderr_has(&format!(
+            "objects.csv: valid: 1 row of {t} (type from --type)"
+        ));
         assert!(out.problems().is_empty());
     }
 }
@@ -103,13 +103,28 @@ fn enum_value_not_allowed() {
 
 #[test]
 fn integer_that_is_not_a_number() {
-    one_bad_cell("entry-point", "Service Level Threshold", "abc", "invalid-integer");
-    one_bad_cell("entry-point", "Service Level Threshold", "1,000", "invalid-integer");
+    one_bad_cell(
+        "entry-point",
+        "Service Level Threshold",
+        "abc",
+        "invalid-integer",
+    );
+    one_bad_cell(
+        "entry-point",
+        "Service Level Threshold",
+        "1,000",
+        "invalid-integer",
+    );
 }
 
 #[test]
 fn integer_out_of_range() {
-    one_bad_cell("entry-point", "Service Level Threshold", "-1", "out-of-range");
+    one_bad_cell(
+        "entry-point",
+        "Service Level Threshold",
+        "-1",
+        "out-of-range",
+    );
 }
 
 #[test]
@@ -151,8 +166,18 @@ fn valid_phone_numbers_pass() {
 
 #[test]
 fn time_zone() {
-    one_bad_cell("entry-point", "Timezone", "Mars/Olympus_Mons", "invalid-timezone");
-    one_bad_cell("entry-point", "Timezone", "america/new_york", "invalid-timezone");
+    one_bad_cell(
+        "entry-point",
+        "Timezone",
+        "Mars/Olympus_Mons",
+        "invalid-timezone",
+    );
+    one_bad_cell(
+        "entry-point",
+        "Timezone",
+        "america/new_york",
+        "invalid-timezone",
+    );
 }
 
 #[test]
@@ -222,8 +247,7 @@ fn stray_quote() {
     let line3 = text.lines().nth(2).unwrap().to_string();
     // A quote inside the unquoted second value.
     let mut cells: Vec<&str> = line3.split(',').collect();
-    let broken = format!("Sample \"User\" Profile");
-    cells[1] = &broken;
+    cells[1] = "Sample \"User\" Profile";
     text = text.replace(&line3, &cells.join(","));
     let out = validate(&wd, "users.csv", text.as_bytes(), &[]);
     out.code(3).exactly(&[("malformed-quote", 3, Some(2))]);
@@ -287,12 +311,20 @@ fn team_identity_is_name_and_site() {
 fn skill_profile_rows_of_one_profile_are_one_object() {
     let wd = Workdir::new();
     let mut c = csv_of("skill-profile", 0);
-    for (name, skill) in [("Tier1", "Spanish"), ("Tier1", "French"), ("Tier2", "Spanish")] {
+    for (name, skill) in [
+        ("Tier1", "Spanish"),
+        ("Tier1", "French"),
+        ("Tier2", "Spanish"),
+    ] {
         c.push_example(&[("Name", name), ("Skill Name", skill), ("Skill Value", "5")]);
     }
     validate(&wd, "skill-profiles.csv", &c.bytes(), &[]).ok();
     // Tier1 again after Tier2: a second definition
-    c.push_example(&[("Name", "Tier1"), ("Skill Name", "German"), ("Skill Value", "3")]);
+    c.push_example(&[
+        ("Name", "Tier1"),
+        ("Skill Name", "German"),
+        ("Skill Value", "3"),
+    ]);
     let out = validate(&wd, "skill-profiles.csv", &c.bytes(), &[]);
     out.code(3)
         .exactly(&[("duplicate-identity", 5, Some(1))])
@@ -397,20 +429,29 @@ fn a_downloaded_error_file_validates_as_is() {
     let mut c = users(4);
     c.set(1, "Email", "broken@");
     c.set(3, "Default DN", "4085550123");
-    validate(&wd, "users.csv", &c.bytes(), &["--errors-out", "users.errors.csv"]).code(3);
+    validate(
+        &wd,
+        "users.csv",
+        &c.bytes(),
+        &["--errors-out", "users.errors.csv"],
+    )
+    .code(3);
     let errors = parse_csv(&wd.read("users.errors.csv"));
     let n = errors[0].len();
     assert_eq!(&errors[0][n - 2..], ["Line", "Error Message"]);
     // As downloaded: the same problems, no complaint about the two extra columns.
     let out = wd.run(&["validate", "--type", "user", "users.errors.csv"]);
-    out.code(3)
-        .exactly(&[("invalid-email", 2, Some(1)), ("invalid-phone", 3, Some(10))]);
+    out.code(3).exactly(&[
+        ("invalid-email", 2, Some(1)),
+        ("invalid-phone", 3, Some(10)),
+    ]);
     // Fixed in place, Line and Error Message still there: valid.
     let mut fixed = errors.clone();
     fixed[1][0] = "fixed@example.com".into();
     fixed[2][9] = "+14085550123".into();
     wd.write("users.errors.csv", encode_csv(&fixed));
-    wd.run(&["validate", "--type", "user", "users.errors.csv"]).ok();
+    wd.run(&["validate", "--type", "user", "users.errors.csv"])
+        .ok();
 }
 
 // ---------------------------------------------------------------- encodings and dialects
@@ -476,7 +517,10 @@ fn invalid_utf8_names_line_and_byte_offset_and_the_encoding_flag_fixes_it() {
     let out = validate(&wd, "teams.csv", &latin, &[]);
     out.code(3).exactly(&[("invalid-encoding", 3, None)]);
     let p = out.problem_at("invalid-encoding", 3, None);
-    assert!(p.message.contains(&format!("byte offset {offset}")), "{p:?}");
+    assert!(
+        p.message.contains(&format!("byte offset {offset}")),
+        "{p:?}"
+    );
     assert!(p.message.contains("--encoding windows-1252"), "{p:?}");
     validate(&wd, "teams.csv", &latin, &["--encoding", "windows-1252"]).ok();
 }
@@ -505,9 +549,14 @@ fn semicolon_separated_is_refused_with_a_hint_and_accepted_with_the_flag() {
         .stderr_has("--delimiter ';'");
     validate(&wd, "users.csv", &bytes, &["--delimiter", ";"]).ok();
     c.set(2, "Email", "x@");
-    validate(&wd, "users.csv", &with_separator(&c, b';'), &["--delimiter", ";"])
-        .code(3)
-        .exactly(&[("invalid-email", 4, Some(1))]);
+    validate(
+        &wd,
+        "users.csv",
+        &with_separator(&c, b';'),
+        &["--delimiter", ";"],
+    )
+    .code(3)
+    .exactly(&[("invalid-email", 4, Some(1))]);
 }
 
 #[test]
@@ -528,14 +577,15 @@ fn crlf_lf_and_bare_cr_line_ends_give_the_same_places() {
     c.set(3, "Contact Center Enabled", "");
     let crlf = c.bytes();
     let lf = c.bytes_lf();
-    let cr: Vec<u8> = lf.iter().map(|&b| if b == b'\n' { b'\r' } else { b }).collect();
+    let cr: Vec<u8> = lf
+        .iter()
+        .map(|&b| if b == b'\n' { b'\r' } else { b })
+        .collect();
     for (what, bytes) in [("crlf", crlf), ("lf", lf), ("cr", cr)] {
         let wd = Workdir::new();
         let out = validate(&wd, "users.csv", &bytes, &[]);
-        out.code(3).exactly(&[
-            ("invalid-email", 4, Some(1)),
-            ("missing-value", 5, Some(3)),
-        ]);
+        out.code(3)
+            .exactly(&[("invalid-email", 4, Some(1)), ("missing-value", 5, Some(3))]);
         assert!(out.stderr.contains("4 rows"), "{what}: {}", out.stderr);
     }
 }
@@ -567,7 +617,7 @@ fn many_bad_emails() -> (Vec<u8>, Vec<u64>, Vec<String>) {
     let order: Vec<usize> = (0..c.header.len()).rev().collect();
     let reorder = |r: &Vec<String>| order.iter().map(|&i| r[i].clone()).collect::<Vec<_>>();
     let header = reorder(&c.header);
-    let mut text = String::from_utf8(encode_csv(&[header.clone()])).unwrap();
+    let mut text = String::from_utf8(encode_csv(std::slice::from_ref(&header))).unwrap();
     let mut bad_lines = Vec::new();
     let mut line = 2;
     for (i, r) in c.rows.iter().enumerate() {
@@ -615,7 +665,10 @@ fn errors_out_holds_every_invalid_row_with_original_columns_and_physical_lines()
     let input = parse_csv(&bytes);
     for (row, &line) in errors[1..].iter().zip(&bad_lines) {
         assert_eq!(row[header.len()], line.to_string());
-        assert!(row[header.len() + 1].contains("is not an email address"), "{row:?}");
+        assert!(
+            row[header.len() + 1].contains("is not an email address"),
+            "{row:?}"
+        );
         // the original values, in the original order
         let original = input
             .iter()
@@ -631,7 +684,10 @@ fn json_output_has_counts_and_every_error() {
     let (bytes, bad_lines, _) = many_bad_emails();
     let out = validate(&wd, "users.csv", &bytes, &["--json"]);
     out.code(3);
-    assert!(out.problems().is_empty(), "no problem lines on stderr with --json");
+    assert!(
+        out.problems().is_empty(),
+        "no problem lines on stderr with --json"
+    );
     let v = out.json();
     assert_eq!(v["valid"], false);
     assert_eq!(v["exit_code"], 3);
@@ -653,7 +709,10 @@ fn json_output_has_counts_and_every_error() {
             )
         })
         .collect();
-    let want: Vec<(u64, u64, &str)> = bad_lines.iter().map(|&l| (l, 10, "invalid-email")).collect();
+    let want: Vec<(u64, u64, &str)> = bad_lines
+        .iter()
+        .map(|&l| (l, 10, "invalid-email"))
+        .collect();
     assert_eq!(got, want);
 }
 
@@ -740,7 +799,11 @@ fn type_from_file_names() {
     for (name, t, c) in [
         ("users.csv", "user", users(1)),
         ("Users_export_2026-11.csv", "user", users(1)),
-        ("skill-profiles.csv", "skill-profile", csv_of("skill-profile", 1)),
+        (
+            "skill-profiles.csv",
+            "skill-profile",
+            csv_of("skill-profile", 1),
+        ),
     ] {
         let wd = Workdir::new();
         validate(&wd, name, &c.bytes(), &[])
@@ -784,9 +847,13 @@ fn an_unknown_type_suggests_the_right_one() {
 fn human_output_goes_to_stderr_only() {
     let wd = Workdir::new();
     let mut c = users(2);
-    validate(&wd, "users.csv", &c.bytes(), &[]).ok().stdout_empty();
+    validate(&wd, "users.csv", &c.bytes(), &[])
+        .ok()
+        .stdout_empty();
     c.set(0, "Email", "x@");
-    validate(&wd, "users.csv", &c.bytes(), &[]).code(3).stdout_empty();
+    validate(&wd, "users.csv", &c.bytes(), &[])
+        .code(3)
+        .stdout_empty();
 }
 
 #[test]
@@ -915,9 +982,14 @@ fn an_empty_row_of_an_error_file_is_still_an_empty_row() {
     let mut text = String::from_utf8(c.bytes()).unwrap();
     text.push_str(&",".repeat(c.header.len() - 1));
     text.push_str("\r\n");
-    validate(&wd, "users.csv", text.as_bytes(), &["--errors-out", "e.csv"])
-        .code(3)
-        .exactly(&[("empty-row", 4, None)]);
+    validate(
+        &wd,
+        "users.csv",
+        text.as_bytes(),
+        &["--errors-out", "e.csv"],
+    )
+    .code(3)
+    .exactly(&[("empty-row", 4, None)]);
     wd.run(&["validate", "--type", "user", "e.csv"])
         .code(3)
         .exactly(&[("empty-row", 2, None)]);
