@@ -106,6 +106,7 @@ impl Workdir {
             .env("HOME", env.join("home"))
             .env("XDG_CONFIG_HOME", env.join("config"))
             .env("XDG_DATA_HOME", env.join("data"))
+            .env("TMPDIR", env.join("tmp"))
             .env("NO_COLOR", "1")
             .env_remove("BULK_PROFILE")
             .env_remove("BULK_TOKEN")
