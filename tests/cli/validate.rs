@@ -994,3 +994,25 @@ fn an_empty_row_of_an_error_file_is_still_an_empty_row() {
         .code(3)
         .exactly(&[("empty-row", 2, None)]);
 }
+
+#[test]
+fn no_temporary_files_are_left_behind() {
+    let wd = Workdir::new();
+    let mut c = csv_of("team", 3);
+    c.set(1, "Type", "BOTH");
+    validate(&wd, "teams.csv", &utf16(&c.bytes(), false), &[]).code(3);
+    validate(
+        &wd,
+        "teams.csv",
+        &with_separator(&c, b';'),
+        &["--delimiter", ";"],
+    )
+    .code(3);
+    wd.run(&["split", "teams.csv", "--delimiter", ";", "--max-rows", "1"])
+        .ok();
+    let left: Vec<_> = std::fs::read_dir(wd.path(".env/tmp"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "left in TMPDIR: {left:?}");
+}
