@@ -321,6 +321,22 @@ pub fn split(
     settings: &SplitSettings,
     progress: &dyn Fn(u64),
 ) -> Result<Manifest, SplitError> {
+    let created = settings.out_dir.as_ref().filter(|d| !d.exists()).cloned();
+    let result = split_into(source, object_type, group, settings, progress);
+    if let (Err(_), Some(dir)) = (&result, created) {
+        // Only an empty directory is removed: one this run created and left nothing in.
+        let _ = std::fs::remove_dir(dir);
+    }
+    result
+}
+
+fn split_into(
+    source: &Source,
+    object_type: Option<&str>,
+    group: Option<&crate::validate::Plan>,
+    settings: &SplitSettings,
+    progress: &dyn Fn(u64),
+) -> Result<Manifest, SplitError> {
     let file = source.display.clone();
     let io = |e: std::io::Error| SplitError::Io {
         file: file.clone(),

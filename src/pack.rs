@@ -484,6 +484,16 @@ pub fn write(
     }
 
     fs::create_dir_all(out_dir).map_err(io_err(out_dir))?;
+    // Packs of an earlier run of the same stem would mix with these ones.
+    let prefix = format!("{stem}.part-");
+    for entry in fs::read_dir(out_dir).map_err(io_err(out_dir))? {
+        let name = entry.map_err(io_err(out_dir))?.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(&prefix) && name.ends_with(".zip") {
+            let old = out_dir.join(name.as_ref());
+            fs::remove_file(&old).map_err(io_err(&old))?;
+        }
+    }
     let mut archive = match collection.kind {
         InputKind::Zip => Some(open_zip(&collection.input)?),
         InputKind::Directory => None,

@@ -63,7 +63,7 @@ pub enum InputError {
         #[source]
         source: io::Error,
     },
-    #[error("{file}:1: the file is separated by '{found}', not commas (as Excel writes in many locales); pass --delimiter '{escaped}' to accept it", escaped = escape(*found))]
+    #[error("{file}:1: the file is separated by '{escaped}', not commas (as Excel writes in many locales); pass --delimiter '{escaped}' to accept it", escaped = escape(*found))]
     Delimiter { file: String, found: char },
     #[error("{file}: the file is not valid {encoding} text (at byte {offset}); pass --encoding with the right encoding")]
     Undecodable {

@@ -210,6 +210,7 @@ fn check_block(
     block: &Block,
     skip_first: bool,
     settings: &Settings,
+    source_start: u64,
     fields: &mut Fields,
 ) -> BlockResult {
     let multi = plan.object.is_multi_row();
@@ -254,7 +255,7 @@ fn check_block(
                 kind: IssueKind::InvalidEncoding,
                 message: format!(
                     "invalid UTF-8 at byte offset {}; if Excel saved the file as \"CSV\" rather than \"CSV UTF-8\", pass --encoding windows-1252",
-                    pos.offset + at as u64
+                    source_start + pos.offset + at as u64
                 ),
             });
         } else if pos.unclosed {
@@ -498,7 +499,7 @@ pub fn validate(
             dups: Vec::new(),
         });
     };
-    let header = match header_fields(&first, first.records[0]) {
+    let header = match header_fields(&first, first.records[0], source.start) {
         Ok(h) => h,
         Err(message) => {
             let b = file_problem(IssueKind::Unreadable, message);
@@ -571,7 +572,14 @@ pub fn validate(
                     let Ok((block, skip_header)) = next else {
                         break;
                     };
-                    let r = check_block(plan, &block, skip_header, settings, &mut fields);
+                    let r = check_block(
+                        plan,
+                        &block,
+                        skip_header,
+                        settings,
+                        source.start,
+                        &mut fields,
+                    );
                     drop(block);
                     if done_tx.send(r).is_err() {
                         break;
@@ -656,7 +664,7 @@ fn file_problem(kind: IssueKind, message: String) -> BadRecord {
 }
 
 /// The header's cells, or why the header cannot be read.
-fn header_fields(block: &Block, pos: RecordPos) -> Result<Vec<String>, String> {
+fn header_fields(block: &Block, pos: RecordPos, base: u64) -> Result<Vec<String>, String> {
     if pos.oversized {
         return Err(format!(
             "the header row is {} bytes long; is a quote left open?",
@@ -670,7 +678,7 @@ fn header_fields(block: &Block, pos: RecordPos) -> Result<Vec<String>, String> {
     let text = std::str::from_utf8(rec).map_err(|e| {
         format!(
             "the header is not valid UTF-8 (byte offset {}); pass --encoding windows-1252 if Excel saved it as plain \"CSV\"",
-            pos.offset + e.valid_up_to() as u64
+            pos.offset + e.valid_up_to() as u64 + base
         )
     })?;
     let mut f = Fields::default();
@@ -766,7 +774,12 @@ pub struct CheckedFile {
 /// Header problems (unknown, duplicate or missing columns) and unreadable files are an `Err`
 /// with a message; row problems are in each row's `issues`, duplicates included.
 pub fn check_in_memory(object: &'static ObjectType, data: &[u8]) -> Result<CheckedFile, String> {
-    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+    let bom = if data.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let data = &data[bom..];
     let settings = Settings::default();
     let mut scanner = Scanner::new(data, data.len().max(64) + 1, settings.max_bytes as usize);
     let mut block = Block::default();
@@ -782,7 +795,7 @@ pub fn check_in_memory(object: &'static ObjectType, data: &[u8]) -> Result<Check
     let Some(&head) = block.records.first() else {
         return Err("the file has no header row".into());
     };
-    let header = header_fields(&block, head)?;
+    let header = header_fields(&block, head, bom as u64)?;
     let plan = Plan::new(object, &header);
     if !plan.header_issues.is_empty() {
         let all: Vec<String> = plan
@@ -793,7 +806,7 @@ pub fn check_in_memory(object: &'static ObjectType, data: &[u8]) -> Result<Check
         return Err(all.join("; "));
     }
     let mut fields = Fields::default();
-    let result = check_block(&plan, &block, true, &settings, &mut fields);
+    let result = check_block(&plan, &block, true, &settings, bom as u64, &mut fields);
     let mut bad: HashMap<usize, BadRecord> = result.bad.into_iter().collect();
     let mut rows = Vec::with_capacity(result.recs.len());
     let mut group = 0usize;

@@ -849,7 +849,8 @@ impl Plan {
         out: &mut Vec<Issue>,
     ) {
         let mut all_empty = true;
-        for p in 0..self.width {
+        // An error CSV's own Line and Error Message columns are not content.
+        for &p in &self.keep {
             if !field(p).trim_ascii().is_empty() {
                 all_empty = false;
                 break;

@@ -476,7 +476,6 @@ fn a_record_larger_than_max_bytes_is_an_error_naming_its_line_and_nothing_is_wri
 /// Like the audio packer, a failed CSV split should leave the file system as it was: not even
 /// the default `<stem>.chunks` directory.
 #[test]
-#[ignore = "BUG: a failed CSV split (record too big, unclosed quote) still creates an empty <stem>.chunks directory"]
 fn a_failed_split_leaves_no_output_directory_behind() {
     let wd = Workdir::new();
     let mut c = users(6);
@@ -889,7 +888,6 @@ fn audio_type_is_detected_from_a_directory_or_zip() {
 /// Packs from an earlier run would be uploaded along with the new ones (the CSV splitter
 /// removes its old chunks; the audio packer should too).
 #[test]
-#[ignore = "BUG: rerunning an audio split leaves the previous run's extra <stem>.part-NNN.zip packs in the out dir"]
 fn audio_rerunning_replaces_the_old_packs() {
     let wd = Workdir::new();
     let mut sources = BTreeMap::new();

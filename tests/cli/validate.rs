@@ -959,7 +959,6 @@ fn multiline_records_and_invalid_utf8_on_a_later_line_of_the_record() {
 /// The byte offset must point into the file the user has: after a UTF-8 BOM it counts the BOM
 /// too (as `bulk split` does for the same file).
 #[test]
-#[ignore = "BUG: validate's invalid-UTF-8 byte offset ignores a UTF-8 BOM (3 bytes short; split counts it)"]
 fn invalid_utf8_offset_counts_the_bom() {
     let wd = Workdir::new();
     let mut bytes = b"\xEF\xBB\xBF".to_vec();
@@ -975,7 +974,6 @@ fn invalid_utf8_offset_counts_the_bom() {
 /// A downloaded error file validates as is: a row reported empty is reported empty again, even
 /// though its `Line` and `Error Message` cells are filled in.
 #[test]
-#[ignore = "BUG: an empty row in a downloaded error CSV is reported as missing values, not empty-row (Line/Error Message count as content)"]
 fn an_empty_row_of_an_error_file_is_still_an_empty_row() {
     let wd = Workdir::new();
     let c = users(2);
