@@ -1,0 +1,480 @@
+//! Side-by-side benchmarks of `bulk` against the tools an admin would use instead, on the data
+//! of `../shared/bench` (see its README for the protocol and the baseline figures).
+//!
+//! `cargo bench --bench compare -- split|validate|service|import [--runs N]`
+//!
+//! Every command runs once to warm up, then N times (default 5); before each run its previous
+//! output is deleted (untimed: the "recycled pages" protocol of the bench README). Each run is
+//! timed by GNU time (`/usr/bin/time`), which also gives user and system time and peak memory.
+//! Tools that are not installed are reported as missing, not silently skipped.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const DATA: &str = "/tmp/bench-data";
+const OUT: &str = "/tmp/bench-out";
+
+fn shared_bench() -> PathBuf {
+    std::env::var_os("BULK_BENCH_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench"))
+}
+
+fn bulk() -> &'static str {
+    env!("CARGO_BIN_EXE_bulk")
+}
+
+/// Makes `name` with the shared generator unless it exists.
+fn data(name: &str, args: &[&str]) -> PathBuf {
+    let p = Path::new(DATA).join(name);
+    if !p.exists() {
+        std::fs::create_dir_all(DATA).unwrap();
+        eprintln!("generating {} ...", p.display());
+        let ok = Command::new("python3")
+            .arg(shared_bench().join("gen_users.py"))
+            .args(args)
+            .arg("-o")
+            .arg(&p)
+            .status()
+            .expect("python3")
+            .success();
+        assert!(ok, "gen_users.py failed");
+    }
+    p
+}
+
+fn which(tool: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(tool))
+            .find(|p| p.is_file())
+    })
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    wall: f64,
+    user: f64,
+    sys: f64,
+    rss_mib: f64,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// Runs `argv` under GNU time after `prepare`; returns the sample.
+fn timed(argv: &[String], prepare: &dyn Fn()) -> Sample {
+    prepare();
+    let out = Command::new("/usr/bin/time")
+        .args(["-f", "BENCH %e %U %S %M"])
+        .args(argv)
+        .output()
+        .expect("GNU time at /usr/bin/time (apt-get install time)");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let line = err
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("BENCH "))
+        .unwrap_or_else(|| panic!("no timing for {argv:?}: {err}"));
+    let f: Vec<f64> = line[6..]
+        .split_whitespace()
+        .map(|x| x.parse().unwrap())
+        .collect();
+    Sample {
+        wall: f[0],
+        user: f[1],
+        sys: f[2],
+        rss_mib: f[3] / 1024.0,
+    }
+}
+
+struct Row {
+    name: String,
+    wall: f64,
+    min: f64,
+    max: f64,
+    user: f64,
+    sys: f64,
+    rss: f64,
+    note: String,
+}
+
+fn bench(name: &str, argv: Vec<String>, runs: usize, prepare: &dyn Fn()) -> Row {
+    eprintln!("{name}: {}", argv.join(" "));
+    timed(&argv, prepare);
+    let s: Vec<Sample> = (0..runs).map(|_| timed(&argv, prepare)).collect();
+    let walls: Vec<f64> = s.iter().map(|x| x.wall).collect();
+    Row {
+        name: name.into(),
+        wall: median(walls.clone()),
+        min: walls.iter().cloned().fold(f64::MAX, f64::min),
+        max: walls.iter().cloned().fold(0.0, f64::max),
+        user: median(s.iter().map(|x| x.user).collect()),
+        sys: median(s.iter().map(|x| x.sys).collect()),
+        rss: s.iter().map(|x| x.rss_mib).fold(0.0, f64::max),
+        note: String::new(),
+    }
+}
+
+fn fresh(dir: &Path) {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).unwrap();
+}
+
+fn print_table(title: &str, input: &Path, rows: &[Row], reference: &str) {
+    let bytes = std::fs::metadata(input).map(|m| m.len()).unwrap_or(0) as f64;
+    let base = rows.iter().find(|r| r.name == reference).map(|r| r.wall);
+    println!("\n### {title}: {} ({} bytes)\n", input.display(), bytes as u64);
+    println!("| command | median wall s (min-max) | MB/s | user s | sys s | peak RSS MiB | x vs {reference} | notes |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for r in rows {
+        let ratio = base.map(|b| format!("{:.2}", b / r.wall)).unwrap_or_default();
+        println!(
+            "| {} | {:.3} ({:.3}-{:.3}) | {:.0} | {:.2} | {:.2} | {:.1} | {} | {} |",
+            r.name,
+            r.wall,
+            r.min,
+            r.max,
+            bytes / 1e6 / r.wall,
+            r.user,
+            r.sys,
+            r.rss,
+            ratio,
+            r.note
+        );
+    }
+}
+
+fn s(v: &[&str]) -> Vec<String> {
+    v.iter().map(|x| x.to_string()).collect()
+}
+
+fn check_chunks(input: &Path, dir: &Path, extra: &[&str]) -> String {
+    let out = Command::new("python3")
+        .arg(shared_bench().join("check_chunks.py"))
+        .arg(input)
+        .arg(dir)
+        .args(extra)
+        .output()
+        .expect("python3");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let v: serde_json::Value = serde_json::from_str(text.trim()).unwrap_or_default();
+    format!(
+        "{} chunks, same records: {}, header missing in {}, max rows {}, max bytes {}, endings {}",
+        v["files"], v["same_records"], v["files_missing_header"], v["max_rows_in_chunk"],
+        v["max_bytes_in_chunk"], v["line_endings"]
+    )
+}
+
+fn split_suite(runs: usize) {
+    let f = data("users-5m.csv", &["5000000"]);
+    let fs = f.display().to_string();
+    let o = Path::new(OUT).join("split");
+    let os = o.display().to_string();
+    let prep = || fresh(&o);
+    let mut rows = Vec::new();
+    rows.push(bench("cp (floor)", s(&["cp", &fs, &format!("{os}/copy.csv")]), runs, &prep));
+    let mut r = bench(
+        "bulk split (5000 rows or 5 MB)",
+        s(&[bulk(), "split", &fs, "--out", &os, "-q"]),
+        runs,
+        &prep,
+    );
+    // The manifest is not a chunk: set it aside for the chunk checker.
+    for e in std::fs::read_dir(&o).unwrap() {
+        let p = e.unwrap().path();
+        if p.to_string_lossy().ends_with(".manifest.json") {
+            std::fs::rename(&p, Path::new(OUT).join("manifest.json")).unwrap();
+        }
+    }
+    r.note = check_chunks(&f, &o, &["--max-rows", "5000", "--max-bytes", "5000000"]);
+    rows.push(r);
+    for (name, tool, args) in [
+        ("xsv split -s 5000", "xsv", vec!["split", "-s", "5000", &os, &fs]),
+        ("qsv split -s 5000", "qsv", vec!["split", "-s", "5000", &os, &fs]),
+    ] {
+        match which(tool) {
+            Some(t) => {
+                let mut argv = vec![t.display().to_string()];
+                argv.extend(args.iter().map(|a| a.to_string()));
+                let mut r = bench(name, argv, runs, &prep);
+                r.note = check_chunks(&f, &o, &["--max-rows", "5000"]);
+                rows.push(r);
+            }
+            None => eprintln!("{tool} not installed: row skipped"),
+        }
+    }
+    let py = shared_bench().join("split_py.py").display().to_string();
+    let mut r = bench(
+        "split_py.py --rows 5000 --max-bytes 5000000",
+        s(&["python3", &py, &fs, &os, "--rows", "5000", "--max-bytes", "5000000"]),
+        runs.min(3),
+        &prep,
+    );
+    r.note = check_chunks(&f, &o, &["--max-rows", "5000", "--max-bytes", "5000000"]);
+    rows.push(r);
+    print_table("split", &f, &rows, "xsv split -s 5000");
+}
+
+fn validate_suite(runs: usize) {
+    let f = data("users-webex-5m.csv", &["--columns", "webex", "5000000"]);
+    let fs = f.display().to_string();
+    let schema = shared_bench().join("users-webex.schema.json").display().to_string();
+    let none = || {};
+    let mut rows = vec![bench(
+        "bulk validate (schema)",
+        s(&[bulk(), "validate", &fs, "-q"]),
+        runs,
+        &none,
+    )];
+    if let Some(q) = which("qsv") {
+        let q = q.display().to_string();
+        rows.push(bench("qsv validate + JSON Schema", s(&[&q, "validate", &fs, &schema]), runs, &none));
+        rows.push(bench("qsv validate (RFC 4180 + UTF-8)", s(&[&q, "validate", &fs]), runs, &none));
+    } else {
+        eprintln!("qsv not installed: rows skipped");
+    }
+    if let Some(x) = which("xsv") {
+        rows.push(bench("xsv count (parse floor)", s(&[&x.display().to_string(), "count", &fs]), runs, &none));
+    }
+    print_table("validate", &f, &rows, "qsv validate + JSON Schema");
+}
+
+/// A sandbox on a fresh data dir, killed on drop.
+struct Sandbox {
+    child: std::process::Child,
+    url: String,
+    token: String,
+}
+
+impl Sandbox {
+    fn start(dir: &Path) -> Sandbox {
+        let _ = std::fs::remove_dir_all(dir);
+        let mut child = Command::new(bulk())
+            .args(["sandbox", "serve", "--addr", "127.0.0.1:0", "--print-url", "--data-dir"])
+            .arg(dir)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        let token = String::from_utf8(
+            Command::new(bulk())
+                .args(["sandbox", "token", "--data-dir"])
+                .arg(dir)
+                .output()
+                .unwrap()
+                .stdout,
+        )
+        .unwrap();
+        Sandbox {
+            child,
+            url: line.trim().to_string(),
+            token: token.trim().to_string(),
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn http() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(600))
+        .build()
+        .unwrap()
+}
+
+/// Imports `body` and waits; returns the finished job.
+fn import(sb: &Sandbox, ty: &str, name: &str, body: Vec<u8>) -> serde_json::Value {
+    let c = http();
+    let job: serde_json::Value = c
+        .post(format!("{}/v1/jobs/import", sb.url))
+        .query(&[("object_type", ty), ("file_name", name)])
+        .bearer_auth(&sb.token)
+        .body(body)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    wait(sb, job["id"].as_str().unwrap())
+}
+
+fn wait(sb: &Sandbox, id: &str) -> serde_json::Value {
+    let c = http();
+    loop {
+        let j: serde_json::Value = c
+            .get(format!("{}/v1/jobs/{id}?wait=30", sb.url))
+            .bearer_auth(&sb.token)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let st = j["status"].as_str().unwrap_or("");
+        if st != "new" && st != "in_progress" {
+            return j;
+        }
+    }
+}
+
+fn service_seconds(j: &serde_json::Value) -> f64 {
+    let t = |k: &str| {
+        time::OffsetDateTime::parse(j[k].as_str().unwrap(), &time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    (t("finished_at") - t("started_at")).as_seconds_f64()
+}
+
+/// Users every fresh sandbox accepts: no references beyond the tenant defaults.
+fn plain_users(n: usize, offset: usize) -> Vec<u8> {
+    let mut s = String::from("Email,User Profile,Contact Center Enabled,Site,Teams,Skill Profile,Desktop Profile,Multimedia Profile,External Id,Default DN\r\n");
+    for i in 0..n {
+        s.push_str(&format!(
+            "agent{}@example.com,Standard Agent,On,Bench Site,Bench Team,,Default Desktop Profile,,EMP-{},+4930555{:05}\r\n",
+            i + offset,
+            i + offset,
+            (i + offset) % 100000
+        ));
+    }
+    s.into_bytes()
+}
+
+fn seed(sb: &Sandbox) {
+    import(sb, "site", "sites.csv", b"Name,Multimedia Profile\r\nBench Site,Default Multimedia Profile\r\n".to_vec());
+    import(sb, "team", "teams.csv", b"Name,Site,Type\r\nBench Team,Bench Site,AGENT\r\n".to_vec());
+}
+
+fn service_suite(runs: usize) {
+    println!("\n### service (sandbox, release build)\n");
+    println!("| measurement | median | rows/s | runs |");
+    println!("|---|---|---|---|");
+    let dir = Path::new(OUT).join("sandbox");
+    let sb = Sandbox::start(&dir);
+    seed(&sb);
+    let mut times = Vec::new();
+    for r in 0..runs {
+        let j = import(&sb, "user", "users.csv", plain_users(5000, r * 5000));
+        assert_eq!(j["rows_failed"], 0, "{j}");
+        times.push(service_seconds(&j));
+    }
+    let m = median(times);
+    println!("| 5000-row users import job (service time) | {:.0} ms | {:.0} | {runs} |", m * 1000.0, 5000.0 / m);
+    // Fill up to 100,000 users, then export them.
+    let have = runs * 5000;
+    for k in 0..(100_000usize.saturating_sub(have)).div_ceil(5000) {
+        import(&sb, "user", "users.csv", plain_users(5000, have + k * 5000));
+    }
+    let c = http();
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let job: serde_json::Value = c
+            .post(format!("{}/v1/jobs/export", sb.url))
+            .bearer_auth(&sb.token)
+            .json(&serde_json::json!({"object_type": "user"}))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let j = wait(&sb, job["id"].as_str().unwrap());
+        assert_eq!(j["status"], "completed", "{j}");
+        let t0 = Instant::now();
+        let file = c
+            .get(format!("{}/v1/jobs/{}/file", sb.url, j["id"].as_str().unwrap()))
+            .bearer_auth(&sb.token)
+            .send()
+            .unwrap()
+            .bytes()
+            .unwrap();
+        let dl = t0.elapsed().as_secs_f64();
+        times.push(service_seconds(&j) + dl);
+        assert!(file.len() > 1_000_000);
+    }
+    let m = median(times);
+    println!("| export of 100,000 users (job + download) | {:.0} ms | {:.0} | {runs} |", m * 1000.0, 100_000.0 / m);
+}
+
+fn import_suite(runs: usize) {
+    println!("\n### bulk import of 100,000 users (20 chunks) against a local sandbox\n");
+    println!("| run | wall s | service s (sum of job times) | client overhead |");
+    println!("|---|---|---|---|");
+    let dir = Path::new(OUT).join("import");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("users.csv");
+    std::fs::write(&file, plain_users(100_000, 0)).unwrap();
+    let mut overheads = Vec::new();
+    for r in 0..runs {
+        let sb = Sandbox::start(&dir.join("sandbox"));
+        seed(&sb);
+        let t0 = Instant::now();
+        let out = Command::new(bulk())
+            .args(["--json", "import"])
+            .arg(&file)
+            .env("BULK_URL", &sb.url)
+            .env("BULK_TOKEN", &sb.token)
+            .env("BULK_DATA_DIR", dir.join("data"))
+            .env_remove("BULK_PROFILE")
+            .output()
+            .unwrap();
+        let wall = t0.elapsed().as_secs_f64();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let list: serde_json::Value = http()
+            .get(format!("{}/v1/jobs?page_size=100&object_type=user", sb.url))
+            .bearer_auth(&sb.token)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let jobs = list["jobs"].as_array().unwrap();
+        let service: f64 = jobs.iter().map(service_seconds).sum();
+        let overhead = (wall - service) / wall;
+        overheads.push(overhead);
+        println!("| {} | {wall:.2} | {service:.2} ({} jobs) | {:.1}% |", r + 1, jobs.len(), overhead * 100.0);
+    }
+    println!("\nmedian client overhead: {:.1}%", median(overheads) * 100.0);
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let runs = args
+        .iter()
+        .position(|a| a == "--runs")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(5);
+    let suites: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| ["split", "validate", "service", "import"].contains(a))
+        .collect();
+    let all = suites.is_empty();
+    if all || suites.contains(&"split") {
+        split_suite(runs);
+    }
+    if all || suites.contains(&"validate") {
+        validate_suite(runs);
+    }
+    if all || suites.contains(&"service") {
+        service_suite(runs);
+    }
+    if all || suites.contains(&"import") {
+        import_suite(runs.min(3));
+    }
+}
