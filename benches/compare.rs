@@ -133,11 +133,17 @@ fn fresh(dir: &Path) {
 fn print_table(title: &str, input: &Path, rows: &[Row], reference: &str) {
     let bytes = std::fs::metadata(input).map(|m| m.len()).unwrap_or(0) as f64;
     let base = rows.iter().find(|r| r.name == reference).map(|r| r.wall);
-    println!("\n### {title}: {} ({} bytes)\n", input.display(), bytes as u64);
+    println!(
+        "\n### {title}: {} ({} bytes)\n",
+        input.display(),
+        bytes as u64
+    );
     println!("| command | median wall s (min-max) | MB/s | user s | sys s | peak RSS MiB | x vs {reference} | notes |");
     println!("|---|---|---|---|---|---|---|---|");
     for r in rows {
-        let ratio = base.map(|b| format!("{:.2}", b / r.wall)).unwrap_or_default();
+        let ratio = base
+            .map(|b| format!("{:.2}", b / r.wall))
+            .unwrap_or_default();
         println!(
             "| {} | {:.3} ({:.3}-{:.3}) | {:.0} | {:.2} | {:.2} | {:.1} | {} | {} |",
             r.name,
@@ -170,8 +176,12 @@ fn check_chunks(input: &Path, dir: &Path, extra: &[&str]) -> String {
     let v: serde_json::Value = serde_json::from_str(text.trim()).unwrap_or_default();
     format!(
         "{} chunks, same records: {}, header missing in {}, max rows {}, max bytes {}, endings {}",
-        v["files"], v["same_records"], v["files_missing_header"], v["max_rows_in_chunk"],
-        v["max_bytes_in_chunk"], v["line_endings"]
+        v["files"],
+        v["same_records"],
+        v["files_missing_header"],
+        v["max_rows_in_chunk"],
+        v["max_bytes_in_chunk"],
+        v["line_endings"]
     )
 }
 
@@ -182,7 +192,12 @@ fn split_suite(runs: usize) {
     let os = o.display().to_string();
     let prep = || fresh(&o);
     let mut rows = Vec::new();
-    rows.push(bench("cp (floor)", s(&["cp", &fs, &format!("{os}/copy.csv")]), runs, &prep));
+    rows.push(bench(
+        "cp (floor)",
+        s(&["cp", &fs, &format!("{os}/copy.csv")]),
+        runs,
+        &prep,
+    ));
     let mut r = bench(
         "bulk split (5000 rows or 5 MB)",
         s(&[bulk(), "split", &fs, "--out", &os, "-q"]),
@@ -199,8 +214,16 @@ fn split_suite(runs: usize) {
     r.note = check_chunks(&f, &o, &["--max-rows", "5000", "--max-bytes", "5000000"]);
     rows.push(r);
     for (name, tool, args) in [
-        ("xsv split -s 5000", "xsv", vec!["split", "-s", "5000", &os, &fs]),
-        ("qsv split -s 5000", "qsv", vec!["split", "-s", "5000", &os, &fs]),
+        (
+            "xsv split -s 5000",
+            "xsv",
+            vec!["split", "-s", "5000", &os, &fs],
+        ),
+        (
+            "qsv split -s 5000",
+            "qsv",
+            vec!["split", "-s", "5000", &os, &fs],
+        ),
     ] {
         match which(tool) {
             Some(t) => {
@@ -216,7 +239,16 @@ fn split_suite(runs: usize) {
     let py = shared_bench().join("split_py.py").display().to_string();
     let mut r = bench(
         "split_py.py --rows 5000 --max-bytes 5000000",
-        s(&["python3", &py, &fs, &os, "--rows", "5000", "--max-bytes", "5000000"]),
+        s(&[
+            "python3",
+            &py,
+            &fs,
+            &os,
+            "--rows",
+            "5000",
+            "--max-bytes",
+            "5000000",
+        ]),
         runs.min(3),
         &prep,
     );
@@ -228,7 +260,10 @@ fn split_suite(runs: usize) {
 fn validate_suite(runs: usize) {
     let f = data("users-webex-5m.csv", &["--columns", "webex", "5000000"]);
     let fs = f.display().to_string();
-    let schema = shared_bench().join("users-webex.schema.json").display().to_string();
+    let schema = shared_bench()
+        .join("users-webex.schema.json")
+        .display()
+        .to_string();
     let none = || {};
     let mut rows = vec![bench(
         "bulk validate (schema)",
@@ -238,13 +273,28 @@ fn validate_suite(runs: usize) {
     )];
     if let Some(q) = which("qsv") {
         let q = q.display().to_string();
-        rows.push(bench("qsv validate + JSON Schema", s(&[&q, "validate", &fs, &schema]), runs, &none));
-        rows.push(bench("qsv validate (RFC 4180 + UTF-8)", s(&[&q, "validate", &fs]), runs, &none));
+        rows.push(bench(
+            "qsv validate + JSON Schema",
+            s(&[&q, "validate", &fs, &schema]),
+            runs,
+            &none,
+        ));
+        rows.push(bench(
+            "qsv validate (RFC 4180 + UTF-8)",
+            s(&[&q, "validate", &fs]),
+            runs,
+            &none,
+        ));
     } else {
         eprintln!("qsv not installed: rows skipped");
     }
     if let Some(x) = which("xsv") {
-        rows.push(bench("xsv count (parse floor)", s(&[&x.display().to_string(), "count", &fs]), runs, &none));
+        rows.push(bench(
+            "xsv count (parse floor)",
+            s(&[&x.display().to_string(), "count", &fs]),
+            runs,
+            &none,
+        ));
     }
     print_table("validate", &f, &rows, "qsv validate + JSON Schema");
 }
@@ -260,7 +310,14 @@ impl Sandbox {
     fn start(dir: &Path) -> Sandbox {
         let _ = std::fs::remove_dir_all(dir);
         let mut child = Command::new(bulk())
-            .args(["sandbox", "serve", "--addr", "127.0.0.1:0", "--print-url", "--data-dir"])
+            .args([
+                "sandbox",
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--print-url",
+                "--data-dir",
+            ])
             .arg(dir)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
@@ -337,8 +394,11 @@ fn wait(sb: &Sandbox, id: &str) -> serde_json::Value {
 
 fn service_seconds(j: &serde_json::Value) -> f64 {
     let t = |k: &str| {
-        time::OffsetDateTime::parse(j[k].as_str().unwrap(), &time::format_description::well_known::Rfc3339)
-            .unwrap()
+        time::OffsetDateTime::parse(
+            j[k].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap()
     };
     (t("finished_at") - t("started_at")).as_seconds_f64()
 }
@@ -358,8 +418,18 @@ fn plain_users(n: usize, offset: usize) -> Vec<u8> {
 }
 
 fn seed(sb: &Sandbox) {
-    import(sb, "site", "sites.csv", b"Name,Multimedia Profile\r\nBench Site,Default Multimedia Profile\r\n".to_vec());
-    import(sb, "team", "teams.csv", b"Name,Site,Type\r\nBench Team,Bench Site,AGENT\r\n".to_vec());
+    import(
+        sb,
+        "site",
+        "sites.csv",
+        b"Name,Multimedia Profile\r\nBench Site,Default Multimedia Profile\r\n".to_vec(),
+    );
+    import(
+        sb,
+        "team",
+        "teams.csv",
+        b"Name,Site,Type\r\nBench Team,Bench Site,AGENT\r\n".to_vec(),
+    );
 }
 
 fn service_suite(runs: usize) {
@@ -376,7 +446,11 @@ fn service_suite(runs: usize) {
         times.push(service_seconds(&j));
     }
     let m = median(times);
-    println!("| 5000-row users import job (service time) | {:.0} ms | {:.0} | {runs} |", m * 1000.0, 5000.0 / m);
+    println!(
+        "| 5000-row users import job (service time) | {:.0} ms | {:.0} | {runs} |",
+        m * 1000.0,
+        5000.0 / m
+    );
     // Fill up to 100,000 users, then export them.
     let have = runs * 5000;
     for k in 0..(100_000usize.saturating_sub(have)).div_ceil(5000) {
@@ -397,7 +471,11 @@ fn service_suite(runs: usize) {
         assert_eq!(j["status"], "completed", "{j}");
         let t0 = Instant::now();
         let file = c
-            .get(format!("{}/v1/jobs/{}/file", sb.url, j["id"].as_str().unwrap()))
+            .get(format!(
+                "{}/v1/jobs/{}/file",
+                sb.url,
+                j["id"].as_str().unwrap()
+            ))
             .bearer_auth(&sb.token)
             .send()
             .unwrap()
@@ -408,7 +486,11 @@ fn service_suite(runs: usize) {
         assert!(file.len() > 1_000_000);
     }
     let m = median(times);
-    println!("| export of 100,000 users (job + download) | {:.0} ms | {:.0} | {runs} |", m * 1000.0, 100_000.0 / m);
+    println!(
+        "| export of 100,000 users (job + download) | {:.0} ms | {:.0} | {runs} |",
+        m * 1000.0,
+        100_000.0 / m
+    );
 }
 
 fn import_suite(runs: usize) {
@@ -434,7 +516,11 @@ fn import_suite(runs: usize) {
             .output()
             .unwrap();
         let wall = t0.elapsed().as_secs_f64();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let list: serde_json::Value = http()
             .get(format!("{}/v1/jobs?page_size=100&object_type=user", sb.url))
             .bearer_auth(&sb.token)
@@ -446,13 +532,24 @@ fn import_suite(runs: usize) {
         let service: f64 = jobs.iter().map(service_seconds).sum();
         let overhead = (wall - service) / wall;
         overheads.push(overhead);
-        println!("| {} | {wall:.2} | {service:.2} ({} jobs) | {:.1}% |", r + 1, jobs.len(), overhead * 100.0);
+        println!(
+            "| {} | {wall:.2} | {service:.2} ({} jobs) | {:.1}% |",
+            r + 1,
+            jobs.len(),
+            overhead * 100.0
+        );
     }
-    println!("\nmedian client overhead: {:.1}%", median(overheads) * 100.0);
+    println!(
+        "\nmedian client overhead: {:.1}%",
+        median(overheads) * 100.0
+    );
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let runs = args
         .iter()
         .position(|a| a == "--runs")
