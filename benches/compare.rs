@@ -483,7 +483,9 @@ fn service_suite(runs: usize) {
             .unwrap();
         let dl = t0.elapsed().as_secs_f64();
         times.push(service_seconds(&j) + dl);
-        assert!(file.len() > 1_000_000);
+        // The ZIP is deflated: check the records, not the size.
+        assert_eq!(j["rows_total"], 100_000, "{j}");
+        assert!(!file.is_empty());
     }
     let m = median(times);
     println!(
