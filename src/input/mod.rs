@@ -157,6 +157,11 @@ pub fn open(path: &Path, opts: &InputOptions) -> Result<Source, InputError> {
         }
     };
     let bare_cr = has_bare_cr_line_ends(&head_text);
+    let guards = if encoding == encoding_rs::UTF_8 {
+        has_formula_guards(path, bom_len as u64).map_err(io_err)?
+    } else {
+        true // the file is rewritten anyway; removing guards costs nothing more
+    };
 
     let mut reasons = Vec::new();
     if encoding != encoding_rs::UTF_8 {
@@ -170,6 +175,9 @@ pub fn open(path: &Path, opts: &InputOptions) -> Result<Source, InputError> {
     }
     if bare_cr {
         reasons.push("bare CR line ends turned into CRLF".to_string());
+    }
+    if guards && encoding == encoding_rs::UTF_8 {
+        reasons.push("spreadsheet formula guards (a ' before = + - @) removed".to_string());
     }
     if reasons.is_empty() {
         return Ok(Source {
@@ -196,12 +204,16 @@ pub fn open(path: &Path, opts: &InputOptions) -> Result<Source, InputError> {
     } else {
         Box::new(Transcoder::new(input, encoding, &display))
     };
-    let result = if delimiter != b',' {
-        redelimit(utf8, delimiter, &mut out, &display)
+    let text: Box<dyn Read> = if bare_cr {
+        Box::new(BareCrToCrlf::new(utf8))
     } else {
-        crlf_for_bare_cr(utf8, &mut out).map_err(|e| transcode_error(e, &display))
+        utf8
     };
-    result?;
+    if delimiter != b',' || guards {
+        rewrite(text, delimiter, guards, &mut out, &display)?;
+    } else {
+        io::copy(&mut { text }, &mut out).map_err(|e| transcode_error(e, &display))?;
+    }
     out.flush().map_err(io_err)?;
     let len = std::fs::metadata(&tmp_path).map_err(io_err)?.len();
     Ok(Source {
@@ -348,36 +360,103 @@ impl<R: Read> Read for Transcoder<R> {
     }
 }
 
-/// Copies UTF-8 text, turning bare CR line ends into CRLF.
-fn crlf_for_bare_cr(mut r: impl Read, out: &mut impl Write) -> io::Result<()> {
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut prev_cr = false;
-    loop {
-        let n = r.read(&mut buf)?;
-        if n == 0 {
-            if prev_cr {
-                out.write_all(b"\n")?;
-            }
-            return Ok(());
+/// A reader that turns bare CR line ends into CRLF.
+struct BareCrToCrlf<R> {
+    inner: R,
+    buf: Vec<u8>,
+    pos: usize,
+    prev_cr: bool,
+    done: bool,
+}
+
+impl<R: Read> BareCrToCrlf<R> {
+    fn new(inner: R) -> Self {
+        BareCrToCrlf {
+            inner,
+            buf: Vec::new(),
+            pos: 0,
+            prev_cr: false,
+            done: false,
         }
-        let mut last = 0;
-        for i in 0..n {
-            if prev_cr && buf[i] != b'\n' {
-                out.write_all(&buf[last..i])?;
-                out.write_all(b"\n")?;
-                last = i;
-            }
-            prev_cr = buf[i] == b'\r';
-        }
-        out.write_all(&buf[last..n])?;
     }
 }
 
-/// Rewrites a file separated by `delimiter` as a comma-separated one, record by record, padding
-/// with empty lines so every record starts on the same physical line as in the input.
-fn redelimit(
+impl<R: Read> Read for BareCrToCrlf<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.buf.len() && !self.done {
+            let mut chunk = [0u8; 64 * 1024];
+            let n = self.inner.read(&mut chunk)?;
+            self.buf.clear();
+            self.pos = 0;
+            if n == 0 {
+                self.done = true;
+                if self.prev_cr {
+                    self.buf.push(b'\n');
+                }
+                break;
+            }
+            for &b in &chunk[..n] {
+                if self.prev_cr && b != b'\n' {
+                    self.buf.push(b'\n');
+                }
+                self.buf.push(b);
+                self.prev_cr = b == b'\r';
+            }
+        }
+        let n = out.len().min(self.buf.len() - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// Whether the file holds a cell guarded against spreadsheet formulas (`'=`, `'+`, `'-`, `'@`
+/// at the start of a value), as `bulk export --excel-safe` writes them.
+fn has_formula_guards(path: &Path, start: u64) -> io::Result<bool> {
+    use std::io::Seek;
+    let mut f = File::open(path)?;
+    f.seek(io::SeekFrom::Start(start))?;
+    let mut buf = vec![0u8; 1 << 20];
+    // buf[0] holds the byte before the current read (a line feed at the start of the file);
+    // a `'` in the last byte of a read is looked at again with the next read.
+    buf[0] = b'\n';
+    let mut have = 1;
+    loop {
+        let n = f.read(&mut buf[have..])?;
+        let end = have + n;
+        let scan_to = if n == 0 { end } else { end - 1 };
+        for i in memchr::memchr_iter(b'\'', &buf[1..scan_to]).map(|i| i + 1) {
+            let before = buf[i - 1];
+            let after = buf.get(i + 1).copied().filter(|_| i + 1 < end);
+            if matches!(before, b',' | b'"' | b'\n')
+                && matches!(after, Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'))
+            {
+                return Ok(true);
+            }
+        }
+        if n == 0 {
+            return Ok(false);
+        }
+        buf.copy_within(end - 2..end, 0);
+        have = 2;
+    }
+}
+
+/// Removes the spreadsheet formula guard from a value: `'=SUM(A1)` -> `=SUM(A1)`.
+pub fn unguard(v: &[u8]) -> &[u8] {
+    match v {
+        [b'\'', b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r', ..] => &v[1..],
+        _ => v,
+    }
+}
+
+/// Rewrites a file separated by `delimiter` as a comma-separated one, record by record (and
+/// without formula guards if `unguard_values`), padding with empty lines so every record starts
+/// on the same physical line as in the input.
+fn rewrite(
     r: impl Read,
     delimiter: u8,
+    unguard_values: bool,
     out: &mut impl Write,
     file: &str,
 ) -> Result<(), InputError> {
@@ -414,7 +493,17 @@ fn redelimit(
             }
             let rec = &block.data[pos.start..pos.end];
             match fields.split(rec, delimiter) {
-                Ok(()) => write_record(out, (0..fields.len()).map(|i| fields.get(rec, i))),
+                Ok(()) => write_record(
+                    out,
+                    (0..fields.len()).map(|i| {
+                        let v = fields.get(rec, i);
+                        if unguard_values {
+                            unguard(v)
+                        } else {
+                            v
+                        }
+                    }),
+                ),
                 Err(_) => {
                     let loose = record::lenient_fields(rec, delimiter);
                     write_record(out, loose.iter().map(|f| f.as_bytes()))
@@ -513,6 +602,19 @@ mod tests {
         assert_eq!(data, b"Name\r\na\r\nb\r\n");
         let (_, data) = open_bytes(b"Name\ra\rb", &Default::default()).unwrap();
         assert_eq!(data, b"Name\r\na\r\nb");
+    }
+
+    #[test]
+    fn formula_guards_are_removed_and_lines_kept() {
+        let input = b"Name,Description\r\nA,'=SUM(1)\r\n\r\nB,\"'@x, y\"\r\nC,O'Brien's '=\r\n";
+        let (src, data) = open_bytes(input, &Default::default()).unwrap();
+        assert!(src.normalised.unwrap().contains("guards"));
+        assert_eq!(
+            data,
+            b"Name,Description\r\nA,=SUM(1)\r\n\r\nB,\"@x, y\"\r\nC,O'Brien's '=\r\n"
+        );
+        let (src, _) = open_bytes(b"Name\r\nO'Brien\r\n", &Default::default()).unwrap();
+        assert!(src.normalised.is_none(), "an apostrophe is not a guard");
     }
 
     #[test]
