@@ -194,8 +194,7 @@ fn destination(output: Option<&Path>, default_name: &str) -> anyhow::Result<Opti
     }
     let says_dir = out.as_os_str().to_string_lossy().ends_with(['/', '\\']);
     if says_dir && !out.exists() {
-        std::fs::create_dir_all(out)
-            .with_context(|| format!("cannot create {}", out.display()))?;
+        std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     }
     if out.is_dir() {
         return Ok(Some(out.join(default_name)));

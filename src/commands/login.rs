@@ -169,7 +169,10 @@ fn status(args: &LoginArgs, printer: &Printer) -> anyhow::Result<Exit> {
         Target::Profile { name, .. } => format!("profile \"{name}\""),
         Target::Environment { .. } => "BULK_URL and BULK_TOKEN".to_string(),
         Target::Sandbox { data_dir, .. } => {
-            format!("local sandbox in {} (not a Webex tenant)", data_dir.display())
+            format!(
+                "local sandbox in {} (not a Webex tenant)",
+                data_dir.display()
+            )
         }
     };
     let text = format!(
@@ -204,9 +207,7 @@ fn logout(args: &LoginArgs, printer: &Printer) -> anyhow::Result<Exit> {
             Some(d) => format!("the default is now \"{d}\""),
             None => "no profile left: commands use the local sandbox".to_string(),
         };
-        printer.info(format!(
-            "forgot profile \"{name}\" and its token; {next}"
-        ));
+        printer.info(format!("forgot profile \"{name}\" and its token; {next}"));
     }
     Ok(Exit::Ok)
 }

@@ -28,9 +28,8 @@ fn time_human(t: Option<OffsetDateTime>) -> String {
     match t {
         None => "-".into(),
         Some(t) => {
-            let fmt = time::macros::format_description!(
-                "[year]-[month]-[day] [hour]:[minute]:[second]"
-            );
+            let fmt =
+                time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
             t.format(&fmt).unwrap_or_else(|_| "-".into())
         }
     }

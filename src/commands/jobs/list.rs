@@ -51,11 +51,7 @@ fn query(args: &JobsListArgs) -> anyhow::Result<JobListQuery> {
     })
 }
 
-pub fn run(
-    args: JobsListArgs,
-    remote: &RemoteSettings,
-    printer: &Printer,
-) -> anyhow::Result<Exit> {
+pub fn run(args: JobsListArgs, remote: &RemoteSettings, printer: &Printer) -> anyhow::Result<Exit> {
     let mut q = query(&args)?;
     let ctx = connect(remote, printer)?;
     let limit = args.limit;

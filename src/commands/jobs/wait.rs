@@ -54,7 +54,9 @@ pub fn report(printer: &Printer, job: &Job) {
         JobStatus::Failed => printer.problem(format!(
             "job {} failed: {}",
             job.id,
-            job.failure_reason.as_deref().unwrap_or("the service gave no reason")
+            job.failure_reason
+                .as_deref()
+                .unwrap_or("the service gave no reason")
         )),
         JobStatus::New | JobStatus::InProgress => {
             printer.info(format!("job {} is {}", job.id, job.status.as_str()))
