@@ -73,7 +73,7 @@ pub fn run(args: JobsListArgs, remote: &RemoteSettings, printer: &Printer) -> an
     }
     jobs.truncate(limit as usize);
     // The service sends newest first; a stable sort keeps that promise whatever it sends.
-    jobs.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    jobs.sort_by_key(|j| std::cmp::Reverse(j.created_at));
     if printer.json {
         let list = JobList {
             total,
