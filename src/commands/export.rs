@@ -106,6 +106,16 @@ pub fn run(args: ExportArgs, printer: &Printer) -> anyhow::Result<Exit> {
             printer.data(&bytes)?;
         }
         Some(path) => {
+            if kind == Kind::Zip
+                && path
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+            {
+                printer.warn(format!(
+                    "the export is a ZIP of {files} CSV files, written to {} as it is; --merge makes it one CSV",
+                    path.display()
+                ));
+            }
             std::fs::write(path, &bytes)
                 .with_context(|| format!("cannot write {}", path.display()))?;
         }

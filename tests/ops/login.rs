@@ -155,3 +155,25 @@ fn no_profile_means_the_embedded_sandbox_with_a_notice() {
     env.secret(&token);
     env.run(&["login", "--status"]).code(0);
 }
+
+#[test]
+fn a_token_of_another_organisation_than_org_is_refused() {
+    let sb = Sandbox::start(&[]);
+    let env = Env::new();
+    env.secret(&sb.token);
+    env.run_stdin(
+        &[
+            "login",
+            "--url",
+            &sb.url,
+            "--org",
+            "not-my-org",
+            "--token-stdin",
+        ],
+        Some(&sb.token),
+        &[],
+    )
+    .code(6)
+    .stderr_has("not-my-org");
+    assert!(!env.config_dir().join("credentials.json").exists());
+}
