@@ -1,10 +1,64 @@
-//! `bulk errors`: download a job's error CSV.
+//! `bulk errors`: download a job's error CSV (the failed rows plus an Error Message column).
 
+use super::jobs::api_error;
 use crate::cli::ErrorsArgs;
-use crate::error::Exit;
+use crate::context::connect;
+use crate::error::{Exit, Failure};
 use crate::output::Printer;
+use anyhow::Context as _;
 
 pub fn run(args: ErrorsArgs, printer: &Printer) -> anyhow::Result<Exit> {
-    let _ = (args, printer);
-    anyhow::bail!("not implemented yet")
+    let ctx = connect(&super::remote_settings(&args.remote), printer)?;
+    let Some(bytes) = ctx.api.errors(&args.id).map_err(api_error)? else {
+        let job = ctx.api.job(&args.id, None).map_err(api_error)?;
+        let why = if job.status.is_active() {
+            format!(
+                "it is still {}; `bulk jobs wait {}` waits for it",
+                job.status.as_str(),
+                job.id
+            )
+        } else if job.rows_failed == 0 {
+            format!("it is {} with no failed rows", job.status.as_str())
+        } else {
+            format!("it is {}", job.status.as_str())
+        };
+        return Err(Failure::new(
+            Exit::Runtime,
+            format!("job {} has no error file: {why}", job.id),
+        )
+        .into());
+    };
+    match args.output.as_deref() {
+        None => write_stdout(printer, &bytes)?,
+        Some(p) if p.as_os_str() == "-" => write_stdout(printer, &bytes)?,
+        Some(p) => {
+            std::fs::write(p, &bytes).with_context(|| format!("cannot write {}", p.display()))?;
+            if printer.json {
+                printer.json_doc(&serde_json::json!({
+                    "job_id": args.id,
+                    "path": p,
+                    "bytes": bytes.len(),
+                }))?;
+            } else {
+                printer.info(format!(
+                    "wrote the error file of job {} to {}",
+                    args.id,
+                    p.display()
+                ));
+            }
+        }
+    }
+    Ok(Exit::Ok)
+}
+
+/// The CSV itself is the data; with `--json` it is wrapped in one document.
+fn write_stdout(printer: &Printer, bytes: &[u8]) -> anyhow::Result<()> {
+    if printer.json {
+        printer.json_doc(&serde_json::json!({
+            "csv": String::from_utf8_lossy(bytes),
+        }))?;
+    } else {
+        printer.data(bytes)?;
+    }
+    Ok(())
 }

@@ -1,10 +1,213 @@
-//! `bulk login`: profiles and credentials for a real service; `--status` shows the target.
+//! `bulk login`: profiles and credentials for a real service; `--status` shows the target and
+//! who you are; `--logout` forgets a profile.
+//!
+//! The token never travels as a command-line value (it would land in shell history and `ps`):
+//! it comes from stdin (`--token-stdin`), a hidden prompt on a terminal, or `BULK_TOKEN`
+//! at run time. It is checked against `/v1/me` before anything is saved, and never printed.
 
+use super::jobs::api_error;
+use crate::api::client::{Client, RetryPolicy};
 use crate::cli::LoginArgs;
-use crate::error::Exit;
+use crate::config::{self, Credentials, Profile, Profiles};
+use crate::context::{connect, RemoteSettings, Target};
+use crate::error::{Exit, Failure};
 use crate::output::Printer;
+use anyhow::Context as _;
+use std::io::{IsTerminal, Read};
 
 pub fn run(args: LoginArgs, printer: &Printer) -> anyhow::Result<Exit> {
-    let _ = (args, printer);
-    anyhow::bail!("not implemented yet")
+    if args.status {
+        return status(&args, printer);
+    }
+    if args.logout {
+        return logout(&args, printer);
+    }
+    login(args, printer)
+}
+
+/// Prompts only when a person can answer: stdin and stderr both terminals.
+fn interactive() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+fn profile_name(args: &LoginArgs) -> String {
+    args.profile
+        .clone()
+        .or_else(|| config::env(config::ENV_PROFILE))
+        .unwrap_or_else(|| "default".to_string())
+}
+
+fn login(args: LoginArgs, printer: &Printer) -> anyhow::Result<Exit> {
+    let name = profile_name(&args);
+    let mut profiles = Profiles::load()?;
+    let existing = profiles.profiles.get(&name).cloned();
+    let url = match (&args.url, &existing) {
+        (Some(u), _) => u.trim().to_string(),
+        (None, Some(p)) => p.url.clone(),
+        (None, None) if interactive() => dialoguer::Input::<String>::new()
+            .with_prompt("Service URL (https://...)")
+            .interact_text()
+            .context("cannot read the URL")?
+            .trim()
+            .to_string(),
+        (None, None) => {
+            return Err(Failure::usage(format!(
+                "no URL for profile \"{name}\": pass --url URL (no terminal to ask on)"
+            ))
+            .into())
+        }
+    };
+    config::check_url(&url).map_err(Failure::usage)?;
+    let token = if args.token_stdin {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("cannot read the token from stdin")?;
+        s.trim().to_string()
+    } else if interactive() {
+        dialoguer::Password::new()
+            .with_prompt(format!("Token for {url}"))
+            .interact()
+            .context("cannot read the token")?
+            .trim()
+            .to_string()
+    } else {
+        return Err(Failure::usage(
+            "no token: pass --token-stdin and send the token on stdin (no terminal to ask on)",
+        )
+        .into());
+    };
+    if token.is_empty() {
+        return Err(Failure::usage("the token is empty").into());
+    }
+    let policy = RetryPolicy {
+        max_retries: 2,
+        ..RetryPolicy::default()
+    };
+    let client = Client::new(&url, &token, policy)?;
+    let me = client.me().map_err(api_error)?;
+    if let Some(org) = &args.org {
+        if *org != me.org_id {
+            return Err(Failure::new(
+                Exit::Auth,
+                format!(
+                    "the token belongs to organisation {} ({}), not {org}",
+                    me.org_id, me.org_name
+                ),
+            )
+            .into());
+        }
+    }
+    profiles.profiles.insert(
+        name.clone(),
+        Profile {
+            url: url.clone(),
+            org: Some(me.org_id.clone()),
+        },
+    );
+    let is_default = match &profiles.default {
+        None => {
+            profiles.default = Some(name.clone());
+            true
+        }
+        Some(d) => *d == name,
+    };
+    let mut creds = Credentials::load()?;
+    creds.tokens.insert(name.clone(), token);
+    creds.save()?;
+    profiles.save()?;
+    if printer.json {
+        printer.json_doc(&serde_json::json!({
+            "profile": name,
+            "url": url,
+            "org_id": me.org_id,
+            "org_name": me.org_name,
+            "email": me.email,
+            "default": is_default,
+        }))?;
+    } else {
+        let default = if is_default {
+            " (the default)".to_string()
+        } else {
+            format!("; use it with --profile {name}")
+        };
+        printer.info(format!(
+            "logged in to {url} as {} of {} ({}); profile \"{name}\" saved{default}",
+            me.email, me.org_name, me.org_id
+        ));
+    }
+    Ok(Exit::Ok)
+}
+
+fn status(args: &LoginArgs, printer: &Printer) -> anyhow::Result<Exit> {
+    let ctx = connect(
+        &RemoteSettings {
+            profile: args.profile.clone(),
+            max_retries: Some(2),
+        },
+        printer,
+    )?;
+    let me = ctx.api.me().map_err(api_error)?;
+    let token_source = match &ctx.target {
+        Target::Sandbox { .. } => "sandbox",
+        Target::Environment { .. } => "BULK_TOKEN",
+        Target::Profile { .. } if config::env(config::ENV_TOKEN).is_some() => "BULK_TOKEN",
+        Target::Profile { .. } => "credentials file",
+    };
+    if printer.json {
+        printer.json_doc(&serde_json::json!({
+            "target": ctx.target,
+            "url": ctx.target.url(),
+            "org_id": me.org_id,
+            "org_name": me.org_name,
+            "email": me.email,
+            "token_source": token_source,
+        }))?;
+        return Ok(Exit::Ok);
+    }
+    let target = match &ctx.target {
+        Target::Profile { name, .. } => format!("profile \"{name}\""),
+        Target::Environment { .. } => "BULK_URL and BULK_TOKEN".to_string(),
+        Target::Sandbox { data_dir, .. } => {
+            format!(
+                "local sandbox in {} (not a Webex tenant)",
+                data_dir.display()
+            )
+        }
+    };
+    let text = format!(
+        "target:  {target}\nurl:     {}\norg:     {} ({})\nuser:    {}\ntoken:   from the {token_source}\n",
+        ctx.target.url(),
+        me.org_name,
+        me.org_id,
+        me.email
+    );
+    printer.data(text.as_bytes())?;
+    Ok(Exit::Ok)
+}
+
+fn logout(args: &LoginArgs, printer: &Printer) -> anyhow::Result<Exit> {
+    let name = profile_name(args);
+    let mut profiles = Profiles::load()?;
+    let mut creds = Credentials::load()?;
+    let had_profile = profiles.profiles.remove(&name).is_some();
+    let had_token = creds.tokens.remove(&name).is_some();
+    if !had_profile && !had_token {
+        return Err(Failure::usage(format!("no profile \"{name}\" to log out of")).into());
+    }
+    if profiles.default.as_deref() == Some(name.as_str()) {
+        profiles.default = profiles.profiles.keys().next().cloned();
+    }
+    creds.save()?;
+    profiles.save()?;
+    if printer.json {
+        printer.json_doc(&serde_json::json!({ "profile": name, "logged_out": true }))?;
+    } else {
+        let next = match &profiles.default {
+            Some(d) => format!("the default is now \"{d}\""),
+            None => "no profile left: commands use the local sandbox".to_string(),
+        };
+        printer.info(format!("forgot profile \"{name}\" and its token; {next}"));
+    }
+    Ok(Exit::Ok)
 }

@@ -1,6 +1,15 @@
 //! `bulk template`: the header row (and an example row) of an object type's CSV.
+//!
+//! With a real target (a profile, or `BULK_URL` and `BULK_TOKEN`) the header comes from the
+//! service, so it matches what that service accepts; if the service cannot be reached, the
+//! built-in schema stands in and a warning says so. With no profile (the local sandbox serves
+//! the built-in schema itself) or `--offline`, the built-in schema is used without a request.
 
-use crate::cli::TemplateArgs;
+use super::jobs::api_error;
+use crate::api::client::ApiError;
+use crate::cli::{RemoteArgs, TemplateArgs};
+use crate::config::{self, Profiles};
+use crate::context::connect;
 use crate::error::{Exit, Failure};
 use crate::input::write_record;
 use crate::output::Printer;
@@ -20,11 +29,26 @@ pub fn run(args: TemplateArgs, printer: &Printer) -> anyhow::Result<Exit> {
         ))
         .into());
     }
+    let builtin = t.header();
+    let header = match (args.offline, remote_configured(&args.remote)?) {
+        (false, true) => remote_header(&args.remote, &t.id, printer)?,
+        _ => None,
+    };
     let mut out = Vec::new();
-    write_record(&mut out, t.header().iter().map(|h| h.as_bytes()))?;
+    match &header {
+        Some(h) => write_record(&mut out, h.iter().map(|c| c.as_bytes()))?,
+        None => write_record(&mut out, builtin.iter().map(|h| h.as_bytes()))?,
+    }
     if args.example {
-        let row = example_row(t);
-        write_record(&mut out, row.iter().map(|v| v.as_bytes()))?;
+        if header.as_ref().is_some_and(|h| *h != builtin) {
+            printer.warn(format!(
+                "the service's {} template differs from the built-in schema; no example row (--offline gives the built-in one)",
+                t.display_name
+            ));
+        } else {
+            let row = example_row(t);
+            write_record(&mut out, row.iter().map(|v| v.as_bytes()))?;
+        }
     }
     match args.output.as_deref() {
         None => printer.data(&out)?,
@@ -39,6 +63,54 @@ pub fn run(args: TemplateArgs, printer: &Printer) -> anyhow::Result<Exit> {
         }
     }
     Ok(Exit::Ok)
+}
+
+/// Whether the command targets a real service: the same choice `context::connect` makes,
+/// without starting the local sandbox.
+fn remote_configured(remote: &RemoteArgs) -> anyhow::Result<bool> {
+    if remote.profile.is_some() || config::env(config::ENV_PROFILE).is_some() {
+        return Ok(true);
+    }
+    if Profiles::load()?.default.is_some() {
+        return Ok(true);
+    }
+    Ok(config::env(config::ENV_URL).is_some() && config::env(config::ENV_TOKEN).is_some())
+}
+
+/// The header row the service serves, or `None` (with a warning) when it cannot be reached.
+fn remote_header(
+    remote: &RemoteArgs,
+    type_id: &str,
+    printer: &Printer,
+) -> anyhow::Result<Option<Vec<String>>> {
+    let ctx = connect(&super::remote_settings(remote), printer)?;
+    match ctx.api.template(type_id) {
+        Ok(text) => {
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(text.as_bytes());
+            let record = reader
+                .records()
+                .next()
+                .transpose()
+                .context("the service's template is not CSV")?
+                .context("the service sent an empty template")?;
+            Ok(Some(record.iter().map(str::to_string).collect()))
+        }
+        Err(e @ ApiError::Unreachable { .. }) => {
+            printer.warn(format!(
+                "{e}; using the template of the built-in schema instead"
+            ));
+            Ok(None)
+        }
+        Err(e @ ApiError::Service { status, .. }) if status >= 500 => {
+            printer.warn(format!(
+                "the service failed: {e}; using the template of the built-in schema instead"
+            ));
+            Ok(None)
+        }
+        Err(e) => Err(api_error(e)),
+    }
 }
 
 fn list(printer: &Printer) -> anyhow::Result<Exit> {

@@ -1,6 +1,8 @@
 //! The printer: the only place that writes to the terminal. stdout carries data, stderr the rest.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod table;
+
 use std::io::{IsTerminal, Write};
 
 /// Owns the output streams and the user's choices about them.

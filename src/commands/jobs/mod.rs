@@ -1,10 +1,29 @@
-//! `bulk jobs`: the job dashboard (`list`), one job (`show`), and `wait`.
+//! `bulk jobs`: the job dashboard (`list`, the default), one job (`show`), and `wait`.
 
-use crate::cli::JobsArgs;
-use crate::error::Exit;
+pub mod list;
+pub mod show;
+pub mod wait;
+
+use crate::api::client::ApiError;
+use crate::cli::{JobsArgs, JobsCommand};
+use crate::error::{Exit, Failure};
 use crate::output::Printer;
 
 pub fn run(args: JobsArgs, printer: &Printer) -> anyhow::Result<Exit> {
-    let _ = (args, printer);
-    anyhow::bail!("not implemented yet")
+    let remote = super::remote_settings(&args.remote);
+    match args.command {
+        None => list::run(args.list, &remote, printer),
+        Some(JobsCommand::List(list)) => list::run(list, &remote, printer),
+        Some(JobsCommand::Show(a)) => show::run(a, &remote, printer),
+        Some(JobsCommand::Wait(a)) => wait::run(a, &remote, printer),
+    }
+}
+
+/// Turns an API error into one with the documented exit code: a refused token is exit 6,
+/// everything else exit 1.
+pub(crate) fn api_error(e: ApiError) -> anyhow::Error {
+    match e {
+        ApiError::Unauthorized { .. } => Failure::new(Exit::Auth, e.to_string()).into(),
+        other => other.into(),
+    }
 }

@@ -1,0 +1,189 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_bulk_global_optspecs
+    string join \n json q/quiet h/help V/version
+end
+
+function __fish_bulk_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_bulk_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_bulk_using_subcommand
+    set -l cmd (__fish_bulk_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c bulk -n "__fish_bulk_needs_command" -l json -d 'Print one JSON document on stdout and nothing else there'
+complete -c bulk -n "__fish_bulk_needs_command" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
+complete -c bulk -n "__fish_bulk_needs_command" -s h -l help -d 'Print help'
+complete -c bulk -n "__fish_bulk_needs_command" -s V -l version -d 'Print version'
+complete -c bulk -n "__fish_bulk_needs_command" -f -a "import" -d 'Import CSV files (or audio) into the service: validate, split, submit, wait, report'
+complete -c bulk -n "__fish_bulk_needs_command" -f -a "export" -d 'Export every object of a type from the service into a CSV (or a ZIP of CSVs)'
+complete -c bulk -n "__fish_bulk_needs_command" -f -a "jobs" -d 'Bulk jobs: the dashboard (list), one job (show), or wait for one to finish'
+complete -c bulk -n "__fish_bulk_needs_command" -f -a "errors" -d 'Download a job\'s error CSV (the failed rows plus an Error Message column)'
+complete -c bulk -n "__fish_bulk_needs_command" -f -a "validate" -d 'Check CSV files offline, against the schema of their object type, and report every problem'
+complete -c bulk -n "__fish_bulk_needs_command" -f -a "template" -d 'Write the CSV template of an object type: its header row, and with --example a valid row'
+complete -c bulk -n "__fish_bulk_needs_command" -f -a "split" -d 'Cut a CSV (or a set of WAV files) into chunks the service accepts'
+complete -c bulk -n "__fish_bulk_needs_command" -f -a "login" -d 'Save a profile (service URL and token) to target a real service, or show the target'
+complete -c bulk -n "__fish_bulk_needs_command" -f -a "sandbox" -d 'Run a local sandbox of the bulk-operations service, for trying imports without a tenant'
+complete -c bulk -n "__fish_bulk_needs_command" -f -a "generate" -d 'Write shell completions (completions/) and man pages (man/) from the clap definitions'
+complete -c bulk -n "__fish_bulk_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c bulk -n "__fish_bulk_using_subcommand import" -s t -l type -d 'Object type of the files; detected from the file name or header when absent' -r
+complete -c bulk -n "__fish_bulk_using_subcommand import" -l encoding -d 'Text encoding of the input (e.g. windows-1252, iso-8859-1); UTF-8 and UTF-16 with a BOM are recognised without it' -r
+complete -c bulk -n "__fish_bulk_using_subcommand import" -l delimiter -d 'Field separator of the input, e.g. \';\' or \'\\t\' (as Excel writes in many locales)' -r
+complete -c bulk -n "__fish_bulk_using_subcommand import" -l profile -d 'Profile to use (see `bulk login`); also BULK_PROFILE' -r
+complete -c bulk -n "__fish_bulk_using_subcommand import" -l max-retries -d 'Retries of one request on connection errors, 429 and 5xx before giving up' -r
+complete -c bulk -n "__fish_bulk_using_subcommand import" -l errors-out -d 'Where the merged error CSV goes (with several inputs: a directory). Default: `<name>.errors.csv` beside each input' -r -F
+complete -c bulk -n "__fish_bulk_using_subcommand import" -l timeout -d 'Give up waiting after this long (e.g. 90s, 30m, 2h) with exit code 7; resumable' -r
+complete -c bulk -n "__fish_bulk_using_subcommand import" -l no-wait -d 'Submit and return at once; `bulk jobs wait ID` or `bulk import --resume` picks it up'
+complete -c bulk -n "__fish_bulk_using_subcommand import" -l skip-invalid -d 'Send the valid rows and put the invalid ones in the error file, instead of sending nothing'
+complete -c bulk -n "__fish_bulk_using_subcommand import" -l resume -d 'Continue an interrupted import of the same files (also automatic when a journal exists)'
+complete -c bulk -n "__fish_bulk_using_subcommand import" -l restart -d 'Start over even if a journal of an interrupted import exists'
+complete -c bulk -n "__fish_bulk_using_subcommand import" -l json -d 'Print one JSON document on stdout and nothing else there'
+complete -c bulk -n "__fish_bulk_using_subcommand import" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
+complete -c bulk -n "__fish_bulk_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c bulk -n "__fish_bulk_using_subcommand export" -s o -l output -d 'File (or directory) to write; default `<type>.csv` / `<type>.zip` in the current directory' -r -F
+complete -c bulk -n "__fish_bulk_using_subcommand export" -l profile -d 'Profile to use (see `bulk login`); also BULK_PROFILE' -r
+complete -c bulk -n "__fish_bulk_using_subcommand export" -l max-retries -d 'Retries of one request on connection errors, 429 and 5xx before giving up' -r
+complete -c bulk -n "__fish_bulk_using_subcommand export" -l timeout -d 'Give up waiting after this long (exit code 7)' -r
+complete -c bulk -n "__fish_bulk_using_subcommand export" -l merge -d 'Join a ZIP of CSVs into one CSV (one header)'
+complete -c bulk -n "__fish_bulk_using_subcommand export" -l excel-safe -d 'Neutralise cells that a spreadsheet would run as formulas (=, +, -, @) with a leading \''
+complete -c bulk -n "__fish_bulk_using_subcommand export" -l json -d 'Print one JSON document on stdout and nothing else there'
+complete -c bulk -n "__fish_bulk_using_subcommand export" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
+complete -c bulk -n "__fish_bulk_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -l search -d 'Text to find in the job id or file name' -r
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -l status -d 'new, in_progress, completed, completed_with_errors or failed' -r
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -l type -d 'Object type (user, team, ...)' -r
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -l job-type -d 'import or export' -r
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -l limit -d 'Most jobs to show' -r
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -l profile -d 'Profile to use (see `bulk login`); also BULK_PROFILE' -r
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -l max-retries -d 'Retries of one request on connection errors, 429 and 5xx before giving up' -r
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -l json -d 'Print one JSON document on stdout and nothing else there'
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -f -a "list" -d 'List jobs, newest first (the default)'
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -f -a "show" -d 'Show one job'
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -f -a "wait" -d 'Wait for a job to finish; exit code as for an import (0, 4, 5, 7)'
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from list" -l search -d 'Text to find in the job id or file name' -r
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from list" -l status -d 'new, in_progress, completed, completed_with_errors or failed' -r
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from list" -l type -d 'Object type (user, team, ...)' -r
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from list" -l job-type -d 'import or export' -r
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from list" -l limit -d 'Most jobs to show' -r
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document on stdout and nothing else there'
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from show" -l json -d 'Print one JSON document on stdout and nothing else there'
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from wait" -l timeout -d 'Give up after this long (exit code 7)' -r
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from wait" -l json -d 'Print one JSON document on stdout and nothing else there'
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from wait" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from wait" -s h -l help -d 'Print help'
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "list" -d 'List jobs, newest first (the default)'
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one job'
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "wait" -d 'Wait for a job to finish; exit code as for an import (0, 4, 5, 7)'
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c bulk -n "__fish_bulk_using_subcommand errors" -s o -l output -d 'Where to write it; `-` or nothing means stdout' -r -F
+complete -c bulk -n "__fish_bulk_using_subcommand errors" -l profile -d 'Profile to use (see `bulk login`); also BULK_PROFILE' -r
+complete -c bulk -n "__fish_bulk_using_subcommand errors" -l max-retries -d 'Retries of one request on connection errors, 429 and 5xx before giving up' -r
+complete -c bulk -n "__fish_bulk_using_subcommand errors" -l json -d 'Print one JSON document on stdout and nothing else there'
+complete -c bulk -n "__fish_bulk_using_subcommand errors" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
+complete -c bulk -n "__fish_bulk_using_subcommand errors" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c bulk -n "__fish_bulk_using_subcommand validate" -s t -l type -d 'Object type of the files; detected from the file name or header when absent' -r
+complete -c bulk -n "__fish_bulk_using_subcommand validate" -l encoding -d 'Text encoding of the input (e.g. windows-1252, iso-8859-1); UTF-8 and UTF-16 with a BOM are recognised without it' -r
+complete -c bulk -n "__fish_bulk_using_subcommand validate" -l delimiter -d 'Field separator of the input, e.g. \';\' or \'\\t\' (as Excel writes in many locales)' -r
+complete -c bulk -n "__fish_bulk_using_subcommand validate" -l errors-out -d 'Write the invalid rows with their errors to this CSV (with several inputs: a directory, one `<name>.errors.csv` per input)' -r -F
+complete -c bulk -n "__fish_bulk_using_subcommand validate" -l json -d 'Print one JSON document on stdout and nothing else there'
+complete -c bulk -n "__fish_bulk_using_subcommand validate" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
+complete -c bulk -n "__fish_bulk_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c bulk -n "__fish_bulk_using_subcommand template" -s o -l output -d 'Where to write the template; `-` or nothing means stdout' -r -F
+complete -c bulk -n "__fish_bulk_using_subcommand template" -l profile -d 'Profile to use (see `bulk login`); also BULK_PROFILE' -r
+complete -c bulk -n "__fish_bulk_using_subcommand template" -l max-retries -d 'Retries of one request on connection errors, 429 and 5xx before giving up' -r
+complete -c bulk -n "__fish_bulk_using_subcommand template" -l example -d 'Add one valid example row after the header'
+complete -c bulk -n "__fish_bulk_using_subcommand template" -l list -d 'List the object types instead'
+complete -c bulk -n "__fish_bulk_using_subcommand template" -l offline -d 'Use the schema built into bulk, without asking the service'
+complete -c bulk -n "__fish_bulk_using_subcommand template" -l json -d 'Print one JSON document on stdout and nothing else there'
+complete -c bulk -n "__fish_bulk_using_subcommand template" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
+complete -c bulk -n "__fish_bulk_using_subcommand template" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c bulk -n "__fish_bulk_using_subcommand split" -s t -l type -d 'Object type of the files; detected from the file name or header when absent' -r
+complete -c bulk -n "__fish_bulk_using_subcommand split" -l encoding -d 'Text encoding of the input (e.g. windows-1252, iso-8859-1); UTF-8 and UTF-16 with a BOM are recognised without it' -r
+complete -c bulk -n "__fish_bulk_using_subcommand split" -l delimiter -d 'Field separator of the input, e.g. \';\' or \'\\t\' (as Excel writes in many locales)' -r
+complete -c bulk -n "__fish_bulk_using_subcommand split" -l out -d 'Directory for the chunks (created if missing; default: `<name>.chunks` beside the input)' -r -F
+complete -c bulk -n "__fish_bulk_using_subcommand split" -l max-rows -d 'Most data rows in one chunk (default: the service\'s limit, 5000)' -r
+complete -c bulk -n "__fish_bulk_using_subcommand split" -l max-bytes -d 'Most bytes in one chunk, header included: 5MB = 5,000,000 bytes; KiB/MiB also work (default: 5MB for CSV, 50MB for audio)' -r
+complete -c bulk -n "__fish_bulk_using_subcommand split" -l dry-run -d 'Print the plan (chunks, rows, bytes, line ranges) and write nothing'
+complete -c bulk -n "__fish_bulk_using_subcommand split" -l json -d 'Print one JSON document on stdout and nothing else there'
+complete -c bulk -n "__fish_bulk_using_subcommand split" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
+complete -c bulk -n "__fish_bulk_using_subcommand split" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c bulk -n "__fish_bulk_using_subcommand login" -l profile -d 'Profile name (default: "default"); also BULK_PROFILE' -r
+complete -c bulk -n "__fish_bulk_using_subcommand login" -l url -d 'Base URL of the bulk-operations API (https://, or http:// to loopback only)' -r
+complete -c bulk -n "__fish_bulk_using_subcommand login" -l org -d 'Organisation id, for display and checks' -r
+complete -c bulk -n "__fish_bulk_using_subcommand login" -l token-stdin -d 'Read the token from standard input'
+complete -c bulk -n "__fish_bulk_using_subcommand login" -l status -d 'Show the current target and who you are, without the token'
+complete -c bulk -n "__fish_bulk_using_subcommand login" -l logout -d 'Forget the profile and its token'
+complete -c bulk -n "__fish_bulk_using_subcommand login" -l json -d 'Print one JSON document on stdout and nothing else there'
+complete -c bulk -n "__fish_bulk_using_subcommand login" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
+complete -c bulk -n "__fish_bulk_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and not __fish_seen_subcommand_from serve token help" -l json -d 'Print one JSON document on stdout and nothing else there'
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and not __fish_seen_subcommand_from serve token help" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and not __fish_seen_subcommand_from serve token help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and not __fish_seen_subcommand_from serve token help" -f -a "serve" -d 'Serve the sandbox API until Ctrl-C or SIGTERM'
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and not __fish_seen_subcommand_from serve token help" -f -a "token" -d 'Print the sandbox admin token on stdout (or create another organisation and print its token)'
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and not __fish_seen_subcommand_from serve token help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l addr -d 'Address to listen on; port 0 picks a free port' -r
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l data-dir -d 'Data directory (default: the platform\'s local data directory, `.../bulk/sandbox`)' -r -F
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l row-delay-ms -d 'Pause this long per processed row, to watch progress' -r
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l max-rows -d 'Most data rows in one CSV (default 5000)' -r
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l max-bytes -d 'Largest CSV accepted (default 5MB)' -r
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-500 -d 'Fraction of /v1 requests answered 500 (0.0 to 1.0)' -r
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-429 -d 'Fraction of /v1 requests answered 429 with Retry-After: 1' -r
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-reset -d 'Fraction of /v1 requests whose connection is dropped without an answer (after the work)' -r
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-slow -d 'Fraction of /v1 requests delayed by --fault-slow-ms' -r
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-slow-ms -d 'Delay of a slow request' -r
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-seed -d 'Seed of the fault dice, to repeat a run' -r
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l allow-remote -d 'Allow listening on an address other than loopback (the sandbox has no TLS)'
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l print-url -d 'Also print the URL alone on stdout once listening'
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l json -d 'Print one JSON document on stdout and nothing else there'
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from token" -l data-dir -d 'Data directory (default: as for `bulk sandbox serve`)' -r -F
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from token" -l new-org -d 'Create a new organisation with this name and print its admin\'s token' -r
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from token" -l email -d 'Email of the new organisation\'s admin user' -r
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from token" -l json -d 'Print one JSON document on stdout and nothing else there'
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from token" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from token" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Serve the sandbox API until Ctrl-C or SIGTERM'
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from help" -f -a "token" -d 'Print the sandbox admin token on stdout (or create another organisation and print its token)'
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c bulk -n "__fish_bulk_using_subcommand generate" -l out-dir -d 'Directory that receives completions/ and man/' -r -F
+complete -c bulk -n "__fish_bulk_using_subcommand generate" -l json -d 'Print one JSON document on stdout and nothing else there'
+complete -c bulk -n "__fish_bulk_using_subcommand generate" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
+complete -c bulk -n "__fish_bulk_using_subcommand generate" -s h -l help -d 'Print help'
+complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox generate help" -f -a "import" -d 'Import CSV files (or audio) into the service: validate, split, submit, wait, report'
+complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox generate help" -f -a "export" -d 'Export every object of a type from the service into a CSV (or a ZIP of CSVs)'
+complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox generate help" -f -a "jobs" -d 'Bulk jobs: the dashboard (list), one job (show), or wait for one to finish'
+complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox generate help" -f -a "errors" -d 'Download a job\'s error CSV (the failed rows plus an Error Message column)'
+complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox generate help" -f -a "validate" -d 'Check CSV files offline, against the schema of their object type, and report every problem'
+complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox generate help" -f -a "template" -d 'Write the CSV template of an object type: its header row, and with --example a valid row'
+complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox generate help" -f -a "split" -d 'Cut a CSV (or a set of WAV files) into chunks the service accepts'
+complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox generate help" -f -a "login" -d 'Save a profile (service URL and token) to target a real service, or show the target'
+complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox generate help" -f -a "sandbox" -d 'Run a local sandbox of the bulk-operations service, for trying imports without a tenant'
+complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox generate help" -f -a "generate" -d 'Write shell completions (completions/) and man pages (man/) from the clap definitions'
+complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c bulk -n "__fish_bulk_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "list" -d 'List jobs, newest first (the default)'
+complete -c bulk -n "__fish_bulk_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "show" -d 'Show one job'
+complete -c bulk -n "__fish_bulk_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "wait" -d 'Wait for a job to finish; exit code as for an import (0, 4, 5, 7)'
+complete -c bulk -n "__fish_bulk_using_subcommand help; and __fish_seen_subcommand_from sandbox" -f -a "serve" -d 'Serve the sandbox API until Ctrl-C or SIGTERM'
+complete -c bulk -n "__fish_bulk_using_subcommand help; and __fish_seen_subcommand_from sandbox" -f -a "token" -d 'Print the sandbox admin token on stdout (or create another organisation and print its token)'
