@@ -62,8 +62,8 @@ Register-ArgumentCompleter -Native -CommandName 'bulk' -ScriptBlock {
             break
         }
         'bulk;export' {
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'File (or directory) to write; default `<type>.csv` / `<type>.zip` in the current directory')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'File (or directory) to write; default `<type>.csv` / `<type>.zip` in the current directory')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'File (or directory) to write, `-` for stdout; default `<type>.csv` / `<type>.zip` in the current directory')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'File (or directory) to write, `-` for stdout; default `<type>.csv` / `<type>.zip` in the current directory')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (see `bulk login`); also BULK_PROFILE')
             [CompletionResult]::new('--max-retries', '--max-retries', [CompletionResultType]::ParameterName, 'Retries of one request on connection errors, 429 and 5xx before giving up')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up waiting after this long (exit code 7)')

@@ -53,7 +53,7 @@ complete -c bulk -n "__fish_bulk_using_subcommand import" -l restart -d 'Start o
 complete -c bulk -n "__fish_bulk_using_subcommand import" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c bulk -n "__fish_bulk_using_subcommand import" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
 complete -c bulk -n "__fish_bulk_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c bulk -n "__fish_bulk_using_subcommand export" -s o -l output -d 'File (or directory) to write; default `<type>.csv` / `<type>.zip` in the current directory' -r -F
+complete -c bulk -n "__fish_bulk_using_subcommand export" -s o -l output -d 'File (or directory) to write, `-` for stdout; default `<type>.csv` / `<type>.zip` in the current directory' -r -F
 complete -c bulk -n "__fish_bulk_using_subcommand export" -l profile -d 'Profile to use (see `bulk login`); also BULK_PROFILE' -r
 complete -c bulk -n "__fish_bulk_using_subcommand export" -l max-retries -d 'Retries of one request on connection errors, 429 and 5xx before giving up' -r
 complete -c bulk -n "__fish_bulk_using_subcommand export" -l timeout -d 'Give up waiting after this long (exit code 7)' -r

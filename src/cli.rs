@@ -276,14 +276,16 @@ pub struct ImportArgs {
 /// Export every object of a type from the service into a CSV (or a ZIP of CSVs).
 ///
 /// More than 5000 records arrive as a ZIP of CSVs; --merge joins them into one CSV. Audio
-/// files cannot be exported.
+/// files cannot be exported (exit 2). A failed job exits 5; waiting past --timeout exits 7
+/// (finish with `bulk jobs wait ID`).
 ///
 /// Example: bulk export user -o users.csv --merge
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// Object type (user, team, skill-profile, ...).
     pub object_type: String,
-    /// File (or directory) to write; default `<type>.csv` / `<type>.zip` in the current directory.
+    /// File (or directory) to write, `-` for stdout; default `<type>.csv` / `<type>.zip` in the
+    /// current directory.
     #[arg(short, long, value_name = "FILE|DIR")]
     pub output: Option<PathBuf>,
     /// Join a ZIP of CSVs into one CSV (one header).

@@ -86,6 +86,9 @@ pub fn exit_for(err: &anyhow::Error) -> Exit {
         if cause.downcast_ref::<crate::schema::DetectError>().is_some() {
             return Exit::Usage;
         }
+        if let Some(crate::api::client::ApiError::Unauthorized { .. }) = cause.downcast_ref() {
+            return Exit::Auth;
+        }
         if let Some(io) = cause.downcast_ref::<std::io::Error>() {
             if io.kind() == std::io::ErrorKind::BrokenPipe {
                 return Exit::Ok;
