@@ -351,3 +351,17 @@ fn human_output_has_a_summary_and_stdout_stays_empty() {
     assert_eq!(out.json()["imports"][0]["updated"], 1);
     let _ = Instant::now();
 }
+
+#[test]
+fn a_refused_token_exits_6_and_is_never_printed() {
+    let mut env = Env::new();
+    let sb = Server::start(&mut env, &[]);
+    env.write("sites.csv", SITES);
+    let real = sb.token.clone();
+    env.remote = Some((sb.url.clone(), "not-the-token".into()));
+    let out = env.run(&["import", "sites.csv"]).expect(6);
+    assert!(out.stderr.contains("bulk login"), "{}", out.stderr);
+    assert!(!out.stderr.contains("not-the-token"), "{}", out.stderr);
+    env.remote = Some((sb.url.clone(), real));
+    env.run(&["import", "sites.csv"]).expect(0);
+}

@@ -190,6 +190,11 @@ pub fn run(args: ImportArgs, printer: &Printer) -> anyhow::Result<Exit> {
     Ok(exit)
 }
 
+/// `1 row`, `12,000 rows`.
+fn plural(n: u64, what: &str) -> String {
+    format!("{} {what}{}", thousands(n), if n == 1 { "" } else { "s" })
+}
+
 /// How bad an outcome is, to pick the one exit code of several inputs.
 fn severity(e: Exit) -> u8 {
     match e {
@@ -296,11 +301,11 @@ fn report_invalid(invalid: &[plan::Invalid], printer: &Printer) -> anyhow::Resul
             }
         }
         printer.problem(format!(
-            "{}: invalid: {} problems in {} of {} rows of {}; nothing was sent. Fix the rows listed in {} (or pass --skip-invalid to send the valid rows)",
+            "{}: invalid: {} in {} of {} of {}; nothing was sent. Fix the rows listed in {} (or pass --skip-invalid to send the valid rows)",
             r.file,
-            thousands(r.issues),
+            plural(r.issues, "problem"),
             thousands(r.invalid_rows),
-            thousands(r.rows),
+            plural(r.rows, "row"),
             r.object_type,
             inv.errors_out.display()
         ));
@@ -443,9 +448,9 @@ fn print_summary(results: &[Summary], printer: &Printer) {
     for r in results {
         if let Some(f) = &r.error_file {
             printer.info(format!(
-                "{}: {} rows not imported; fix them in {} and run `bulk import {}`",
+                "{}: {} not imported; fix them in {} and run `bulk import {}`",
                 r.file,
-                thousands(r.failed),
+                plural(r.failed, "row"),
                 f.display(),
                 shell_quote(&f.display().to_string())
             ));

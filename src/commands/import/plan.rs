@@ -276,15 +276,14 @@ fn validate_settings(limits: &Limits) -> Settings {
 
 /// Whether the file as a whole is unusable (header or encoding), which no skipping can fix.
 fn has_file_problem(v: &Validation) -> anyhow::Result<bool> {
-    for b in v.bad_records()? {
-        let b = b?;
-        if b.line <= 1 || b.issues.iter().any(|i| i.kind.is_file_level()) {
-            return Ok(true);
+    // Bad records come in line order: file-level problems (line 1) come first.
+    match v.bad_records()?.next() {
+        Some(b) => {
+            let b = b?;
+            Ok(b.line <= 1 || b.issues.iter().any(|i| i.kind.is_file_level()))
         }
-        // Bad records come in line order: once past the header, no file-level problem follows.
-        return Ok(false);
+        None => Ok(false),
     }
-    Ok(false)
 }
 
 /// Writes the error CSV of an invalid input (as `bulk validate --errors-out` does).
@@ -383,8 +382,10 @@ fn csv_entry(
             String::new()
         };
         printer.warn(format!(
-            "{}: --skip-invalid: leaving out {} invalid rows{groups}; they go to the error file",
-            input.display, v.report.invalid_rows
+            "{}: --skip-invalid: leaving out {} invalid row{}{groups}; they go to the error file",
+            input.display,
+            v.report.invalid_rows,
+            if v.report.invalid_rows == 1 { "" } else { "s" }
         ));
         local_errors = Some("local.errors.csv".to_string());
         filtered = input::open(
