@@ -365,3 +365,49 @@ fn a_refused_token_exits_6_and_is_never_printed() {
     env.remote = Some((sb.url.clone(), real));
     env.run(&["import", "sites.csv"]).expect(0);
 }
+
+#[test]
+fn skip_invalid_drops_whole_multi_row_objects_and_keeps_original_lines() {
+    let mut env = Env::new();
+    let sb = Server::start(&mut env, &["--max-rows", "3"]);
+    // line 4 is blank; Book2 (lines 5-8, one record spanning two lines) has a bad phone
+    env.write(
+        "books.csv",
+        "Name,Parent Type,Entry Name,Phone Number\n\
+         Book1,ORGANIZATION,Alice,+14085550100\n\
+         Book1,ORGANIZATION,Bob,+14085550101\n\
+         \n\
+         Book2,ORGANIZATION,Carol,+14085550102\n\
+         Book2,ORGANIZATION,Dan,12ab\n\
+         Book2,ORGANIZATION,\"Eve\nX\",+14085550104\n\
+         Book3,ORGANIZATION,Fay,+14085550105\n\
+         Book4,ORGANIZATION,Gus,+14085550106\n\
+         Book4,ORGANIZATION,Hal,+14085550107\n",
+    );
+    let out = env
+        .run(&[
+            "--json",
+            "import",
+            "books.csv",
+            "--type",
+            "address-book",
+            "--skip-invalid",
+        ])
+        .expect(4);
+    let imp = &out.json()["imports"][0];
+    assert_eq!(imp["rows"], 8);
+    assert_eq!(imp["failed"], 3);
+    assert_eq!(imp["jobs"].as_array().unwrap().len(), 2);
+    let rows = csv_rows(&env.read("books.errors.csv"));
+    let lines: Vec<&str> = rows[1..].iter().map(|r| r[4].as_str()).collect();
+    assert_eq!(lines, ["5", "6", "7"]);
+    assert!(rows[1][5].contains("line 6"), "{:?}", rows[1]);
+    let mut names: Vec<String> = sb
+        .export("address-book")
+        .iter()
+        .map(|r| r["name"].clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names, ["Book1", "Book3", "Book4"]);
+}

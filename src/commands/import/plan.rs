@@ -375,8 +375,9 @@ fn csv_entry(
         dropped_rows = dropped.rows;
         let groups = if dropped.group_rows > 0 {
             format!(
-                ", and {} valid rows of the same objects (an object is sent whole or not at all)",
-                dropped.group_rows
+                ", and {} valid row{} of the same objects (an object is sent whole or not at all)",
+                dropped.group_rows,
+                if dropped.group_rows == 1 { "" } else { "s" }
             )
         } else {
             String::new()
@@ -523,21 +524,28 @@ fn filter_invalid(
     let multi = plan.object.is_multi_row();
     let mut line = 1u64; // the line the next byte written is on
     let mut fields = Fields::default();
-    let mut extra: Vec<(u64, Vec<String>, String)> = Vec::new();
+    let mut dropped: Vec<(u64, Vec<String>, String)> = Vec::new();
     // The object in progress (multi-row types): its records and identity.
     let mut group: Vec<(RecordPos, Vec<u8>)> = Vec::new();
     let mut group_hash = 0u64;
     let mut first = true;
 
-    let flush = |group: &mut Vec<(RecordPos, Vec<u8>)>,
-                 out: &mut BufWriter<std::fs::File>,
-                 line: &mut u64,
-                 extra: &mut Vec<(u64, Vec<String>, String)>|
+    let mut group_rows = 0u64;
+    let mut flush = |group: &mut Vec<(RecordPos, Vec<u8>)>,
+                     out: &mut BufWriter<std::fs::File>,
+                     line: &mut u64,
+                     dropped: &mut Vec<(u64, Vec<String>, String)>,
+                     group_rows: &mut u64|
      -> std::io::Result<()> {
         let bad_line = group
             .iter()
             .map(|(r, _)| r.line)
             .find(|l| bad.contains_key(l));
+        let own_bad = group
+            .iter()
+            .filter(|(r, _)| bad.contains_key(&r.line))
+            .count();
+        *group_rows += (group.len() - own_bad) as u64 * u64::from(bad_line.is_some());
         for (r, bytes) in group.drain(..) {
             while *line < r.line {
                 out.write_all(b"\n")?;
@@ -549,19 +557,20 @@ fn filter_invalid(
                     for _ in 0..r.lines {
                         out.write_all(b"\n")?;
                     }
-                    if !bad.contains_key(&r.line) {
-                        let all = lenient_fields(&bytes, b',');
-                        let kept = plan
-                            .keep
-                            .iter()
-                            .map(|&i| all.get(i).cloned().unwrap_or_default())
-                            .collect();
-                        extra.push((
-                            r.line,
-                            kept,
-                            format!("another row of the same object (line {b}) is invalid; the object was not sent"),
-                        ));
-                    }
+                    // The row's own values: an object-level problem comes with none.
+                    let all = lenient_fields(&bytes, b',');
+                    let kept = plan
+                        .keep
+                        .iter()
+                        .map(|&i| all.get(i).cloned().unwrap_or_default())
+                        .collect();
+                    let message = match bad.remove(&r.line) {
+                        Some(own) => own.message(),
+                        None => format!(
+                            "another row of the same object (line {b}) is invalid; the object was not sent"
+                        ),
+                    };
+                    dropped.push((r.line, kept, message));
                 }
             }
             *line += r.lines;
@@ -589,26 +598,37 @@ fn filter_invalid(
                 0
             };
             if !group.is_empty() && (!multi || hash == 0 || hash != group_hash) {
-                flush(&mut group, &mut out, &mut line, &mut extra)?;
+                flush(
+                    &mut group,
+                    &mut out,
+                    &mut line,
+                    &mut dropped,
+                    &mut group_rows,
+                )?;
             }
             group_hash = hash;
             group.push((*r, bytes.to_vec()));
         }
     }
-    flush(&mut group, &mut out, &mut line, &mut extra)?;
+    flush(
+        &mut group,
+        &mut out,
+        &mut line,
+        &mut dropped,
+        &mut group_rows,
+    )?;
     out.flush()?;
 
-    let group_rows = extra.len() as u64;
+    // Problems not tied to a record start (none expected) still reach the error file.
     let mut rows: Vec<(u64, Vec<String>, String)> = bad
         .into_values()
         .map(|b| {
             let m = b.message();
             (b.line, b.fields, m)
         })
-        .chain(extra)
+        .chain(dropped)
         .collect();
     rows.sort_by_key(|r| r.0);
-    let dropped = rows.len() as u64;
     let mut w = BufWriter::new(
         std::fs::File::create(errors)
             .with_context(|| format!("cannot write {}", errors.display()))?,
@@ -626,7 +646,7 @@ fn filter_invalid(
     }
     w.flush()?;
     Ok(Dropped {
-        rows: dropped,
+        rows: rows.len() as u64,
         group_rows,
     })
 }
