@@ -136,10 +136,17 @@ pub fn plan_id(target: &str, options: &str, inputs: &[Fingerprint]) -> String {
     h.hex()
 }
 
-/// The Idempotency-Key of a chunk: the same journal, chunk and bytes always give the same key.
-pub fn chunk_key(journal_id: &str, nonce: &str, index: u64, content: &[u8]) -> String {
+/// The Idempotency-Key of chunk `index` (1-based) of input `input` (1-based): the same journal,
+/// chunk and bytes always give the same key.
+pub fn chunk_key(
+    journal_id: &str,
+    nonce: &str,
+    input: usize,
+    index: u64,
+    content: &[u8],
+) -> String {
     format!(
-        "bulk-{}-{}-{index:04}-{}",
+        "bulk-{}-{}-{input}.{index:04}-{}",
         &journal_id[..16.min(journal_id.len())],
         nonce,
         content_hash(content)
@@ -274,7 +281,7 @@ mod tests {
                     index: 1,
                     file: "users.part-001.csv".into(),
                     rows: 3,
-                    key: chunk_key(id, "n1", 1, b"x"),
+                    key: chunk_key(id, "n1", 1, 1, b"x"),
                     row_lines: vec![(2, 2), (5, 1)],
                     state: ChunkState::Pending,
                     job_id: None,
@@ -376,27 +383,31 @@ mod tests {
 
     #[test]
     fn chunk_keys_are_deterministic_and_distinct() {
-        let k = chunk_key("0123456789abcdef0123", "n", 1, b"Email\r\na@b.c\r\n");
+        let k = chunk_key("0123456789abcdef0123", "n", 1, 1, b"Email\r\na@b.c\r\n");
         assert_eq!(
             k,
-            chunk_key("0123456789abcdef0123", "n", 1, b"Email\r\na@b.c\r\n")
+            chunk_key("0123456789abcdef0123", "n", 1, 1, b"Email\r\na@b.c\r\n")
         );
         assert!(k.len() <= 200 && k.is_ascii());
         assert_ne!(
             k,
-            chunk_key("0123456789abcdef0123", "n", 2, b"Email\r\na@b.c\r\n")
+            chunk_key("0123456789abcdef0123", "n", 1, 2, b"Email\r\na@b.c\r\n")
         );
         assert_ne!(
             k,
-            chunk_key("0123456789abcdef0123", "m", 1, b"Email\r\na@b.c\r\n")
+            chunk_key("0123456789abcdef0123", "m", 1, 1, b"Email\r\na@b.c\r\n")
         );
         assert_ne!(
             k,
-            chunk_key("0123456789abcdef0123", "n", 1, b"Email\r\na@b.d\r\n")
+            chunk_key("0123456789abcdef0123", "n", 1, 1, b"Email\r\na@b.d\r\n")
         );
         assert_ne!(
             k,
-            chunk_key("ffff456789abcdef0123", "n", 1, b"Email\r\na@b.c\r\n")
+            chunk_key("ffff456789abcdef0123", "n", 1, 1, b"Email\r\na@b.c\r\n")
+        );
+        assert_ne!(
+            k,
+            chunk_key("0123456789abcdef0123", "n", 2, 1, b"Email\r\na@b.c\r\n")
         );
         // pinned: the key must not change between versions of bulk, or a resume would duplicate
         assert_eq!(

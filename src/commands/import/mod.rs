@@ -179,7 +179,7 @@ pub fn run(args: ImportArgs, printer: &Printer) -> anyhow::Result<Exit> {
     let finished = stop == Stop::Finished;
     if printer.json {
         let doc = serde_json::json!({
-            "imports": results.iter().map(|r| r.json(finished, &stop)).collect::<Vec<_>>(),
+            "imports": results.iter().map(|r| r.json(&stop)).collect::<Vec<_>>(),
             "resume": (!finished).then_some(resume_cmd.clone()),
             "exit_code": exit.code(),
         });
@@ -360,7 +360,7 @@ impl Summary {
         }
     }
 
-    fn json(&self, _finished: bool, stop: &Stop) -> serde_json::Value {
+    fn json(&self, stop: &Stop) -> serde_json::Value {
         serde_json::json!({
             "file": self.file,
             "type": self.object_type,

@@ -325,7 +325,7 @@ pub(super) fn build(
         for c in &mut entry.chunks {
             let bytes = std::fs::read(out_dir.join(&c.file))
                 .with_context(|| format!("cannot read chunk {}", c.file))?;
-            c.key = journal::chunk_key(id, &nonce, (n as u64 + 1) * 100_000 + c.index, &bytes);
+            c.key = journal::chunk_key(id, &nonce, n + 1, c.index, &bytes);
         }
         inputs.push(entry);
     }
