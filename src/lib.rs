@@ -8,6 +8,7 @@ pub mod config;
 pub mod context;
 pub mod error;
 pub mod input;
+pub mod journal;
 pub mod output;
 pub mod pack;
 pub mod schema;

@@ -1,0 +1,652 @@
+//! Turning the paths on the command line into a journal: which inputs, in which order, checked
+//! locally and cut into the exact chunk files that will be sent.
+
+use super::super::validate::{errors_file_name, write_error_csv};
+use super::super::{open_csv, Opened};
+use crate::api::wire::Limits;
+use crate::chunk::{self, SplitError, SplitSettings};
+use crate::error::Failure;
+use crate::input::record::{lenient_fields, Fields};
+use crate::input::scan::{RecordPos, Scanner};
+use crate::input::{self, write_record, InputOptions, Source};
+use crate::journal::{self, ChunkEntry, ChunkState, Fingerprint, InputEntry, Journal};
+use crate::output::{Printer, Progress};
+use crate::pack::{self, Collection, PackError, SafetyRules};
+use crate::schema::{find_type, registry, FileKind, ObjectType};
+use crate::validate::{validate, Plan, Settings, Validation};
+use anyhow::Context;
+use std::collections::BTreeMap;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// One input to import: a CSV, or a set of WAV files (a directory or a ZIP).
+pub(super) struct Input {
+    pub path: PathBuf,
+    pub display: String,
+    pub object: &'static ObjectType,
+    pub body: Body,
+}
+
+pub(super) enum Body {
+    Csv(Opened),
+    Audio(Collection),
+}
+
+/// The inputs named by `paths`, directories expanded, in dependency order (sites before teams
+/// before users; the order given otherwise).
+pub(super) fn resolve(
+    paths: &[PathBuf],
+    given_type: Option<&str>,
+    opts: &InputOptions,
+) -> anyhow::Result<Vec<Input>> {
+    let given_object = given_type.map(find_type).transpose()?;
+    let audio_given = given_object.is_some_and(|t| t.file == FileKind::Zip);
+    let mut inputs = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            if !audio_given {
+                for csv in csv_files(path)? {
+                    inputs.push(open_input(&csv, given_type, opts)?);
+                }
+            }
+            if audio_given || has_wav(path)? {
+                inputs.push(audio_input(path)?);
+            }
+        } else if audio_given
+            || path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+        {
+            inputs.push(audio_input(path)?);
+        } else {
+            inputs.push(open_input(path, given_type, opts)?);
+        }
+    }
+    if inputs.is_empty() {
+        return Err(Failure::usage(format!(
+            "nothing to import in {}: no CSV or WAV files",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .into());
+    }
+    let r = registry();
+    inputs.sort_by_key(|i| r.import_rank(&i.object.id));
+    Ok(inputs)
+}
+
+fn open_input(path: &Path, given: Option<&str>, opts: &InputOptions) -> anyhow::Result<Input> {
+    let opened = open_csv(path, given, opts)?;
+    Ok(Input {
+        path: path.to_path_buf(),
+        display: path.display().to_string(),
+        object: opened.detected.object,
+        body: Body::Csv(opened),
+    })
+}
+
+fn audio_input(path: &Path) -> anyhow::Result<Input> {
+    let collection = pack::collect(path, &SafetyRules::default()).map_err(pack_failure)?;
+    Ok(Input {
+        path: path.to_path_buf(),
+        display: path.display().to_string(),
+        object: find_type("audio-file")?,
+        body: Body::Audio(collection),
+    })
+}
+
+fn pack_failure(e: PackError) -> anyhow::Error {
+    match e {
+        PackError::Io { .. } | PackError::WriteZip { .. } => anyhow::Error::new(e),
+        other => Failure::invalid(other.to_string()).into(),
+    }
+}
+
+/// The CSV files directly in `dir`, by name; error files of earlier imports are left out.
+fn csv_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        let path = entry?.path();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        if path.is_file() && name.ends_with(".csv") && !name.ends_with(".errors.csv") {
+            out.push(path);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Whether `dir` holds a `.wav` file anywhere below it.
+fn has_wav(dir: &Path) -> anyhow::Result<bool> {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        let entry = entry?;
+        let path = entry.path();
+        let ft = entry.file_type()?;
+        if ft.is_dir() && has_wav(&path)? {
+            return Ok(true);
+        }
+        if ft.is_file()
+            && path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("wav"))
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// What identifies an input for the journal id: its path, type, and the size and time of
+/// every file it reads.
+pub(super) fn fingerprint(input: &Input) -> anyhow::Result<Fingerprint> {
+    let stat = |p: &Path| -> anyhow::Result<(u64, u128)> {
+        let m = std::fs::metadata(p).with_context(|| format!("cannot read {}", p.display()))?;
+        let mtime = m
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        Ok((m.len(), mtime))
+    };
+    let abs = std::path::absolute(&input.path).unwrap_or_else(|_| input.path.clone());
+    let mut files = Vec::new();
+    match &input.body {
+        Body::Csv(_) => {
+            let (size, mtime) = stat(&input.path)?;
+            files.push((String::new(), size, mtime));
+        }
+        Body::Audio(c) if input.path.is_dir() => {
+            for item in &c.items {
+                let (size, mtime) = stat(&input.path.join(&item.path_in_input))?;
+                files.push((item.path_in_input.clone(), size, mtime));
+            }
+        }
+        Body::Audio(_) => {
+            let (size, mtime) = stat(&input.path)?;
+            files.push((String::new(), size, mtime));
+        }
+    }
+    Ok(Fingerprint {
+        path: abs.display().to_string(),
+        object_type: input.object.id.clone(),
+        files,
+    })
+}
+
+/// Where an input's merged error CSV goes.
+pub(super) fn errors_out(input: &Path, given: Option<&Path>, several: bool) -> PathBuf {
+    match given {
+        Some(p) if several => p.join(errors_file_name(input)),
+        Some(p) => p.to_path_buf(),
+        None => input
+            .parent()
+            .unwrap_or(Path::new(""))
+            .join(errors_file_name(input)),
+    }
+}
+
+/// An input that failed local validation (nothing will be sent).
+pub(super) struct Invalid {
+    pub validation: Validation,
+    pub errors_out: PathBuf,
+}
+
+/// The checked inputs: either all fit to send (with `--skip-invalid`: their valid rows), or the
+/// invalid ones.
+pub(super) enum Checked {
+    Ok(Vec<(Input, Option<Validation>)>),
+    Invalid(Vec<Invalid>),
+}
+
+/// Validates every CSV input with the service's limits; audio sets are checked by `collect`.
+pub(super) fn check(
+    inputs: Vec<Input>,
+    limits: &Limits,
+    skip_invalid: bool,
+    errors_out_of: &dyn Fn(&Path) -> PathBuf,
+    printer: &Printer,
+) -> anyhow::Result<Checked> {
+    let settings = validate_settings(limits);
+    let mut ok = Vec::new();
+    let mut invalid = Vec::new();
+    for input in inputs {
+        let validation = match &input.body {
+            Body::Csv(o) => {
+                let progress = Progress::bytes(
+                    printer,
+                    &format!("validating {}", input.display),
+                    o.source.len,
+                );
+                let v = validate(
+                    &o.source,
+                    o.detected.object,
+                    o.detected.from,
+                    &settings,
+                    &|done| progress.set(done),
+                )?;
+                progress.finish();
+                Some(v)
+            }
+            Body::Audio(c) => {
+                if !c.problems.is_empty() {
+                    for p in &c.problems {
+                        printer.problem(format!("{}: {}", p.path, p.message));
+                    }
+                    return Err(Failure::invalid(format!(
+                        "{}: {} problem{} with the WAV files; nothing was sent",
+                        input.display,
+                        c.problems.len(),
+                        if c.problems.len() == 1 { "" } else { "s" }
+                    ))
+                    .into());
+                }
+                None
+            }
+        };
+        match validation {
+            Some(v) if !v.report.is_valid() && (!skip_invalid || has_file_problem(&v)?) => {
+                invalid.push(Invalid {
+                    errors_out: errors_out_of(&input.path),
+                    validation: v,
+                });
+            }
+            v => ok.push((input, v)),
+        }
+    }
+    Ok(if invalid.is_empty() {
+        Checked::Ok(ok)
+    } else {
+        Checked::Invalid(invalid)
+    })
+}
+
+fn validate_settings(limits: &Limits) -> Settings {
+    Settings {
+        max_rows: limits.max_rows as usize,
+        max_bytes: limits.max_bytes,
+        ..Settings::default()
+    }
+}
+
+/// Whether the file as a whole is unusable (header or encoding), which no skipping can fix.
+fn has_file_problem(v: &Validation) -> anyhow::Result<bool> {
+    // Bad records come in line order: file-level problems (line 1) come first.
+    match v.bad_records()?.next() {
+        Some(b) => {
+            let b = b?;
+            Ok(b.line <= 1 || b.issues.iter().any(|i| i.kind.is_file_level()))
+        }
+        None => Ok(false),
+    }
+}
+
+/// Writes the error CSV of an invalid input (as `bulk validate --errors-out` does).
+pub(super) fn write_invalid(inv: &Invalid) -> anyhow::Result<()> {
+    write_error_csv(&inv.validation, &inv.errors_out)
+}
+
+/// Builds a new journal: chunk files (and audio ZIPs) in the journal's directory, and keys.
+pub(super) fn build(
+    id: &str,
+    target: &str,
+    checked: Vec<(Input, Option<Validation>)>,
+    limits: &Limits,
+    chunk_root: &Path,
+    errors_out_of: &dyn Fn(&Path) -> PathBuf,
+    printer: &Printer,
+) -> anyhow::Result<Journal> {
+    let nonce = uuid::Uuid::new_v4().simple().to_string();
+    let mut inputs = Vec::new();
+    for (n, (input, validation)) in checked.into_iter().enumerate() {
+        let stem = input
+            .path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "input".into());
+        let dir = format!("{}-{}", n + 1, sanitize(&stem));
+        let out_dir = chunk_root.join(&dir);
+        std::fs::create_dir_all(&out_dir)
+            .with_context(|| format!("cannot create {}", out_dir.display()))?;
+        let entry = match (&input.body, validation) {
+            (Body::Csv(opened), Some(v)) => {
+                csv_entry(&input, opened, &v, limits, &out_dir, &dir, &stem, printer)?
+            }
+            (Body::Audio(c), _) => audio_entry(&input, c, limits, &out_dir, &dir, &stem)?,
+            (Body::Csv(_), None) => unreachable!("every CSV is validated"),
+        };
+        let mut entry = entry;
+        entry.errors_out = errors_out_of(&input.path);
+        for c in &mut entry.chunks {
+            let bytes = std::fs::read(out_dir.join(&c.file))
+                .with_context(|| format!("cannot read chunk {}", c.file))?;
+            c.key = journal::chunk_key(id, &nonce, n + 1, c.index, &bytes);
+        }
+        inputs.push(entry);
+    }
+    Ok(Journal {
+        version: journal::VERSION,
+        id: id.to_string(),
+        nonce,
+        target: target.to_string(),
+        inputs,
+    })
+}
+
+fn sanitize(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn csv_entry(
+    input: &Input,
+    opened: &Opened,
+    v: &Validation,
+    limits: &Limits,
+    out_dir: &Path,
+    dir: &str,
+    stem: &str,
+    printer: &Printer,
+) -> anyhow::Result<InputEntry> {
+    let header = crate::commands::peek_header(&opened.source)?.unwrap_or_default();
+    let plan = Plan::new(input.object, &header);
+    let mut local_errors = None;
+    let mut dropped_rows = 0;
+    let filtered;
+    let source: &Source = if v.report.is_valid() {
+        &opened.source
+    } else {
+        let copy = out_dir.join("valid-rows.csv");
+        let errors = out_dir.join("local.errors.csv");
+        let dropped = filter_invalid(&opened.source, v, &plan, limits, &copy, &errors)?;
+        dropped_rows = dropped.rows;
+        let groups = if dropped.group_rows > 0 {
+            format!(
+                ", and {} valid row{} of the same objects (an object is sent whole or not at all)",
+                dropped.group_rows,
+                if dropped.group_rows == 1 { "" } else { "s" }
+            )
+        } else {
+            String::new()
+        };
+        printer.warn(format!(
+            "{}: --skip-invalid: leaving out {} invalid row{}{groups}; they go to the error file",
+            input.display,
+            v.report.invalid_rows,
+            if v.report.invalid_rows == 1 { "" } else { "s" }
+        ));
+        local_errors = Some("local.errors.csv".to_string());
+        filtered = input::open(
+            &copy,
+            &InputOptions {
+                encoding: None,
+                delimiter: Some(b','),
+            },
+        )?;
+        &filtered
+    };
+    let group = input.object.is_multi_row().then_some(&plan);
+    let settings = SplitSettings {
+        max_rows: limits.max_rows,
+        max_bytes: limits.max_bytes,
+        out_dir: Some(out_dir.to_path_buf()),
+        stem: stem.to_string(),
+        block_size: 1 << 20,
+    };
+    let manifest = chunk::split(source, Some(&input.object.id), group, &settings, &|_| {})
+        .map_err(|e| match e {
+            SplitError::Io { .. } => anyhow::Error::new(e),
+            other => Failure::invalid(other.to_string()).into(),
+        })?;
+    let chunks = manifest
+        .chunks
+        .into_iter()
+        .filter(|c| c.rows > 0)
+        .map(|c| ChunkEntry {
+            index: c.index,
+            file: c.file,
+            rows: c.rows,
+            key: String::new(),
+            row_lines: c.row_lines,
+            state: ChunkState::Pending,
+            job_id: None,
+            status: None,
+            created: 0,
+            updated: 0,
+            failed: 0,
+            failure_reason: None,
+            errors_file: None,
+        })
+        .collect();
+    Ok(InputEntry {
+        display: input.display.clone(),
+        object_type: input.object.id.clone(),
+        rows: v.report.rows,
+        dropped_rows,
+        header: v.report.header.clone(),
+        errors_out: PathBuf::new(),
+        dir: dir.to_string(),
+        local_errors,
+        chunks,
+    })
+}
+
+fn audio_entry(
+    input: &Input,
+    c: &Collection,
+    limits: &Limits,
+    out_dir: &Path,
+    dir: &str,
+    stem: &str,
+) -> anyhow::Result<InputEntry> {
+    let plans = pack::plan(&c.items, limits.max_zip_bytes).map_err(pack_failure)?;
+    let written = pack::write(&plans, c, out_dir, stem).map_err(pack_failure)?;
+    let chunks = written
+        .into_iter()
+        .enumerate()
+        .map(|(i, w)| ChunkEntry {
+            index: i as u64 + 1,
+            file: w
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            rows: w.names.len() as u64,
+            key: String::new(),
+            row_lines: Vec::new(),
+            state: ChunkState::Pending,
+            job_id: None,
+            status: None,
+            created: 0,
+            updated: 0,
+            failed: 0,
+            failure_reason: None,
+            errors_file: None,
+        })
+        .collect();
+    Ok(InputEntry {
+        display: input.display.clone(),
+        object_type: input.object.id.clone(),
+        rows: c.items.len() as u64,
+        dropped_rows: 0,
+        header: Vec::new(),
+        errors_out: PathBuf::new(),
+        dir: dir.to_string(),
+        local_errors: None,
+        chunks,
+    })
+}
+
+/// What `filter_invalid` left out.
+struct Dropped {
+    /// All rows left out.
+    rows: u64,
+    /// Valid rows left out because another row of their object is invalid.
+    group_rows: u64,
+}
+
+/// Copies `source` to `copy` with every invalid record replaced by as many empty lines as it
+/// spans, so that the copy's line numbers are the input's (the scanner skips blank lines but
+/// counts them). For multi-row types the whole object goes if any of its rows is invalid. The
+/// rows left out go to `errors` (the error CSV format, lines of the input).
+fn filter_invalid(
+    source: &Source,
+    v: &Validation,
+    plan: &Plan,
+    limits: &Limits,
+    copy: &Path,
+    errors: &Path,
+) -> anyhow::Result<Dropped> {
+    let mut bad = BTreeMap::new();
+    for b in v.bad_records()? {
+        let b = b?;
+        if b.line > 1 {
+            bad.insert(b.line, b);
+        }
+    }
+    let mut out = BufWriter::new(
+        std::fs::File::create(copy).with_context(|| format!("cannot write {}", copy.display()))?,
+    );
+    let mut scanner = Scanner::new(source.open()?, 1 << 20, limits.max_bytes as usize);
+    let multi = plan.object.is_multi_row();
+    let mut line = 1u64; // the line the next byte written is on
+    let mut fields = Fields::default();
+    let mut dropped: Vec<(u64, Vec<String>, String)> = Vec::new();
+    // The object in progress (multi-row types): its records and identity.
+    let mut group: Vec<(RecordPos, Vec<u8>)> = Vec::new();
+    let mut group_hash = 0u64;
+    let mut first = true;
+
+    let mut group_rows = 0u64;
+    let mut flush = |group: &mut Vec<(RecordPos, Vec<u8>)>,
+                     out: &mut BufWriter<std::fs::File>,
+                     line: &mut u64,
+                     dropped: &mut Vec<(u64, Vec<String>, String)>,
+                     group_rows: &mut u64|
+     -> std::io::Result<()> {
+        let bad_line = group
+            .iter()
+            .map(|(r, _)| r.line)
+            .find(|l| bad.contains_key(l));
+        let own_bad = group
+            .iter()
+            .filter(|(r, _)| bad.contains_key(&r.line))
+            .count();
+        *group_rows += (group.len() - own_bad) as u64 * u64::from(bad_line.is_some());
+        for (r, bytes) in group.drain(..) {
+            while *line < r.line {
+                out.write_all(b"\n")?;
+                *line += 1;
+            }
+            match bad_line {
+                None => out.write_all(&bytes)?,
+                Some(b) => {
+                    for _ in 0..r.lines {
+                        out.write_all(b"\n")?;
+                    }
+                    // The row's own values: an object-level problem comes with none.
+                    let all = lenient_fields(&bytes, b',');
+                    let kept = plan
+                        .keep
+                        .iter()
+                        .map(|&i| all.get(i).cloned().unwrap_or_default())
+                        .collect();
+                    let message = match bad.remove(&r.line) {
+                        Some(own) => own.message(),
+                        None => format!(
+                            "another row of the same object (line {b}) is invalid; the object was not sent"
+                        ),
+                    };
+                    dropped.push((r.line, kept, message));
+                }
+            }
+            *line += r.lines;
+        }
+        Ok(())
+    };
+
+    while let Some(block) = scanner.next_block()? {
+        for r in &block.records {
+            let bytes = &block.data[r.start..r.end];
+            if first {
+                first = false;
+                out.write_all(bytes)?;
+                line += r.lines;
+                continue;
+            }
+            let hash = if multi {
+                match fields.split(bytes, b',') {
+                    Ok(()) => {
+                        plan.identity_hash(|p| (p < fields.len()).then(|| fields.get(bytes, p)))
+                    }
+                    Err(_) => 0,
+                }
+            } else {
+                0
+            };
+            if !group.is_empty() && (!multi || hash == 0 || hash != group_hash) {
+                flush(
+                    &mut group,
+                    &mut out,
+                    &mut line,
+                    &mut dropped,
+                    &mut group_rows,
+                )?;
+            }
+            group_hash = hash;
+            group.push((*r, bytes.to_vec()));
+        }
+    }
+    flush(
+        &mut group,
+        &mut out,
+        &mut line,
+        &mut dropped,
+        &mut group_rows,
+    )?;
+    out.flush()?;
+
+    // Problems not tied to a record start (none expected) still reach the error file.
+    let mut rows: Vec<(u64, Vec<String>, String)> = bad
+        .into_values()
+        .map(|b| {
+            let m = b.message();
+            (b.line, b.fields, m)
+        })
+        .chain(dropped)
+        .collect();
+    rows.sort_by_key(|r| r.0);
+    let mut w = BufWriter::new(
+        std::fs::File::create(errors)
+            .with_context(|| format!("cannot write {}", errors.display()))?,
+    );
+    let mut head: Vec<&[u8]> = v.report.header.iter().map(|h| h.as_bytes()).collect();
+    head.push(b"Line");
+    head.push(b"Error Message");
+    write_record(&mut w, head)?;
+    for (line, fields, message) in &rows {
+        let l = line.to_string();
+        let mut rec: Vec<&[u8]> = fields.iter().map(|f| f.as_bytes()).collect();
+        rec.push(l.as_bytes());
+        rec.push(message.as_bytes());
+        write_record(&mut w, rec)?;
+    }
+    w.flush()?;
+    Ok(Dropped {
+        rows: rows.len() as u64,
+        group_rows,
+    })
+}

@@ -1,0 +1,429 @@
+//! The import journal: what an import planned and how far it got, so that an interrupted import
+//! (Ctrl-C, network loss, crash, `--no-wait`, `--timeout`) resumes where it stopped without
+//! sending a chunk twice.
+//!
+//! One JSON file per import in `config::journal_dir()`, named after a hash of the plan (input
+//! paths, sizes, modification times, object types, target), beside a directory holding the exact
+//! chunk files that were (or will be) sent. It is rewritten atomically after every step, and
+//! before a chunk is submitted, so a crash between the request and the write is covered by the
+//! chunk's deterministic idempotency key: sending it again returns the job it already created.
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Format version of the journal file; a journal of another version is not resumed.
+pub const VERSION: u32 = 1;
+
+/// One import in progress.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Journal {
+    pub version: u32,
+    /// Hash of the plan: the journal's file name.
+    pub id: String,
+    /// Random, made when the journal is created: keys of a later import of the same unchanged
+    /// files differ from this one's (the service keeps keys forever), while a resume of this
+    /// import reuses them.
+    pub nonce: String,
+    /// The service's base URL.
+    pub target: String,
+    pub inputs: Vec<InputEntry>,
+}
+
+/// One input file (or audio set) of an import.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InputEntry {
+    /// The path as the user gave it (or as found in a directory), for messages.
+    pub display: String,
+    /// Object type id (`user`, `audio-file`, ...).
+    pub object_type: String,
+    /// Data rows of the input (for audio: WAV files).
+    pub rows: u64,
+    /// Rows left out by local validation (`--skip-invalid`).
+    pub dropped_rows: u64,
+    /// Header of the merged error CSV, before `Line` and `Error Message`.
+    pub header: Vec<String>,
+    /// Where the merged error CSV goes.
+    pub errors_out: PathBuf,
+    /// Directory (relative to the journal's directory) holding this input's chunks.
+    pub dir: String,
+    /// Local validation errors kept for the merged error CSV (a CSV in `dir`), if any.
+    pub local_errors: Option<String>,
+    pub chunks: Vec<ChunkEntry>,
+}
+
+/// Where a chunk stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChunkState {
+    /// Not submitted yet (or submitted, but the answer was lost: the key covers that).
+    Pending,
+    /// A job exists; it may still be running.
+    Submitted,
+    /// The job ended and its results (error CSV) are downloaded.
+    Done,
+}
+
+/// One chunk (a CSV, or an audio ZIP) and its job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChunkEntry {
+    /// 1-based.
+    pub index: u64,
+    /// File name in the input's chunk directory.
+    pub file: String,
+    pub rows: u64,
+    /// The Idempotency-Key of its job creation.
+    pub key: String,
+    /// Input line of every row, as runs `[first line, rows]` (see `chunk::ChunkInfo`).
+    #[serde(default)]
+    pub row_lines: Vec<(u64, u64)>,
+    pub state: ChunkState,
+    #[serde(default)]
+    pub job_id: Option<String>,
+    /// Final job status (wire spelling), once finished.
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub created: u64,
+    #[serde(default)]
+    pub updated: u64,
+    #[serde(default)]
+    pub failed: u64,
+    #[serde(default)]
+    pub failure_reason: Option<String>,
+    /// The job's error CSV, downloaded into the chunk directory, if it had one.
+    #[serde(default)]
+    pub errors_file: Option<String>,
+}
+
+impl ChunkEntry {
+    /// The input line of the chunk's `row`-th data row (1-based).
+    pub fn line_of_row(&self, row: u64) -> Option<u64> {
+        let mut left = row.checked_sub(1)?;
+        for &(line, n) in &self.row_lines {
+            if left < n {
+                return Some(line + left);
+            }
+            left -= n;
+        }
+        None
+    }
+}
+
+/// What identifies an input in the plan hash.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Fingerprint {
+    pub path: String,
+    pub object_type: String,
+    /// Size and modification time (ns) of the file, or of every file of an audio set.
+    pub files: Vec<(String, u64, u128)>,
+}
+
+/// The journal id of a plan: a hash of the target, the options that change the plan, and the
+/// inputs' fingerprints.
+pub fn plan_id(target: &str, options: &str, inputs: &[Fingerprint]) -> String {
+    let mut h = Hasher128::new();
+    h.field(target.as_bytes());
+    h.field(options.as_bytes());
+    for f in inputs {
+        h.field(f.path.as_bytes());
+        h.field(f.object_type.as_bytes());
+        for (name, size, mtime) in &f.files {
+            h.field(name.as_bytes());
+            h.field(&size.to_le_bytes());
+            h.field(&mtime.to_le_bytes());
+        }
+    }
+    h.hex()
+}
+
+/// The Idempotency-Key of chunk `index` (1-based) of input `input` (1-based): the same journal,
+/// chunk and bytes always give the same key.
+pub fn chunk_key(
+    journal_id: &str,
+    nonce: &str,
+    input: usize,
+    index: u64,
+    content: &[u8],
+) -> String {
+    format!(
+        "bulk-{}-{}-{input}.{index:04}-{}",
+        &journal_id[..16.min(journal_id.len())],
+        nonce,
+        content_hash(content)
+    )
+}
+
+/// A stable 128-bit hash of bytes, as 32 hex digits (the same on every platform and version).
+pub fn content_hash(bytes: &[u8]) -> String {
+    let mut h = Hasher128::new();
+    h.write(bytes);
+    h.hex()
+}
+
+/// Two FNV-1a 64-bit hashes with different offsets: stable and dependency-free; not for
+/// adversaries, only to tell our own plans and chunks apart.
+struct Hasher128 {
+    a: u64,
+    b: u64,
+}
+
+impl Hasher128 {
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+
+    fn new() -> Self {
+        Hasher128 {
+            a: 0xcbf2_9ce4_8422_2325,
+            b: 0x6c62_272e_07bb_0142,
+        }
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &x in bytes {
+            self.a = (self.a ^ u64::from(x)).wrapping_mul(Self::PRIME);
+            self.b = (self.b ^ u64::from(x.rotate_left(3))).wrapping_mul(Self::PRIME);
+        }
+    }
+
+    /// Writes a length-prefixed field, so that ("ab", "c") and ("a", "bc") differ.
+    fn field(&mut self, bytes: &[u8]) {
+        self.write(&(bytes.len() as u64).to_le_bytes());
+        self.write(bytes);
+    }
+
+    fn hex(&self) -> String {
+        format!("{:016x}{:016x}", self.a, self.b)
+    }
+}
+
+/// Where journals live, and reading and writing them.
+#[derive(Debug, Clone)]
+pub struct Store {
+    dir: PathBuf,
+}
+
+impl Store {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Store { dir: dir.into() }
+    }
+
+    /// The journal file of `id`.
+    pub fn file(&self, id: &str) -> PathBuf {
+        self.dir.join(format!("{id}.json"))
+    }
+
+    /// The directory of `id`'s chunk files.
+    pub fn chunk_dir(&self, id: &str) -> PathBuf {
+        self.dir.join(id)
+    }
+
+    /// The journal of `id`, if there is one this version can resume.
+    pub fn load(&self, id: &str) -> anyhow::Result<Option<Journal>> {
+        let path = self.file(id);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(anyhow::Error::new(e).context(format!("cannot read {}", path.display())))
+            }
+        };
+        match serde_json::from_slice::<Journal>(&bytes) {
+            Ok(j) if j.version == VERSION && j.id == id => Ok(Some(j)),
+            // An unreadable or foreign journal cannot be resumed; starting over is the only way.
+            _ => Ok(None),
+        }
+    }
+
+    /// Writes the journal atomically (owner-only).
+    pub fn save(&self, journal: &Journal) -> anyhow::Result<()> {
+        let bytes = serde_json::to_vec_pretty(journal)?;
+        crate::config::write_private(&self.file(&journal.id), &bytes)
+    }
+
+    /// Removes the journal and its chunks.
+    pub fn remove(&self, id: &str) -> anyhow::Result<()> {
+        match std::fs::remove_dir_all(self.chunk_dir(id)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
+        }
+        match std::fs::remove_file(self.file(id)) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn journal(id: &str) -> Journal {
+        Journal {
+            version: VERSION,
+            id: id.to_string(),
+            nonce: "n1".into(),
+            target: "http://127.0.0.1:1".into(),
+            inputs: vec![InputEntry {
+                display: "users.csv".into(),
+                object_type: "user".into(),
+                rows: 3,
+                dropped_rows: 0,
+                header: vec!["Email".into()],
+                errors_out: PathBuf::from("users.errors.csv"),
+                dir: "1-users".into(),
+                local_errors: None,
+                chunks: vec![ChunkEntry {
+                    index: 1,
+                    file: "users.part-001.csv".into(),
+                    rows: 3,
+                    key: chunk_key(id, "n1", 1, 1, b"x"),
+                    row_lines: vec![(2, 2), (5, 1)],
+                    state: ChunkState::Pending,
+                    job_id: None,
+                    status: None,
+                    created: 0,
+                    updated: 0,
+                    failed: 0,
+                    failure_reason: None,
+                    errors_file: None,
+                }],
+            }],
+        }
+    }
+
+    #[test]
+    fn save_load_remove_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path().join("journal"));
+        let id = "0123456789abcdef0123456789abcdef";
+        assert_eq!(store.load(id).unwrap(), None);
+        let mut j = journal(id);
+        store.save(&j).unwrap();
+        std::fs::create_dir_all(store.chunk_dir(id)).unwrap();
+        std::fs::write(store.chunk_dir(id).join("c.csv"), "a").unwrap();
+        assert_eq!(store.load(id).unwrap(), Some(j.clone()));
+        j.inputs[0].chunks[0].state = ChunkState::Submitted;
+        j.inputs[0].chunks[0].job_id = Some("job-1".into());
+        store.save(&j).unwrap();
+        assert_eq!(
+            store.load(id).unwrap().unwrap().inputs[0].chunks[0].job_id,
+            Some("job-1".into())
+        );
+        store.remove(id).unwrap();
+        assert_eq!(store.load(id).unwrap(), None);
+        assert!(!store.chunk_dir(id).exists());
+        store.remove(id).unwrap(); // removing twice is fine
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn journal_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        store.save(&journal("abc")).unwrap();
+        let mode = std::fs::metadata(store.file("abc"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn foreign_or_broken_journals_are_not_resumed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        std::fs::write(store.file("bad"), "{not json").unwrap();
+        assert_eq!(store.load("bad").unwrap(), None);
+        let mut j = journal("other");
+        j.version = VERSION + 1;
+        store.save(&j).unwrap();
+        assert_eq!(store.load("other").unwrap(), None);
+        // a journal copied under another id's name is not that id's journal
+        let j = journal("one");
+        let bytes = serde_json::to_vec(&j).unwrap();
+        std::fs::write(store.file("two"), bytes).unwrap();
+        assert_eq!(store.load("two").unwrap(), None);
+    }
+
+    #[test]
+    fn plan_id_changes_with_every_part_of_the_plan() {
+        let fp = |path: &str, ty: &str, size: u64, mtime: u128| Fingerprint {
+            path: path.into(),
+            object_type: ty.into(),
+            files: vec![(path.into(), size, mtime)],
+        };
+        let base = plan_id("http://a", "", &[fp("/u.csv", "user", 10, 5)]);
+        assert_eq!(
+            base,
+            plan_id("http://a", "", &[fp("/u.csv", "user", 10, 5)])
+        );
+        assert_eq!(base.len(), 32);
+        for other in [
+            plan_id("http://b", "", &[fp("/u.csv", "user", 10, 5)]),
+            plan_id("http://a", "skip-invalid", &[fp("/u.csv", "user", 10, 5)]),
+            plan_id("http://a", "", &[fp("/v.csv", "user", 10, 5)]),
+            plan_id("http://a", "", &[fp("/u.csv", "team", 10, 5)]),
+            plan_id("http://a", "", &[fp("/u.csv", "user", 11, 5)]),
+            plan_id("http://a", "", &[fp("/u.csv", "user", 10, 6)]),
+            plan_id(
+                "http://a",
+                "",
+                &[fp("/u.csv", "user", 10, 5), fp("/t.csv", "team", 1, 1)],
+            ),
+        ] {
+            assert_ne!(base, other);
+        }
+    }
+
+    #[test]
+    fn chunk_keys_are_deterministic_and_distinct() {
+        let k = chunk_key("0123456789abcdef0123", "n", 1, 1, b"Email\r\na@b.c\r\n");
+        assert_eq!(
+            k,
+            chunk_key("0123456789abcdef0123", "n", 1, 1, b"Email\r\na@b.c\r\n")
+        );
+        assert!(k.len() <= 200 && k.is_ascii());
+        assert_ne!(
+            k,
+            chunk_key("0123456789abcdef0123", "n", 1, 2, b"Email\r\na@b.c\r\n")
+        );
+        assert_ne!(
+            k,
+            chunk_key("0123456789abcdef0123", "m", 1, 1, b"Email\r\na@b.c\r\n")
+        );
+        assert_ne!(
+            k,
+            chunk_key("0123456789abcdef0123", "n", 1, 1, b"Email\r\na@b.d\r\n")
+        );
+        assert_ne!(
+            k,
+            chunk_key("ffff456789abcdef0123", "n", 1, 1, b"Email\r\na@b.c\r\n")
+        );
+        assert_ne!(
+            k,
+            chunk_key("0123456789abcdef0123", "n", 2, 1, b"Email\r\na@b.c\r\n")
+        );
+        // pinned: the key must not change between versions of bulk, or a resume would duplicate
+        assert_eq!(
+            content_hash(b""),
+            "cbf29ce484222325".to_string() + "6c62272e07bb0142"
+        );
+    }
+
+    #[test]
+    fn rows_map_to_input_lines() {
+        let j = journal("x");
+        let c = &j.inputs[0].chunks[0];
+        assert_eq!(c.line_of_row(0), None);
+        assert_eq!(c.line_of_row(1), Some(2));
+        assert_eq!(c.line_of_row(2), Some(3));
+        assert_eq!(c.line_of_row(3), Some(5));
+        assert_eq!(c.line_of_row(4), None);
+    }
+}

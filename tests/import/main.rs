@@ -1,0 +1,413 @@
+//! End-to-end tests of `bulk import`: the real binary against a real sandbox over HTTP.
+
+mod support;
+
+use serde_json::Value;
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+use support::*;
+
+fn emails(rows: &[std::collections::HashMap<String, String>]) -> HashSet<String> {
+    rows.iter().map(|r| r["email"].to_lowercase()).collect()
+}
+
+#[test]
+fn twelve_thousand_users_become_three_jobs_and_every_row_arrives() {
+    let mut env = Env::new();
+    let sb = Server::start(&mut env, &[]);
+    seed(&env);
+    env.write("users.csv", users(12_000));
+    let out = env.run(&["--json", "import", "users.csv"]).expect(0);
+    let doc = out.json();
+    assert_eq!(doc["exit_code"], 0);
+    let imp = &doc["imports"][0];
+    assert_eq!(imp["file"], "users.csv");
+    assert_eq!(imp["type"], "user");
+    assert_eq!(imp["rows"], 12_000);
+    assert_eq!(imp["created"], 12_000);
+    assert_eq!(imp["failed"], 0);
+    assert_eq!(imp["status"], "completed");
+    assert_eq!(imp["error_file"], Value::Null);
+    assert_eq!(imp["jobs"].as_array().unwrap().len(), 3);
+    let user_jobs = sb
+        .import_jobs()
+        .into_iter()
+        .filter(|j| j["object_type"] == "user")
+        .count();
+    assert_eq!(user_jobs, 3);
+    let got = emails(&sb.export("user"));
+    assert_eq!(got.len(), 12_000);
+    assert!((1..=12_000).all(|i| got.contains(&format!("user{i}@example.com"))));
+    // a finished import leaves no journal behind, and no error file
+    assert!(env.journals().is_empty());
+    assert!(!env.path("users.errors.csv").exists());
+}
+
+#[test]
+fn rejected_rows_get_original_lines_and_the_fixed_error_file_imports() {
+    let mut env = Env::new();
+    let sb = Server::start(&mut env, &["--max-rows", "100"]);
+    seed(&env);
+    // 250 rows in 3 chunks; blank lines shift physical lines away from row numbers; two rows
+    // name a team that does not exist, in the 2nd and the 3rd chunk.
+    let mut text = String::from(USER_HEADER);
+    let mut bad_lines = Vec::new();
+    let mut line = 1;
+    for i in 1..=250 {
+        if i % 40 == 0 {
+            text.push('\n');
+            line += 1;
+        }
+        let team = if i == 150 || i == 230 {
+            "Ghost Team"
+        } else {
+            "Team A"
+        };
+        text.push_str(&user_row(i, team));
+        line += 1;
+        if team == "Ghost Team" {
+            bad_lines.push(line);
+        }
+    }
+    env.write("users.csv", &text);
+    let out = env.run(&["--json", "import", "users.csv"]).expect(4);
+    let imp = &out.json()["imports"][0];
+    assert_eq!(imp["jobs"].as_array().unwrap().len(), 3);
+    assert_eq!(imp["failed"], 2);
+    assert_eq!(imp["created"], 248);
+    assert_eq!(imp["status"], "completed_with_errors");
+    assert!(imp["error_file"]
+        .as_str()
+        .unwrap()
+        .ends_with("users.errors.csv"));
+    let rows = csv_rows(&env.read("users.errors.csv"));
+    assert_eq!(
+        rows[0],
+        [
+            "Email",
+            "User Profile",
+            "Contact Center Enabled",
+            "Site",
+            "Teams",
+            "Desktop Profile",
+            "Line",
+            "Error Message"
+        ]
+    );
+    assert_eq!(rows.len(), 3);
+    let physical: Vec<&str> = text.split('\n').collect();
+    for (row, want) in rows[1..].iter().zip(&bad_lines) {
+        assert_eq!(row[6], want.to_string(), "{row:?}");
+        // the line really is that row in the original file
+        assert!(physical[*want - 1].starts_with(&row[0]), "{row:?}");
+        assert!(row[7].contains("Ghost Team"), "{row:?}");
+    }
+    // human mode shows the summary and names the file to fix
+    assert!(!env.journals().iter().any(|_| true));
+
+    // Fix the cause (create the team), import the error file as is.
+    env.write("teams2.csv", "Name,Site,Type\nGhost Team,Site A,AGENT\n");
+    env.run(&["import", "teams2.csv", "--type", "team"])
+        .expect(0);
+    let out = env.run(&["import", "users.errors.csv"]).expect(0);
+    assert!(out.stderr.contains("users.errors.csv"), "{}", out.stderr);
+    assert!(!env.path("users.errors.errors.csv").exists());
+    assert_eq!(emails(&sb.export("user")).len(), 250);
+}
+
+#[test]
+fn invalid_input_sends_nothing_and_skip_invalid_sends_the_rest() {
+    let mut env = Env::new();
+    let sb = Server::start(&mut env, &["--max-rows", "20"]);
+    seed(&env);
+    let before = sb.import_jobs().len();
+    let mut text = String::from(USER_HEADER);
+    for i in 1..=50 {
+        if i == 3 || i == 33 {
+            text.push_str("not-an-email,Standard Agent,On,Site A,Team A,Default Desktop Profile\n");
+        } else {
+            text.push_str(&user_row(i, "Team A"));
+        }
+    }
+    env.write("users.csv", &text);
+    let out = env.run(&["import", "users.csv"]).expect(3);
+    assert!(out.stderr.contains("users.csv:4:1"), "{}", out.stderr);
+    assert!(out.stderr.contains("nothing was sent"), "{}", out.stderr);
+    assert_eq!(sb.import_jobs().len(), before, "no job may be created");
+    let rows = csv_rows(&env.read("users.errors.csv"));
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[1][6], "4");
+    assert_eq!(rows[2][6], "34");
+
+    let out = env
+        .run(&["--json", "import", "users.csv", "--skip-invalid"])
+        .expect(4);
+    let imp = &out.json()["imports"][0];
+    assert_eq!(imp["rows"], 50);
+    assert_eq!(imp["failed"], 2);
+    assert_eq!(imp["created"], 48);
+    assert_eq!(imp["jobs"].as_array().unwrap().len(), 3);
+    let rows = csv_rows(&env.read("users.errors.csv"));
+    assert_eq!(rows.len() - 1, 2);
+    assert_eq!((rows[1][6].as_str(), rows[2][6].as_str()), ("4", "34"));
+    let imported = emails(&sb.export("user")).len();
+    assert_eq!(imported + rows.len() - 1, 50);
+    assert!(env.journals().is_empty());
+}
+
+#[test]
+fn a_second_concurrent_import_waits_and_a_repeat_makes_new_jobs() {
+    let mut env = Env::new();
+    let sb = Server::start(&mut env, &["--row-delay-ms", "5"]);
+    seed(&env);
+    env.write("a/users.csv", users(150));
+    let mut b = String::from(USER_HEADER);
+    for i in 1000..1150 {
+        b.push_str(&user_row(i, "Team A"));
+    }
+    env.write("b/users.csv", &b);
+    let first = env.spawn(&["import", "a/users.csv"]);
+    sb.wait_for_jobs(3); // seed's 2 + the first import's
+    let second = env.spawn(&["import", "b/users.csv"]);
+    let (a, b) = (env.finish(first).expect(0), env.finish(second).expect(0));
+    assert!(
+        b.stderr.contains("waiting for job"),
+        "the second import should wait:\n{}\n{}",
+        a.stderr,
+        b.stderr
+    );
+    assert_eq!(emails(&sb.export("user")).len(), 300);
+    // the same unchanged file imported again is a new import (new jobs), not a replay
+    let jobs = sb.import_jobs().len();
+    env.run(&["import", "a/users.csv"]).expect(0);
+    assert_eq!(sb.import_jobs().len(), jobs + 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_killed_import_resumes_without_a_duplicate_job_or_a_lost_row() {
+    let mut env = Env::new();
+    let sb = Server::start(&mut env, &["--max-rows", "50", "--row-delay-ms", "4"]);
+    seed(&env);
+    env.write("users.csv", users(200)); // 4 chunks
+    let seeded = sb.import_jobs().len();
+    let mut child = env.spawn(&["import", "users.csv"]);
+    sb.wait_for_jobs(seeded + 2);
+    child.kill().unwrap(); // SIGKILL: no chance to clean up
+    let _ = child.wait();
+    assert_eq!(env.journals().len(), 1, "the journal survives a crash");
+    let out = env.run(&["--json", "import", "users.csv"]).expect(0);
+    assert!(out.stderr.contains("resuming the import"), "{}", out.stderr);
+    let imp = &out.json()["imports"][0];
+    assert_eq!(imp["jobs"].as_array().unwrap().len(), 4);
+    let user_jobs: Vec<Value> = sb
+        .import_jobs()
+        .into_iter()
+        .filter(|j| j["object_type"] == "user")
+        .collect();
+    assert_eq!(user_jobs.len(), 4, "one job per chunk: {user_jobs:#?}");
+    assert_eq!(emails(&sb.export("user")).len(), 200);
+    assert!(env.journals().is_empty());
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_submitting_and_says_how_to_resume() {
+    let mut env = Env::new();
+    let sb = Server::start(&mut env, &["--max-rows", "50", "--row-delay-ms", "5"]);
+    seed(&env);
+    env.write("users.csv", users(150));
+    let seeded = sb.import_jobs().len();
+    let child = env.spawn(&["import", "users.csv"]);
+    sb.wait_for_jobs(seeded + 1);
+    std::thread::sleep(Duration::from_millis(100));
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = env.finish(child).expect(130);
+    assert!(
+        out.stderr.contains("bulk import users.csv --resume"),
+        "{}",
+        out.stderr
+    );
+    env.run(&["import", "users.csv", "--resume"]).expect(0);
+    let user_jobs = sb
+        .import_jobs()
+        .into_iter()
+        .filter(|j| j["object_type"] == "user")
+        .count();
+    assert_eq!(user_jobs, 3);
+    assert_eq!(emails(&sb.export("user")).len(), 150);
+}
+
+#[test]
+fn no_wait_then_resume_and_timeout_exits_7() {
+    let mut env = Env::new();
+    let sb = Server::start(&mut env, &["--max-rows", "30", "--row-delay-ms", "25"]);
+    seed(&env);
+    env.write("users.csv", users(60)); // 2 chunks of 0.75 s
+    let out = env
+        .run(&["--json", "import", "users.csv", "--no-wait"])
+        .expect(0);
+    let doc = out.json();
+    assert_eq!(doc["imports"][0]["status"], "submitted");
+    assert_eq!(doc["imports"][0]["jobs"].as_array().unwrap().len(), 1);
+    assert!(doc["resume"].as_str().unwrap().contains("--resume"));
+    let out = env
+        .run(&["import", "users.csv", "--timeout", "1s", "--resume"])
+        .expect(7);
+    assert!(
+        out.stderr.contains("bulk import users.csv --resume"),
+        "{}",
+        out.stderr
+    );
+    let out = env
+        .run(&["--json", "import", "users.csv", "--resume"])
+        .expect(0);
+    assert_eq!(out.json()["imports"][0]["created"], 60);
+    let user_jobs = sb
+        .import_jobs()
+        .into_iter()
+        .filter(|j| j["object_type"] == "user")
+        .count();
+    assert_eq!(user_jobs, 2);
+    // nothing left to resume
+    let out = env.run(&["import", "users.csv", "--resume"]).expect(2);
+    assert!(
+        out.stderr.contains("no unfinished import"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn retries_under_faults_make_exactly_one_job_per_chunk() {
+    let mut env = Env::new();
+    let sb = Server::start(
+        &mut env,
+        &[
+            "--max-rows",
+            "40",
+            "--fault-500",
+            "0.3",
+            "--fault-reset",
+            "0.2",
+            "--fault-seed",
+            "7",
+        ],
+    );
+    seed(&env);
+    env.write("users.csv", users(160)); // 4 chunks
+    let out = env.run(&["--json", "import", "users.csv"]).expect(0);
+    assert_eq!(out.json()["imports"][0]["created"], 160);
+    let user_jobs = sb
+        .import_jobs()
+        .into_iter()
+        .filter(|j| j["object_type"] == "user")
+        .count();
+    assert_eq!(user_jobs, 4);
+}
+
+#[test]
+fn a_directory_imports_in_dependency_order_on_the_embedded_sandbox() {
+    let env = Env::new();
+    // written so that name order (sites, teams, users) is not what decides: a "0-" prefix
+    env.write("dir/0-users.csv", users(5));
+    env.write("dir/1-teams.csv", TEAMS);
+    env.write("dir/2-sites.csv", SITES);
+    env.write("dir/prompts/hello.wav", wav(800));
+    env.write("dir/prompts/bye.wav", wav(400));
+    let out = env.run(&["--json", "import", "dir"]).expect(0);
+    assert!(out.stderr.contains("local sandbox"), "{}", out.stderr);
+    let doc = out.json();
+    let types: Vec<&str> = doc["imports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["site", "team", "audio-file", "user"]);
+    let audio = &doc["imports"][2];
+    assert_eq!(audio["rows"], 2);
+    assert_eq!(audio["status"], "completed");
+    for i in doc["imports"].as_array().unwrap() {
+        assert_eq!(i["failed"], 0, "{i}");
+    }
+}
+
+#[test]
+fn human_output_has_a_summary_and_stdout_stays_empty() {
+    let env = Env::new();
+    env.write("sites.csv", SITES);
+    let out = env.run(&["import", "sites.csv"]).expect(0);
+    assert_eq!(out.stdout, "");
+    for col in ["file", "rows", "created", "updated", "failed", "jobs"] {
+        assert!(out.stderr.contains(col), "{}", out.stderr);
+    }
+    // importing again updates instead of creating
+    let out = env.run(&["--json", "import", "sites.csv"]).expect(0);
+    assert_eq!(out.json()["imports"][0]["updated"], 1);
+    let _ = Instant::now();
+}
+
+#[test]
+fn a_refused_token_exits_6_and_is_never_printed() {
+    let mut env = Env::new();
+    let sb = Server::start(&mut env, &[]);
+    env.write("sites.csv", SITES);
+    let real = sb.token.clone();
+    env.remote = Some((sb.url.clone(), "not-the-token".into()));
+    let out = env.run(&["import", "sites.csv"]).expect(6);
+    assert!(out.stderr.contains("bulk login"), "{}", out.stderr);
+    assert!(!out.stderr.contains("not-the-token"), "{}", out.stderr);
+    env.remote = Some((sb.url.clone(), real));
+    env.run(&["import", "sites.csv"]).expect(0);
+}
+
+#[test]
+fn skip_invalid_drops_whole_multi_row_objects_and_keeps_original_lines() {
+    let mut env = Env::new();
+    let sb = Server::start(&mut env, &["--max-rows", "3"]);
+    // line 4 is blank; Book2 (lines 5-8, one record spanning two lines) has a bad phone
+    env.write(
+        "books.csv",
+        "Name,Parent Type,Entry Name,Phone Number\n\
+         Book1,ORGANIZATION,Alice,+14085550100\n\
+         Book1,ORGANIZATION,Bob,+14085550101\n\
+         \n\
+         Book2,ORGANIZATION,Carol,+14085550102\n\
+         Book2,ORGANIZATION,Dan,12ab\n\
+         Book2,ORGANIZATION,\"Eve\nX\",+14085550104\n\
+         Book3,ORGANIZATION,Fay,+14085550105\n\
+         Book4,ORGANIZATION,Gus,+14085550106\n\
+         Book4,ORGANIZATION,Hal,+14085550107\n",
+    );
+    let out = env
+        .run(&[
+            "--json",
+            "import",
+            "books.csv",
+            "--type",
+            "address-book",
+            "--skip-invalid",
+        ])
+        .expect(4);
+    let imp = &out.json()["imports"][0];
+    assert_eq!(imp["rows"], 8);
+    assert_eq!(imp["failed"], 3);
+    assert_eq!(imp["jobs"].as_array().unwrap().len(), 2);
+    let rows = csv_rows(&env.read("books.errors.csv"));
+    let lines: Vec<&str> = rows[1..].iter().map(|r| r[4].as_str()).collect();
+    assert_eq!(lines, ["5", "6", "7"]);
+    assert!(rows[1][5].contains("line 6"), "{:?}", rows[1]);
+    let mut names: Vec<String> = sb
+        .export("address-book")
+        .iter()
+        .map(|r| r["name"].clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names, ["Book1", "Book3", "Book4"]);
+}
