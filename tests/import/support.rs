@@ -361,7 +361,7 @@ pub fn wav(samples: usize) -> Vec<u8> {
     v.extend_from_slice(&[1, 0, 8, 0]);
     v.extend_from_slice(b"data");
     v.extend_from_slice(&(samples as u32).to_le_bytes());
-    v.extend(std::iter::repeat(0xFFu8).take(samples));
+    v.extend(std::iter::repeat_n(0xFFu8, samples));
     v
 }
 
