@@ -178,15 +178,21 @@ pub struct ChunkInfo {
 impl ChunkInfo {
     /// The input line of the chunk's `row`-th data row (1-based), if it has that many.
     pub fn line_of_row(&self, row: u64) -> Option<u64> {
-        let mut left = row.checked_sub(1)?;
-        for &(line, n) in &self.row_lines {
-            if left < n {
-                return Some(line + left);
-            }
-            left -= n;
-        }
-        None
+        line_of_row(&self.row_lines, row)
     }
+}
+
+/// The input line of the `row`-th data row (1-based) of a chunk whose rows start on the lines
+/// given as runs `[first line, rows]`.
+pub fn line_of_row(runs: &[(u64, u64)], row: u64) -> Option<u64> {
+    let mut left = row.checked_sub(1)?;
+    for &(line, n) in runs {
+        if left < n {
+            return Some(line + left);
+        }
+        left -= n;
+    }
+    None
 }
 
 /// The manifest written beside the chunks: the plan plus the row-to-line map.

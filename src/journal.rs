@@ -96,16 +96,28 @@ pub struct ChunkEntry {
 }
 
 impl ChunkEntry {
+    /// A chunk not submitted yet.
+    pub fn pending(index: u64, file: String, rows: u64, row_lines: Vec<(u64, u64)>) -> Self {
+        ChunkEntry {
+            index,
+            file,
+            rows,
+            key: String::new(),
+            row_lines,
+            state: ChunkState::Pending,
+            job_id: None,
+            status: None,
+            created: 0,
+            updated: 0,
+            failed: 0,
+            failure_reason: None,
+            errors_file: None,
+        }
+    }
+
     /// The input line of the chunk's `row`-th data row (1-based).
     pub fn line_of_row(&self, row: u64) -> Option<u64> {
-        let mut left = row.checked_sub(1)?;
-        for &(line, n) in &self.row_lines {
-            if left < n {
-                return Some(line + left);
-            }
-            left -= n;
-        }
-        None
+        crate::chunk::line_of_row(&self.row_lines, row)
     }
 }
 
@@ -278,19 +290,8 @@ mod tests {
                 dir: "1-users".into(),
                 local_errors: None,
                 chunks: vec![ChunkEntry {
-                    index: 1,
-                    file: "users.part-001.csv".into(),
-                    rows: 3,
                     key: chunk_key(id, "n1", 1, 1, b"x"),
-                    row_lines: vec![(2, 2), (5, 1)],
-                    state: ChunkState::Pending,
-                    job_id: None,
-                    status: None,
-                    created: 0,
-                    updated: 0,
-                    failed: 0,
-                    failure_reason: None,
-                    errors_file: None,
+                    ..ChunkEntry::pending(1, "users.part-001.csv".into(), 3, vec![(2, 2), (5, 1)])
                 }],
             }],
         }

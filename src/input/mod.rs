@@ -464,20 +464,7 @@ fn rewrite(
     let mut scanner = scan::Scanner::new(r, 1 << 20, MAX_RECORD);
     let mut fields = record::Fields::default();
     let mut next_line = 1u64;
-    let io_err = |source: io::Error| match source
-        .get_ref()
-        .and_then(|i| i.downcast_ref::<Undecodable>())
-    {
-        Some(u) => InputError::Undecodable {
-            file: file.to_string(),
-            encoding: u.encoding,
-            offset: u.offset,
-        },
-        None => InputError::Io {
-            file: file.to_string(),
-            source,
-        },
-    };
+    let io_err = |e: io::Error| transcode_error(e, file);
     while let Some(block) = scanner.next_block().map_err(io_err)? {
         for pos in &block.records {
             if pos.oversized {

@@ -487,25 +487,19 @@ pub fn validate(
         settings.block_size,
         settings.max_bytes as usize,
     );
-    let Some(first) = scanner.next_block().map_err(wrap)? else {
-        let b = file_problem(IssueKind::Unreadable, "the file has no header row".into());
-        report.issues = 1;
-        report.by_kind.insert(IssueKind::Unreadable, 1);
-        log.push(&b).map_err(wrap)?;
-        log.finish().map_err(wrap)?;
-        return Ok(Validation {
-            report,
-            log,
-            dups: Vec::new(),
-        });
+    let first = scanner.next_block().map_err(wrap)?;
+    let header = match &first {
+        None => Err("the file has no header row".to_string()),
+        Some(b) => header_fields(b, b.records[0], source.start),
     };
-    let header = match header_fields(&first, first.records[0], source.start) {
-        Ok(h) => h,
-        Err(message) => {
-            let b = file_problem(IssueKind::Unreadable, message);
+    let (first, header) = match (first, header) {
+        (Some(first), Ok(header)) => (first, header),
+        (_, Err(message)) => {
+            // The file cannot be read as CSV at all: one file-level problem, no rows.
             report.issues = 1;
             report.by_kind.insert(IssueKind::Unreadable, 1);
-            log.push(&b).map_err(wrap)?;
+            log.push(&file_problem(IssueKind::Unreadable, message))
+                .map_err(wrap)?;
             log.finish().map_err(wrap)?;
             return Ok(Validation {
                 report,
@@ -513,6 +507,7 @@ pub fn validate(
                 dups: Vec::new(),
             });
         }
+        (None, Ok(_)) => unreachable!("a header needs a block"),
     };
     let header_len = first.records[0].len;
     let plan = Plan::new(object, &header);

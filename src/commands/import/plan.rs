@@ -9,7 +9,7 @@ use crate::error::Failure;
 use crate::input::record::{lenient_fields, Fields};
 use crate::input::scan::{RecordPos, Scanner};
 use crate::input::{self, write_record, InputOptions, Source};
-use crate::journal::{self, ChunkEntry, ChunkState, Fingerprint, InputEntry, Journal};
+use crate::journal::{self, ChunkEntry, Fingerprint, InputEntry, Journal};
 use crate::output::{Printer, Progress};
 use crate::pack::{self, Collection, PackError, SafetyRules};
 use crate::schema::{find_type, registry, FileKind, ObjectType};
@@ -415,21 +415,7 @@ fn csv_entry(
         .chunks
         .into_iter()
         .filter(|c| c.rows > 0)
-        .map(|c| ChunkEntry {
-            index: c.index,
-            file: c.file,
-            rows: c.rows,
-            key: String::new(),
-            row_lines: c.row_lines,
-            state: ChunkState::Pending,
-            job_id: None,
-            status: None,
-            created: 0,
-            updated: 0,
-            failed: 0,
-            failure_reason: None,
-            errors_file: None,
-        })
+        .map(|c| ChunkEntry::pending(c.index, c.file, c.rows, c.row_lines))
         .collect();
     Ok(InputEntry {
         display: input.display.clone(),
@@ -457,24 +443,13 @@ fn audio_entry(
     let chunks = written
         .into_iter()
         .enumerate()
-        .map(|(i, w)| ChunkEntry {
-            index: i as u64 + 1,
-            file: w
+        .map(|(i, w)| {
+            let file = w
                 .path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            rows: w.names.len() as u64,
-            key: String::new(),
-            row_lines: Vec::new(),
-            state: ChunkState::Pending,
-            job_id: None,
-            status: None,
-            created: 0,
-            updated: 0,
-            failed: 0,
-            failure_reason: None,
-            errors_file: None,
+                .unwrap_or_default();
+            ChunkEntry::pending(i as u64 + 1, file, w.names.len() as u64, Vec::new())
         })
         .collect();
     Ok(InputEntry {
