@@ -145,15 +145,20 @@ fn write_bad_row(w: &mut impl Write, b: &BadRecord) -> std::io::Result<()> {
     write_record(w, row)
 }
 
-fn print_human(v: &Validation, errors_out: Option<&Path>, printer: &Printer) -> anyhow::Result<()> {
+/// Prints every problem of a file grouped by kind, the first `SHOWN_PER_KIND` of each kind,
+/// then a count of the rest and where the full list is.
+pub(crate) fn print_problems(
+    v: &Validation,
+    errors_out: Option<&Path>,
+    printer: &Printer,
+) -> anyhow::Result<()> {
     let r = &v.report;
-    let file = &r.file;
     let mut shown: BTreeMap<IssueKind, Vec<String>> = BTreeMap::new();
     for b in v.bad_records()? {
         for i in b?.issues {
             let list = shown.entry(i.kind).or_default();
             if list.len() < SHOWN_PER_KIND {
-                list.push(i.render(file));
+                list.push(i.render(&r.file));
             }
         }
     }
@@ -168,12 +173,20 @@ fn print_human(v: &Validation, errors_out: Option<&Path>, printer: &Printer) -> 
                 None => "--errors-out FILE writes every row".to_string(),
             };
             printer.problem(format!(
-                "{file}: ... and {} more {} problems ({whereto})",
+                "{}: ... and {} more {} problems ({whereto})",
+                r.file,
                 total - lines.len() as u64,
                 kind.as_str()
             ));
         }
     }
+    Ok(())
+}
+
+fn print_human(v: &Validation, errors_out: Option<&Path>, printer: &Printer) -> anyhow::Result<()> {
+    print_problems(v, errors_out, printer)?;
+    let r = &v.report;
+    let file = &r.file;
     if let Some(n) = &r.normalised {
         printer.info(format!("{file}: read after normalising: {n}"));
     }

@@ -16,15 +16,12 @@ use crate::error::{Exit, Failure};
 use crate::input::InputOptions;
 use crate::journal::{ChunkState, InputEntry, Journal, Store};
 use crate::output::Printer;
-use crate::validate::IssueKind;
 use plan::Checked;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use submit::{api_failure, Runner, Stop};
 
 /// Problems of one kind shown on screen before the rest are only counted.
-const SHOWN_PER_KIND: usize = 20;
 
 pub fn run(args: ImportArgs, printer: &Printer) -> anyhow::Result<Exit> {
     let started = Instant::now();
@@ -279,27 +276,7 @@ fn report_invalid(invalid: &[plan::Invalid], printer: &Printer) -> anyhow::Resul
             }));
             continue;
         }
-        let mut shown: BTreeMap<IssueKind, usize> = BTreeMap::new();
-        for b in v.bad_records()? {
-            for i in b?.issues {
-                let n = shown.entry(i.kind).or_default();
-                *n += 1;
-                if *n <= SHOWN_PER_KIND {
-                    printer.problem(i.render(&r.file));
-                }
-            }
-        }
-        for (kind, n) in &shown {
-            if *n > SHOWN_PER_KIND {
-                printer.problem(format!(
-                    "{}: ... and {} more {} problems (every row is in {})",
-                    r.file,
-                    n - SHOWN_PER_KIND,
-                    kind.as_str(),
-                    inv.errors_out.display()
-                ));
-            }
-        }
+        super::validate::print_problems(v, Some(&inv.errors_out), printer)?;
         printer.problem(format!(
             "{}: invalid: {} in {} of {} of {}; nothing was sent. Fix the rows listed in {} (or pass --skip-invalid to send the valid rows)",
             r.file,
