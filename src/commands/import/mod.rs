@@ -21,8 +21,6 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 use submit::{api_failure, Runner, Stop};
 
-/// Problems of one kind shown on screen before the rest are only counted.
-
 pub fn run(args: ImportArgs, printer: &Printer) -> anyhow::Result<Exit> {
     let started = Instant::now();
     let opts = InputOptions::resolve(
