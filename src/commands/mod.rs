@@ -56,6 +56,13 @@ pub fn open_csv(
     given_type: Option<&str>,
     opts: &InputOptions,
 ) -> anyhow::Result<Opened> {
+    if path.is_dir() {
+        return Err(Failure::usage(format!(
+            "{} is a directory; give CSV files (`bulk import DIR` imports a directory, `bulk split DIR --type audio-file` packs its WAV files)",
+            path.display()
+        ))
+        .into());
+    }
     let source = input::open(path, opts).map_err(|e| match e {
         input::InputError::Io { .. } => anyhow::Error::new(e),
         other => Failure::invalid(other.to_string()).into(),
