@@ -103,7 +103,7 @@ fn csv_split(args: SplitArgs, printer: &Printer) -> anyhow::Result<Exit> {
         printer.json_doc(&v)?;
         return Ok(Exit::Ok);
     }
-    print_csv_plan(&manifest, printer, args.dry_run, &out)?;
+    print_csv_plan(&manifest, printer, args.dry_run, &out, &settings.stem)?;
     Ok(Exit::Ok)
 }
 
@@ -112,6 +112,7 @@ fn print_csv_plan(
     printer: &Printer,
     dry_run: bool,
     out: &Path,
+    stem: &str,
 ) -> anyhow::Result<()> {
     let shown = 50;
     let mut text = String::new();
@@ -159,12 +160,7 @@ fn print_csv_plan(
         printer.info(format!(
             "split {what} in {} (manifest: {})",
             out.display(),
-            Manifest::file_name(
-                &m.chunks
-                    .first()
-                    .map(|c| c.file.split(".part-").next().unwrap_or("").to_string())
-                    .unwrap_or_default()
-            )
+            Manifest::file_name(stem)
         ));
     }
     Ok(())

@@ -30,18 +30,18 @@ impl Printer {
     /// A message for the user (stderr), unless --quiet.
     pub fn info(&self, msg: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("{}", msg.as_ref());
+            eprintln!("{}", terminal_safe(msg.as_ref()));
         }
     }
 
     /// A warning (stderr), even with --quiet.
     pub fn warn(&self, msg: impl AsRef<str>) {
-        eprintln!("warning: {}", msg.as_ref());
+        eprintln!("warning: {}", terminal_safe(msg.as_ref()));
     }
 
     /// A line of problem output (stderr), even with --quiet.
     pub fn problem(&self, msg: impl AsRef<str>) {
-        eprintln!("{}", msg.as_ref());
+        eprintln!("{}", terminal_safe(msg.as_ref()));
     }
 
     /// Data for stdout.
@@ -60,6 +60,24 @@ impl Printer {
     }
 }
 
+/// Escapes control characters (ESC, BEL, NUL...) in text headed for a terminal: a cell of a
+/// stranger's CSV must not recolour, retitle or rewrite the admin's terminal. Line feeds and tabs
+/// stay as they are.
+pub fn terminal_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() && c != '\n' && c != '\t' {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Prints a top-level error once, with its chain of causes.
 pub fn report_error(err: &anyhow::Error) {
     let mut msg = format!("error: {err}");
@@ -69,7 +87,7 @@ pub fn report_error(err: &anyhow::Error) {
             msg.push_str(&format!("\n  caused by: {c}"));
         }
     }
-    eprintln!("{msg}");
+    eprintln!("{}", terminal_safe(&msg));
 }
 
 /// Writes bytes to stdout as they are (streamed JSON documents).

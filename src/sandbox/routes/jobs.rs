@@ -150,6 +150,25 @@ pub(super) async fn import(
     let is_zip = object.file == FileKind::Zip;
     let limit_bytes = if is_zip { s.max_zip_bytes } else { s.max_bytes };
     let limit_rows = s.max_rows;
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!(
+                "{file_name} is larger than {limit_bytes} bytes, the most one {} may hold; split it (bulk split)",
+                if is_zip { "ZIP" } else { "CSV" }
+            ),
+        )
+        .with_details(serde_json::json!({ "limit_bytes": limit_bytes }))
+    };
+    // A declared size over the limit is refused before a byte of the body is read.
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit_bytes) {
+        return Err(too_large());
+    }
 
     // Stream the body into a temporary file, counting bytes and rows as they arrive.
     let id = uuid::Uuid::new_v4().to_string();
@@ -179,15 +198,7 @@ pub(super) async fn import(
         if bytes > limit_bytes {
             drop(out);
             cleanup(tmp).await;
-            return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                format!(
-                    "{file_name} is larger than {limit_bytes} bytes, the most one {} may hold; split it (bulk split)",
-                    if is_zip { "ZIP" } else { "CSV" }
-                ),
-            )
-            .with_details(serde_json::json!({ "limit_bytes": limit_bytes })));
+            return Err(too_large());
         }
         if !is_zip {
             counter.feed(&chunk);
