@@ -605,3 +605,78 @@ fn the_split_message_names_the_manifest_it_wrote() {
         out.stderr_has(&format!("(manifest: {manifest})"));
     }
 }
+
+// ---------------------------------------------------------------- fuzz regressions
+
+/// The inputs the fuzzers in `tests/fuzz` found, per target: `(file name, bytes)`.
+fn regressions(target: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fuzz/regressions")
+        .join(target);
+    let mut v: Vec<(String, Vec<u8>)> = match std::fs::read_dir(&dir) {
+        Ok(rd) => rd
+            .map(|e| {
+                let p = e.unwrap().path();
+                (
+                    p.file_name().unwrap().to_string_lossy().into_owned(),
+                    std::fs::read(&p).unwrap(),
+                )
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    v.sort();
+    v
+}
+
+/// Replays every input a fuzzer kept, through the library (as the fuzz target does) and through
+/// the binary: no panic, and a documented exit code.
+#[test]
+fn fuzz_regressions_replay() {
+    use bulk::chunk::{split, SplitSettings};
+    use bulk::input::{open, InputOptions};
+    let user = bulk::schema::registry().get("user").unwrap();
+    let mut csv = regressions("csv_validate");
+    csv.extend(regressions("csv_split"));
+    for (name, bytes) in &csv {
+        let _ = bulk::validate::check_in_memory(user, bytes);
+        let wd = Workdir::new();
+        let p = wd.write("in.csv", bytes);
+        if let Ok(source) = open(&p, &InputOptions::default()) {
+            let settings = SplitSettings {
+                max_rows: 3,
+                max_bytes: 256,
+                out_dir: Some(wd.path("lib-out")),
+                stem: "in".into(),
+                block_size: 64,
+            };
+            let _ = split(&source, Some("site"), None, &settings, &|_| {});
+        }
+        for args in [
+            &["validate", "in.csv", "--type", "user"][..],
+            &["split", "in.csv", "--type", "site"],
+        ] {
+            let out = wd.run(args);
+            let code = out.code.unwrap_or(-1);
+            if code != 0 && code != 3 {
+                out.fail(&format!("regression {name}: exit {code}"));
+            }
+            sane(&wd, &out, code, "in.csv");
+        }
+    }
+    for (name, bytes) in regressions("audio") {
+        let _ = bulk::wav::parse_header(&bytes, bytes.len() as u64);
+        let wd = Workdir::new();
+        wd.write("raw.zip", &bytes);
+        wd.write("dir/prompt.wav", &bytes);
+        wd.write("wrapped.zip", make_zip(&[("prompt.wav", &bytes)]));
+        for input in ["raw.zip", "dir", "wrapped.zip"] {
+            let out = split_audio(&wd, input);
+            let code = out.code.unwrap_or(-1);
+            if code != 0 && code != 3 {
+                out.fail(&format!("regression {name}: exit {code}"));
+            }
+            sane(&wd, &out, code, input);
+        }
+    }
+}
