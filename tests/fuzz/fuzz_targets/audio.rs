@@ -12,7 +12,11 @@ use std::io::Write;
 fuzz_target!(|data: &[u8]| {
     let len = data.len() as u64;
     if let Ok(f) = parse_header(data, len) {
-        assert!(f.data_bytes <= len, "{} audio bytes in a {len}-byte file", f.data_bytes);
+        assert!(
+            f.data_bytes <= len,
+            "{} audio bytes in a {len}-byte file",
+            f.data_bytes
+        );
         assert!(f.duration_secs.is_finite() && f.duration_secs >= 0.0);
     }
     // A file size that disagrees with the bytes at hand (a lying length).

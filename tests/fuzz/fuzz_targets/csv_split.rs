@@ -66,13 +66,31 @@ fuzz_target!(|data: &[u8]| {
     for c in &manifest.chunks {
         let bytes = std::fs::read(out.join(&c.file)).unwrap();
         assert!(bytes.starts_with(&header), "{} lacks the header", c.file);
-        assert!(bytes.len() as u64 <= MAX_BYTES, "{} is {} bytes", c.file, bytes.len());
-        assert_eq!(bytes.len() as u64, c.bytes, "{} size in the manifest", c.file);
-        assert!(c.rows >= 1 && c.rows <= MAX_ROWS, "{} has {} rows", c.file, c.rows);
+        assert!(
+            bytes.len() as u64 <= MAX_BYTES,
+            "{} is {} bytes",
+            c.file,
+            bytes.len()
+        );
+        assert_eq!(
+            bytes.len() as u64,
+            c.bytes,
+            "{} size in the manifest",
+            c.file
+        );
+        assert!(
+            c.rows >= 1 && c.rows <= MAX_ROWS,
+            "{} has {} rows",
+            c.file,
+            c.rows
+        );
         rows += c.rows;
         got.extend_from_slice(&bytes[header.len()..]);
     }
     assert_eq!(rows, manifest.rows);
     assert_eq!(rows as usize, recs.len() - 1, "rows lost or invented");
-    assert!(got == want, "the chunks' rows differ from the input's records");
+    assert!(
+        got == want,
+        "the chunks' rows differ from the input's records"
+    );
 });
