@@ -2,6 +2,7 @@
 //! files generated in each test, plus property tests of the CSV splitter through the library.
 
 mod common;
+mod hostile;
 mod split;
 mod split_props;
 mod template;
