@@ -353,9 +353,6 @@ fn an_endless_upload_is_refused_promptly() {
 }
 
 #[test]
-#[ignore = "BUG: the import route ignores Content-Length and waits for body bytes before it \
-            refuses; an upload declaring 1 TiB and then stalling holds the connection open \
-            (src/sandbox/routes/jobs.rs should answer 413 from the header alone)"]
 fn a_declared_content_length_over_the_limit_is_refused_before_any_body() {
     let dir = tempfile::tempdir().unwrap();
     let sb = Sandbox::start(dir.path(), |s| s.max_bytes = 100_000);

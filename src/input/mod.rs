@@ -71,6 +71,12 @@ pub enum InputError {
         encoding: &'static str,
         offset: u64,
     },
+    #[error("{file}: the file looks like {guess} text without a byte-order mark; pass --encoding {label}")]
+    Utf16WithoutBom {
+        file: String,
+        guess: &'static str,
+        label: &'static str,
+    },
     #[error("{file}: the file is empty; a CSV needs at least a header row")]
     Empty { file: String },
     #[error("{file}:{line}: the delimiter-separated file cannot be read: {message}")]
@@ -131,6 +137,15 @@ pub fn open(path: &Path, opts: &InputOptions) -> Result<Source, InputError> {
         Some((enc, len)) => (Some(enc), len),
         None => (None, 0),
     };
+    if bom_encoding.is_none() && opts.encoding.is_none() {
+        if let Some((guess, label)) = utf16_without_bom(&head) {
+            return Err(InputError::Utf16WithoutBom {
+                file: display,
+                guess,
+                label,
+            });
+        }
+    }
     let encoding = bom_encoding.or(opts.encoding).unwrap_or(encoding_rs::UTF_8);
     if total as usize <= bom_len {
         return Err(InputError::Empty { file: display });
@@ -251,6 +266,32 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
         }
     }
     Ok(n)
+}
+
+/// Text that is mostly NUL bytes at every other position is UTF-16 (without a BOM, which Excel
+/// always writes, so someone else wrote it).
+fn utf16_without_bom(head: &[u8]) -> Option<(&'static str, &'static str)> {
+    let sample = &head[..head.len().min(4096) & !1];
+    if sample.len() < 8 {
+        return None;
+    }
+    let pairs = sample.len() / 2;
+    let zeros_at = |parity: usize| {
+        sample
+            .iter()
+            .skip(parity)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count()
+    };
+    let (even, odd) = (zeros_at(0), zeros_at(1));
+    if odd * 10 >= pairs * 7 && even * 10 < pairs {
+        Some(("UTF-16LE", "utf-16le"))
+    } else if even * 10 >= pairs * 7 && odd * 10 < pairs {
+        Some(("UTF-16BE", "utf-16be"))
+    } else {
+        None
+    }
 }
 
 /// The separator of the header row: the most frequent of `,` `;` and tab outside quotes.
@@ -602,6 +643,21 @@ mod tests {
         );
         let (src, _) = open_bytes(b"Name\r\nO'Brien\r\n", &Default::default()).unwrap();
         assert!(src.normalised.is_none(), "an apostrophe is not a guard");
+    }
+
+    #[test]
+    fn utf16_without_a_bom_gets_the_encoding_hint() {
+        let mut le = Vec::new();
+        for u in "Name,Site\r\nA,B\r\n".encode_utf16() {
+            le.extend_from_slice(&u.to_le_bytes());
+        }
+        let err = open_bytes(&le, &Default::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--encoding utf-16le"), "{err}");
+        let opts = InputOptions::resolve(Some("utf-16le"), None).unwrap();
+        let (_, data) = open_bytes(&le, &opts).unwrap();
+        assert_eq!(data, b"Name,Site\r\nA,B\r\n");
     }
 
     #[test]

@@ -264,10 +264,10 @@ fn check_block(
                 column: None,
                 column_name: None,
                 kind: IssueKind::UnclosedQuote,
-                message: format!(
-                    "a quoted value opened in this row is never closed: the file ends inside it ({} lines later)",
-                    pos.lines - 1
-                ),
+                message: match pos.lines - 1 {
+                    0 => "a quoted value opened in this row is never closed: the file ends inside it".to_string(),
+                    n => format!("a quoted value opened in this row is never closed: the file ends inside it, {n} lines further down"),
+                },
             });
         } else {
             match fields.split(rec, b',') {
