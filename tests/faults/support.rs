@@ -177,7 +177,10 @@ impl Env {
 pub fn embedded_credentials(data_dir: &Path) -> Option<(String, String)> {
     let v: Value =
         serde_json::from_slice(&std::fs::read(data_dir.join("credentials.json")).ok()?).ok()?;
-    Some((v["url"].as_str()?.to_string(), v["token"].as_str()?.to_string()))
+    Some((
+        v["url"].as_str()?.to_string(),
+        v["token"].as_str()?.to_string(),
+    ))
 }
 
 /// A `bulk sandbox serve` process; killed on drop.
@@ -207,7 +210,14 @@ impl Server {
     /// Starts a server on `data` listening on `addr`.
     pub fn serve(data: &Path, addr: &str, extra: &[&str]) -> Server {
         let mut child = Command::new(assert_cmd::cargo::cargo_bin("bulk"))
-            .args(["sandbox", "serve", "--addr", addr, "--print-url", "--data-dir"])
+            .args([
+                "sandbox",
+                "serve",
+                "--addr",
+                addr,
+                "--print-url",
+                "--data-dir",
+            ])
             .arg(data)
             .args(extra)
             .env_remove("BULK_TOKEN")
@@ -459,7 +469,9 @@ pub fn account(
         .collect();
     let mut per_file: HashMap<&str, usize> = HashMap::new();
     for j in &jobs {
-        *per_file.entry(j["file_name"].as_str().unwrap()).or_default() += 1;
+        *per_file
+            .entry(j["file_name"].as_str().unwrap())
+            .or_default() += 1;
         let st = j["status"].as_str().unwrap();
         assert!(
             ["completed", "completed_with_errors", "failed"].contains(&st),
