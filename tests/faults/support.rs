@@ -298,9 +298,13 @@ impl Server {
 
     /// Every record of a type, as header-keyed (lowercase) rows, through an export job.
     pub fn export(&self, object_type: &str) -> Vec<HashMap<String, String>> {
+        // A reset after the job was made must not make a second one (the retry would meet
+        // `job_active`): the key names this export.
+        let key = format!("faults-export-{}", uuid::Uuid::new_v4());
         let job: Value = self
             .send(|h| {
                 h.post(format!("{}/v1/jobs/export", self.url))
+                    .header("idempotency-key", &key)
                     .json(&serde_json::json!({ "object_type": object_type }))
             })
             .json()
