@@ -236,6 +236,7 @@ Register-ArgumentCompleter -Native -CommandName 'bulk' -ScriptBlock {
             [CompletionResult]::new('--fault-reset', '--fault-reset', [CompletionResultType]::ParameterName, 'Fraction of /v1 requests whose connection is dropped without an answer (after the work)')
             [CompletionResult]::new('--fault-slow', '--fault-slow', [CompletionResultType]::ParameterName, 'Fraction of /v1 requests delayed by --fault-slow-ms')
             [CompletionResult]::new('--fault-slow-ms', '--fault-slow-ms', [CompletionResultType]::ParameterName, 'Delay of a slow request')
+            [CompletionResult]::new('--fault-fail-job', '--fault-fail-job', [CompletionResultType]::ParameterName, 'Fraction of import jobs that end as failed, with a reason, before processing any row')
             [CompletionResult]::new('--fault-seed', '--fault-seed', [CompletionResultType]::ParameterName, 'Seed of the fault dice, to repeat a run')
             [CompletionResult]::new('--allow-remote', '--allow-remote', [CompletionResultType]::ParameterName, 'Allow listening on an address other than loopback (the sandbox has no TLS)')
             [CompletionResult]::new('--print-url', '--print-url', [CompletionResultType]::ParameterName, 'Also print the URL alone on stdout once listening')

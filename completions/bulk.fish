@@ -152,6 +152,7 @@ complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subco
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-reset -d 'Fraction of /v1 requests whose connection is dropped without an answer (after the work)' -r
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-slow -d 'Fraction of /v1 requests delayed by --fault-slow-ms' -r
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-slow-ms -d 'Delay of a slow request' -r
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-fail-job -d 'Fraction of import jobs that end as failed, with a reason, before processing any row' -r
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-seed -d 'Seed of the fault dice, to repeat a run' -r
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l allow-remote -d 'Allow listening on an address other than loopback (the sandbox has no TLS)'
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l print-url -d 'Also print the URL alone on stdout once listening'

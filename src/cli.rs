@@ -203,6 +203,9 @@ pub struct SandboxServeArgs {
     /// Delay of a slow request.
     #[arg(long, value_name = "MS", default_value_t = 2000)]
     pub fault_slow_ms: u64,
+    /// Fraction of import jobs that end as failed, with a reason, before processing any row.
+    #[arg(long, value_name = "RATE", default_value_t = 0.0)]
+    pub fault_fail_job: f64,
     /// Seed of the fault dice, to repeat a run.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub fault_seed: u64,

@@ -46,6 +46,7 @@ fn serve(a: SandboxServeArgs, printer: &Printer) -> anyhow::Result<Exit> {
         rate_reset: rate("fault-reset", a.fault_reset)?,
         rate_slow: rate("fault-slow", a.fault_slow)?,
         slow: Duration::from_millis(a.fault_slow_ms),
+        rate_fail_job: rate("fault-fail-job", a.fault_fail_job)?,
         seed: a.fault_seed,
     };
     let data_dir = settings.data_dir.clone();

@@ -4,6 +4,11 @@
 //! exempt so a client can always read the contract and check liveness. 500, 429 and slowness
 //! strike before the handler runs (nothing happens); a reset strikes after the handler has run
 //! (its work is done but the answer is lost), which is what idempotency keys are for.
+//! `rate_fail_job` is not about requests: it makes the worker end an import job as failed.
+
+/// The reason an import job failed by `rate_fail_job` gives.
+pub(crate) const FAILED_JOB_REASON: &str =
+    "the job failed before processing any row (injected fault); submit the rows again";
 
 use super::{ApiError, AppState};
 use axum::extract::{Request, State};
@@ -26,11 +31,15 @@ pub struct FaultSettings {
     /// Delay the request by `slow` first.
     pub rate_slow: f64,
     pub slow: Duration,
+    /// End an import job as failed, with a reason, before it processes any row. Rolled once per
+    /// job by the worker, on dice of its own (same seed), so a run repeats whatever the requests.
+    pub rate_fail_job: f64,
     /// Seed of the random generator, so a run can be repeated.
     pub seed: u64,
 }
 
 impl FaultSettings {
+    /// Whether any fault of HTTP requests is on (`rate_fail_job` is the worker's, not theirs).
     pub fn any(&self) -> bool {
         self.rate_500 > 0.0 || self.rate_429 > 0.0 || self.rate_reset > 0.0 || self.rate_slow > 0.0
     }
@@ -44,7 +53,7 @@ impl Dice {
         Dice(Mutex::new(rand::rngs::StdRng::seed_from_u64(seed)))
     }
 
-    fn roll(&self, rate: f64) -> bool {
+    pub(crate) fn roll(&self, rate: f64) -> bool {
         rate > 0.0 && self.0.lock().expect("dice").gen::<f64>() < rate
     }
 }

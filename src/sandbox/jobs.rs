@@ -5,6 +5,7 @@
 //! counters commit in one transaction, so after a crash the job continues after the last
 //! committed row and no row is applied twice or lost.
 
+use super::faults::{Dice, FAILED_JOB_REASON};
 use super::rows::{check_csv, CheckedRow};
 use super::store::{self, identity_key, to_millis, JobRecord};
 use super::AppState;
@@ -31,6 +32,7 @@ enum Outcome {
 /// The worker loop on its own connection; returns when the state is told to stop.
 pub(crate) fn run_worker(state: AppState, mut conn: Connection) {
     let mut last_purge = Instant::now();
+    let dice = Dice::new(state.settings().faults.seed);
     while !state.stopping() {
         if last_purge.elapsed() >= PURGE_EVERY {
             let _ = state.purge_with(&mut conn);
@@ -41,7 +43,7 @@ pub(crate) fn run_worker(state: AppState, mut conn: Connection) {
             Some(id) => {
                 // A job that breaks the worker ends as failed instead of being retried forever.
                 let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    process(&state, &mut conn, &id)
+                    process(&state, &mut conn, &id, &dice)
                 }));
                 let reason = match run {
                     Ok(Ok(())) => None,
@@ -67,10 +69,16 @@ fn fail(state: &AppState, conn: &Connection, id: &str, reason: &str) -> anyhow::
     Ok(())
 }
 
-fn process(state: &AppState, conn: &mut Connection, id: &str) -> anyhow::Result<()> {
+fn process(state: &AppState, conn: &mut Connection, id: &str, dice: &Dice) -> anyhow::Result<()> {
     let Some(rec) = store::get_job(conn, None, id)? else {
         return Ok(());
     };
+    if rec.job.status == JobStatus::New
+        && rec.job.job_type == JobType::Import
+        && dice.roll(state.settings().faults.rate_fail_job)
+    {
+        return fail(state, conn, id, FAILED_JOB_REASON);
+    }
     if rec.job.status == JobStatus::New {
         conn.execute(
             "UPDATE jobs SET status = 'in_progress', started_at = ?2 WHERE id = ?1",
@@ -670,6 +678,56 @@ fn export(state: &AppState, conn: &mut Connection, rec: &JobRecord) -> Result<Ou
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A new import job of one valid site row, as the route would create it.
+    fn new_site_job(state: &AppState, conn: &mut Connection, id: &str) {
+        let (org_id, ..) = store::admin(conn).unwrap().unwrap();
+        let body = "Name,Multimedia Profile\nSite A,Default Multimedia Profile\n";
+        let path = store::upload_path(&state.settings().data_dir, id);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, body).unwrap();
+        store::create_job(
+            conn,
+            store::NewJob {
+                id: id.into(),
+                org_id: &org_id,
+                file_name: "sites.csv",
+                job_type: JobType::Import,
+                object_type: "site",
+                submitted_by: "admin@sandbox.local",
+                rows_total: 1,
+                now: state.now(),
+                idempotency_key: None,
+            },
+            || Ok(()),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn fault_fail_job_fails_a_new_import_before_any_row_and_spares_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = super::super::Settings::new(dir.path());
+        settings.faults.rate_fail_job = 1.0;
+        let state = AppState::new(settings).unwrap();
+        let mut conn = store::connect(dir.path()).unwrap();
+        new_site_job(&state, &mut conn, "job-1");
+        process(&state, &mut conn, "job-1", &Dice::new(0)).unwrap();
+        let job = store::get_job(&conn, None, "job-1").unwrap().unwrap().job;
+        assert_eq!(job.status, JobStatus::Failed);
+        assert_eq!(job.failure_reason.as_deref(), Some(FAILED_JOB_REASON));
+        assert_eq!((job.rows_processed, job.objects_created), (0, 0));
+
+        // Rate 0 (the default) never fails a job.
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::new(super::super::Settings::new(dir.path())).unwrap();
+        let mut conn = store::connect(dir.path()).unwrap();
+        new_site_job(&state, &mut conn, "job-2");
+        process(&state, &mut conn, "job-2", &Dice::new(0)).unwrap();
+        let job = store::get_job(&conn, None, "job-2").unwrap().unwrap().job;
+        assert_eq!(job.status, JobStatus::Completed);
+        assert_eq!(job.objects_created, 1);
+    }
 
     #[test]
     fn wav_check_wants_riff_wave_and_fmt() {
