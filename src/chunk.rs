@@ -458,6 +458,7 @@ fn split_into(
             }
         }
         progress(consumed);
+        scanner.recycle(b.data);
         block = scanner.next_block().map_err(io)?;
     }
     if !pending.rows.is_empty() {

@@ -20,6 +20,9 @@ pub struct InputOptions {
     pub encoding: Option<&'static Encoding>,
     /// Accept this field separator (`--delimiter`).
     pub delimiter: Option<u8>,
+    /// Remove the spreadsheet formula guards (`'=...`) that `export --excel-safe` writes
+    /// (import does, so a guarded export re-imports unchanged).
+    pub unguard: bool,
 }
 
 impl InputOptions {
@@ -50,6 +53,7 @@ impl InputOptions {
         Ok(InputOptions {
             encoding,
             delimiter,
+            unguard: false,
         })
     }
 }
@@ -172,11 +176,12 @@ pub fn open(path: &Path, opts: &InputOptions) -> Result<Source, InputError> {
         }
     };
     let bare_cr = has_bare_cr_line_ends(&head_text);
-    let guards = if encoding == encoding_rs::UTF_8 {
-        has_formula_guards(path, bom_len as u64).map_err(io_err)?
-    } else {
-        true // the file is rewritten anyway; removing guards costs nothing more
-    };
+    let guards = opts.unguard
+        && if encoding == encoding_rs::UTF_8 {
+            has_formula_guards(path, bom_len as u64).map_err(io_err)?
+        } else {
+            true // the file is rewritten anyway; removing guards costs nothing more
+        };
 
     let mut reasons = Vec::new();
     if encoding != encoding_rs::UTF_8 {
@@ -636,12 +641,19 @@ mod tests {
     fn formula_guards_are_removed_and_lines_kept() {
         let input = b"Name,Description\r\nA,'=SUM(1)\r\n\r\nB,\"'@x, y\"\r\nC,O'Brien's '=\r\n";
         let (src, data) = open_bytes(input, &Default::default()).unwrap();
+        assert!(src.normalised.is_none(), "only import removes guards");
+        assert_eq!(data, input);
+        let unguard = InputOptions {
+            unguard: true,
+            ..Default::default()
+        };
+        let (src, data) = open_bytes(input, &unguard).unwrap();
         assert!(src.normalised.unwrap().contains("guards"));
         assert_eq!(
             data,
             b"Name,Description\r\nA,=SUM(1)\r\n\r\nB,\"@x, y\"\r\nC,O'Brien's '=\r\n"
         );
-        let (src, _) = open_bytes(b"Name\r\nO'Brien\r\n", &Default::default()).unwrap();
+        let (src, _) = open_bytes(b"Name\r\nO'Brien\r\n", &unguard).unwrap();
         assert!(src.normalised.is_none(), "an apostrophe is not a guard");
     }
 

@@ -67,6 +67,8 @@ pub struct Scanner<R> {
     records: Vec<RecordPos>,
     eof: bool,
     seq: u64,
+    /// A block buffer handed back for reuse (fresh memory costs page faults).
+    spare: Option<Vec<u8>>,
 }
 
 impl<R: Read> Scanner<R> {
@@ -88,6 +90,15 @@ impl<R: Read> Scanner<R> {
             records: Vec::new(),
             eof: false,
             seq: 0,
+            spare: None,
+        }
+    }
+
+    /// Hands a block's buffer back, to be reused for a later block.
+    pub fn recycle(&mut self, mut buf: Vec<u8>) {
+        if buf.capacity() >= self.block_size {
+            buf.clear();
+            self.spare = Some(buf);
         }
     }
 
@@ -235,10 +246,11 @@ impl<R: Read> Scanner<R> {
 
     fn take_block(&mut self) -> Block {
         let cut = self.rec_start;
-        let mut data = std::mem::replace(
-            &mut self.buf,
-            Vec::with_capacity(self.block_size + (self.block_size / 4)),
-        );
+        let next = self
+            .spare
+            .take()
+            .unwrap_or_else(|| Vec::with_capacity(self.block_size + (self.block_size / 4)));
+        let mut data = std::mem::replace(&mut self.buf, next);
         self.buf.extend_from_slice(&data[cut..]);
         data.truncate(cut);
         self.buf_offset += cut as u64;

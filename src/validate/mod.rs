@@ -49,7 +49,7 @@ impl Default for Settings {
                 .unwrap_or(2)
                 .clamp(1, 4),
             block_size: 1 << 20,
-            dup_budget: 1 << 18,
+            dup_budget: 1 << 17,
         }
     }
 }
@@ -533,12 +533,13 @@ pub fn validate(
     }
 
     let threads = settings.threads.max(1);
-    let in_flight = threads * 2 + 2;
+    let in_flight = threads + 2;
     let (work_tx, work_rx) = mpsc::sync_channel::<(Block, bool)>(in_flight);
     let work_rx = std::sync::Mutex::new(work_rx);
     let result: io::Result<()> = std::thread::scope(|s| {
         let (done_tx, done_rx) = mpsc::channel::<BlockResult>();
         let (token_tx, token_rx) = mpsc::sync_channel::<()>(in_flight);
+        let (spare_tx, spare_rx) = mpsc::channel::<Vec<u8>>();
         for _ in 0..in_flight {
             token_tx.send(()).expect("capacity");
         }
@@ -548,6 +549,9 @@ pub fn validate(
             }
             let mut consumed = 0u64;
             while let Some(block) = scanner.next_block()? {
+                if let Ok(buf) = spare_rx.try_recv() {
+                    scanner.recycle(buf);
+                }
                 consumed += block.data.len() as u64;
                 progress(consumed);
                 if token_rx.recv().is_err() || work_tx.send((block, false)).is_err() {
@@ -558,6 +562,7 @@ pub fn validate(
         });
         for _ in 0..threads {
             let done_tx = done_tx.clone();
+            let spare_tx = spare_tx.clone();
             let work_rx = &work_rx;
             let plan = &plan;
             s.spawn(move || {
@@ -575,7 +580,7 @@ pub fn validate(
                         source.start,
                         &mut fields,
                     );
-                    drop(block);
+                    let _ = spare_tx.send(block.data);
                     if done_tx.send(r).is_err() {
                         break;
                     }
@@ -583,6 +588,7 @@ pub fn validate(
             });
         }
         drop(done_tx);
+        drop(spare_tx);
         let mut pending = BTreeMap::new();
         let mut next_seq = 0u64;
         let mut failure = None;

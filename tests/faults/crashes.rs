@@ -149,7 +149,6 @@ fn sandbox_killed_mid_job_client_gives_up_then_resumes_on_the_restarted_sandbox(
 }
 
 #[test]
-#[ignore = "BUG: the journal is keyed by BULK_URL (env:<url>), so after the sandbox restarts on a new port `bulk import --resume` finds no unfinished import (exit 2), and a plain rerun makes a new plan with new keys that submits every chunk again"]
 fn sandbox_killed_mid_job_and_restarted_on_a_new_port_resumes() {
     let t0 = Instant::now();
     let (mut env, sb, ok, bad) = setup();

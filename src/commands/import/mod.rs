@@ -23,11 +23,14 @@ use submit::{api_failure, Runner, Stop};
 
 pub fn run(args: ImportArgs, printer: &Printer) -> anyhow::Result<Exit> {
     let started = Instant::now();
-    let opts = InputOptions::resolve(
-        args.input.encoding.as_deref(),
-        args.input.delimiter.as_deref(),
-    )
-    .map_err(Failure::usage)?;
+    let opts = InputOptions {
+        unguard: true,
+        ..InputOptions::resolve(
+            args.input.encoding.as_deref(),
+            args.input.delimiter.as_deref(),
+        )
+        .map_err(Failure::usage)?
+    };
     let inputs = plan::resolve(&args.paths, args.input.object_type.as_deref(), &opts)?;
     let several = inputs.len() > 1;
     if several {
@@ -40,10 +43,14 @@ pub fn run(args: ImportArgs, printer: &Printer) -> anyhow::Result<Exit> {
 
     let ctx = context::connect(&super::remote_settings(&args.remote), printer)?;
     let api = &ctx.api;
+    // A journal belongs to the tenant and user, not to a URL: a service that comes back on
+    // another address (a restarted sandbox, a new load balancer) is still the same target.
     let target_id = match &ctx.target {
         Target::Sandbox { data_dir, .. } => format!("sandbox:{}", data_dir.display()),
-        Target::Profile { name, url } => format!("profile:{name}:{url}"),
-        Target::Environment { url } => format!("env:{url}"),
+        Target::Profile { .. } | Target::Environment { .. } => {
+            let me = api.me().map_err(anyhow::Error::new)?;
+            format!("service:{}:{}", me.org_id, me.email)
+        }
     };
     let fingerprints = inputs
         .iter()
@@ -118,7 +125,14 @@ pub fn run(args: ImportArgs, printer: &Printer) -> anyhow::Result<Exit> {
     }
 
     let deadline = args.timeout.map(|t| started + t);
-    let stop = Runner::new(api, printer, &store, &mut journal, deadline, args.no_wait).run()?;
+    let stop = Runner::new(api, printer, &store, &mut journal, deadline, args.no_wait)
+        .run()
+        .map_err(|e| {
+            // The journal is kept: say how to pick the work up once the service answers again.
+            e.context(format!(
+                "the import is not finished; once the service answers, resume with `{resume_cmd}`"
+            ))
+        })?;
 
     let mut results = Vec::new();
     for entry in &journal.inputs {

@@ -394,6 +394,8 @@ fn csv_entry(
             &InputOptions {
                 encoding: None,
                 delimiter: Some(b','),
+                // the copy is already unguarded
+                unguard: false,
             },
         )?;
         &filtered
