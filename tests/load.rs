@@ -3,62 +3,21 @@
 //! (every private route refuses anonymous callers; an upload declaring a huge body is refused
 //! without the body being read to its end).
 
-use bulk::sandbox::{self, AppState, Settings};
+use bulk::sandbox;
 use reqwest::blocking::Client;
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// A running sandbox; stopped (gracefully) on drop.
-struct Sandbox {
-    url: String,
-    addr: std::net::SocketAddr,
-    token: String,
-    state: AppState,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
+#[path = "common/server.rs"]
+mod server;
+
+use server::Sandbox;
 
 impl Sandbox {
-    fn start(dir: &Path, tweak: impl FnOnce(&mut Settings)) -> Sandbox {
-        let mut settings = Settings::new(dir);
-        tweak(&mut settings);
-        let state = AppState::new(settings).unwrap();
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let st = state.clone();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                sandbox::serve(listener, st, async {
-                    let _ = rx.await;
-                })
-                .await
-                .unwrap();
-            });
-        });
-        let token = state.admin_token().unwrap();
-        Sandbox {
-            url: format!("http://{addr}"),
-            addr,
-            token,
-            state,
-            stop: Some(tx),
-            thread: Some(thread),
-        }
-    }
-
     fn client() -> Client {
         Client::builder()
             .timeout(Duration::from_secs(30))
@@ -108,17 +67,6 @@ impl Sandbox {
                 return job;
             }
             assert!(Instant::now() < deadline, "job {id} still {st}");
-        }
-    }
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
         }
     }
 }

@@ -1,75 +1,22 @@
 //! The sandbox over real HTTP: a server on 127.0.0.1:0 with a temporary data directory per test.
 
-use bulk::sandbox::{self, AppState, Clock, Settings};
+use bulk::sandbox::{self, AppState, Settings};
 use reqwest::blocking::{Client, Response};
 use serde_json::{json, Value};
 use std::io::Write;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// A running sandbox; stopped (gracefully) on drop.
-struct Sandbox {
-    url: String,
-    token: String,
-    state: AppState,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
+#[path = "common/server.rs"]
+mod server;
+#[path = "common/wav.rs"]
+mod wavs;
+
+use server::Sandbox;
+use wavs::mulaw_wav as wav;
 
 impl Sandbox {
-    fn start(dir: &Path, tweak: impl FnOnce(&mut Settings)) -> Sandbox {
-        Self::start_with_clock(
-            dir,
-            tweak,
-            std::sync::Arc::new(time::OffsetDateTime::now_utc),
-        )
-    }
-
-    fn start_with_clock(dir: &Path, tweak: impl FnOnce(&mut Settings), clock: Clock) -> Sandbox {
-        let mut settings = Settings::new(dir);
-        tweak(&mut settings);
-        let state = AppState::with_clock(settings, clock).unwrap();
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let st = state.clone();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                sandbox::serve(listener, st, async {
-                    let _ = rx.await;
-                })
-                .await
-                .unwrap();
-            });
-        });
-        let token = state.admin_token().unwrap();
-        Sandbox {
-            url,
-            token,
-            state,
-            stop: Some(tx),
-            thread: Some(thread),
-        }
-    }
-
     fn stop(mut self) {
         self.shutdown();
-    }
-
-    fn shutdown(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            t.join().unwrap();
-        }
     }
 
     fn client() -> Client {
@@ -146,28 +93,6 @@ impl Sandbox {
             assert!(Instant::now() < deadline, "job {id} still {st}");
         }
     }
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        self.shutdown();
-    }
-}
-
-fn wav(samples: usize) -> Vec<u8> {
-    let mut v = Vec::new();
-    v.extend_from_slice(b"RIFF");
-    v.extend_from_slice(&(36 + samples as u32).to_le_bytes());
-    v.extend_from_slice(b"WAVEfmt ");
-    v.extend_from_slice(&16u32.to_le_bytes());
-    v.extend_from_slice(&[7, 0, 1, 0]); // mu-law, mono
-    v.extend_from_slice(&8000u32.to_le_bytes());
-    v.extend_from_slice(&8000u32.to_le_bytes());
-    v.extend_from_slice(&[1, 0, 8, 0]);
-    v.extend_from_slice(b"data");
-    v.extend_from_slice(&(samples as u32).to_le_bytes());
-    v.extend(std::iter::repeat_n(0xFFu8, samples));
-    v
 }
 
 fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {

@@ -348,21 +348,12 @@ pub fn csv_rows(text: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
+#[path = "../common/wav.rs"]
+mod wavs;
+
 /// A tiny mu-law WAV file.
 pub fn wav(samples: usize) -> Vec<u8> {
-    let mut v = Vec::new();
-    v.extend_from_slice(b"RIFF");
-    v.extend_from_slice(&(36 + samples as u32).to_le_bytes());
-    v.extend_from_slice(b"WAVEfmt ");
-    v.extend_from_slice(&16u32.to_le_bytes());
-    v.extend_from_slice(&[7, 0, 1, 0]); // mu-law, mono
-    v.extend_from_slice(&8000u32.to_le_bytes());
-    v.extend_from_slice(&8000u32.to_le_bytes());
-    v.extend_from_slice(&[1, 0, 8, 0]);
-    v.extend_from_slice(b"data");
-    v.extend_from_slice(&(samples as u32).to_le_bytes());
-    v.extend(std::iter::repeat_n(0xFFu8, samples));
-    v
+    wavs::mulaw_wav(samples)
 }
 
 #[allow(dead_code)]
