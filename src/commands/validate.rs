@@ -183,10 +183,41 @@ pub(crate) fn print_problems(
     Ok(())
 }
 
+/// Prints the warnings of a file, the first `SHOWN_PER_KIND` of each kind, then a count.
+fn print_warnings(v: &Validation, printer: &Printer) -> anyhow::Result<()> {
+    let r = &v.report;
+    let mut shown: BTreeMap<IssueKind, u64> = BTreeMap::new();
+    for w in v.warnings()? {
+        let w = w?;
+        let n = shown.entry(w.kind).or_default();
+        *n += 1;
+        if *n <= SHOWN_PER_KIND as u64 {
+            printer.warn(w.render(&r.file));
+        }
+    }
+    for (kind, total) in &r.warnings_by_kind {
+        if *total > SHOWN_PER_KIND as u64 {
+            printer.warn(format!(
+                "{}: ... and {} more {} warnings",
+                r.file,
+                total - SHOWN_PER_KIND as u64,
+                kind.as_str()
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn print_human(v: &Validation, errors_out: Option<&Path>, printer: &Printer) -> anyhow::Result<()> {
     print_problems(v, errors_out, printer)?;
+    print_warnings(v, printer)?;
     let r = &v.report;
     let file = &r.file;
+    let warned = match r.warnings {
+        0 => String::new(),
+        1 => "; 1 warning".to_string(),
+        n => format!("; {} warnings", thousands(n)),
+    };
     if let Some(n) = &r.normalised {
         printer.info(format!("{file}: read after normalising: {n}"));
     }
@@ -203,7 +234,7 @@ fn print_human(v: &Validation, errors_out: Option<&Path>, printer: &Printer) -> 
         } else {
             String::new()
         };
-        printer.info(format!("{file}: valid: {what}{chunks}"));
+        printer.info(format!("{file}: valid: {what}{chunks}{warned}"));
     } else {
         let kinds: Vec<String> = r
             .by_kind
@@ -211,7 +242,7 @@ fn print_human(v: &Validation, errors_out: Option<&Path>, printer: &Printer) -> 
             .map(|(k, n)| format!("{} {}", k.as_str(), thousands(*n)))
             .collect();
         printer.problem(format!(
-            "{file}: invalid: {} {} in {} of {what} ({})",
+            "{file}: invalid: {} {} in {} of {what} ({}){warned}",
             thousands(r.issues),
             if r.issues == 1 { "problem" } else { "problems" },
             thousands(r.invalid_rows),
@@ -272,6 +303,18 @@ impl JsonDoc {
                 first = false;
                 serde_json::to_writer(&mut self.parts, &i)?;
             }
+            if self.parts.len() > 1 << 20 {
+                crate::output::raw_stdout(&std::mem::take(&mut self.parts))?;
+            }
+        }
+        self.parts.extend_from_slice(b"],\"warning_list\":[");
+        let mut first = true;
+        for w in v.warnings()? {
+            if !first {
+                self.parts.push(b',');
+            }
+            first = false;
+            serde_json::to_writer(&mut self.parts, &w?)?;
             if self.parts.len() > 1 << 20 {
                 crate::output::raw_stdout(&std::mem::take(&mut self.parts))?;
             }

@@ -2,7 +2,8 @@
 
 use super::{registry, Column, Condition, Kind, ObjectType};
 
-/// A name that fits the rules of the type `id` (starts with a letter, allowed characters only).
+/// A name that fits the rules of the type `id` (starts with a letter, which every type allows,
+/// and has allowed characters only).
 pub fn example_name(id: &str) -> String {
     if id == "audio-file" {
         return "welcome_prompt.wav".into();
@@ -23,7 +24,7 @@ pub fn example_name(id: &str) -> String {
         .get(id)
         .and_then(|t| t.column("Name"))
         .and_then(|c| c.pattern.as_deref())
-        .is_none_or(|p| p.contains(' '));
+        .is_none_or(|p| p.contains(" ") || p.contains("\\s"));
     let name = format!("Sample {words}");
     if pattern_allows_space {
         name

@@ -69,14 +69,16 @@ pub struct ObjectType {
 pub enum Kind {
     /// Free text, optionally with a maximum length and a pattern.
     Text,
-    /// An object name: begins with a letter, at most `max_len` characters, optional pattern.
+    /// An object name: at most `max_len` characters, and the type's `pattern` (which says
+    /// whether it must begin with a letter).
     Name,
     Integer,
     /// One of two tokens (`ON`/`OFF`), listed in `values`.
     Boolean,
     Enum,
     Email,
-    /// A dial number in E.164 form.
+    /// A dial number: what the API accepts for the column (its `pattern`, else an optional `+`
+    /// and digits, or an extension).
     Phone,
     /// An IANA time-zone id such as `America/New_York`.
     Timezone,
@@ -134,6 +136,10 @@ pub struct Column {
     pub multiline: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub example: Option<String>,
+    /// Where the column's rule comes from (the OpenAPI DTO, Cisco's CSV article, a lab guide),
+    /// and which source won where they disagree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
 }
 
 static REGISTRY: OnceLock<Registry> = OnceLock::new();

@@ -29,9 +29,13 @@ pub enum IssueKind {
     TooLong,
     InvalidCharacters,
     LineBreak,
+    /// NUL or another C0 control character (tab, and line breaks where allowed, excepted).
+    ControlCharacter,
     EmptyListItem,
     DuplicateIdentity,
     ForwardReference,
+    /// A warning, never an error: a valid number that probably lost its `+`.
+    SuspiciousPhone,
 }
 
 impl IssueKind {
@@ -60,9 +64,11 @@ impl IssueKind {
             IssueKind::TooLong => "too-long",
             IssueKind::InvalidCharacters => "invalid-characters",
             IssueKind::LineBreak => "line-break",
+            IssueKind::ControlCharacter => "control-character",
             IssueKind::EmptyListItem => "empty-list-item",
             IssueKind::DuplicateIdentity => "duplicate-identity",
             IssueKind::ForwardReference => "forward-reference",
+            IssueKind::SuspiciousPhone => "suspicious-phone",
         }
     }
 

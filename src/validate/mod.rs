@@ -67,6 +67,10 @@ pub struct Report {
     pub invalid_rows: u64,
     pub issues: u64,
     pub by_kind: BTreeMap<IssueKind, u64>,
+    /// Warnings: valid values that are probably not what was meant. They never make a file
+    /// invalid and are not in the error CSV.
+    pub warnings: u64,
+    pub warnings_by_kind: BTreeMap<IssueKind, u64>,
     pub bytes: u64,
     /// Chunks `import` will cut the file into.
     pub chunks: u64,
@@ -86,11 +90,17 @@ impl Report {
 /// The result of a run: the report and the rows with problems, in line order.
 pub struct Validation {
     pub report: Report,
-    log: IssueLog,
+    log: IssueLog<BadRecord>,
+    warnings: IssueLog<Issue>,
     dups: Vec<BadRecord>,
 }
 
 impl Validation {
+    /// Every warning, in line order.
+    pub fn warnings(&self) -> io::Result<impl Iterator<Item = io::Result<Issue>> + '_> {
+        self.warnings.read()
+    }
+
     /// Every row with problems, in line order (file-level problems first, on line 1).
     pub fn bad_records(&self) -> io::Result<impl Iterator<Item = io::Result<BadRecord>> + '_> {
         let logged = self.log.read()?;
@@ -138,13 +148,15 @@ where
     }
 }
 
-/// Bad rows spooled to a temporary file as JSON lines, so memory does not grow with errors.
-struct IssueLog {
+/// Bad rows (or warnings) spooled to a temporary file as JSON lines, so memory does not grow
+/// with errors.
+struct IssueLog<T> {
     file: BufWriter<File>,
     path: tempfile::TempPath,
+    of: std::marker::PhantomData<T>,
 }
 
-impl IssueLog {
+impl<T: serde::Serialize + serde::de::DeserializeOwned> IssueLog<T> {
     fn new() -> io::Result<Self> {
         let (f, path) = tempfile::Builder::new()
             .prefix("bulk-issues-")
@@ -153,10 +165,11 @@ impl IssueLog {
         Ok(IssueLog {
             file: BufWriter::new(f),
             path,
+            of: std::marker::PhantomData,
         })
     }
 
-    fn push(&mut self, r: &BadRecord) -> io::Result<()> {
+    fn push(&mut self, r: &T) -> io::Result<()> {
         serde_json::to_writer(&mut self.file, r)?;
         self.file.write_all(b"\n")
     }
@@ -165,7 +178,7 @@ impl IssueLog {
         self.file.flush()
     }
 
-    fn read(&self) -> io::Result<impl Iterator<Item = io::Result<BadRecord>>> {
+    fn read(&self) -> io::Result<impl Iterator<Item = io::Result<T>>> {
         let r = BufReader::new(File::open(&self.path)?);
         Ok(r.lines()
             .map(|l| l.and_then(|l| serde_json::from_str(&l).map_err(io::Error::other))))
@@ -202,6 +215,8 @@ struct BlockResult {
     /// block's object (`None`: no problems then).
     alt_first: Option<Option<BadRecord>>,
     bytes: u64,
+    /// Warnings of the block's records, in line order.
+    warnings: Vec<Issue>,
 }
 
 /// Checks the records of a block. `skip_first` drops the header record.
@@ -219,6 +234,7 @@ fn check_block(
     let mut alt_first = None;
     let mut prev_hash = 0u64;
     let mut issues = Vec::new();
+    let mut warnings = Vec::new();
     let mut bytes = 0;
     // One check for the whole block is far cheaper than one per record; only a block with
     // invalid bytes is checked record by record, to say where.
@@ -305,8 +321,9 @@ fn check_block(
                     hash = plan.identity_hash(|p| Some(fields.get(rec, p)));
                     let first = !multi || hash == 0 || idx == 0 || hash != prev_hash;
                     let body = crate::input::record::strip_terminator(rec);
-                    let may_break = pos.lines > 1 || memchr::memchr(b'\r', body).is_some();
+                    let may_break = pos.lines > 1 || rules::may_hold_controls(body);
                     plan.check_row_breaks(get, pos.line, first, may_break, &mut issues);
+                    plan.warn_row(get, pos.line, &mut warnings);
                     if multi && idx == 0 && hash != 0 {
                         let mut alt = Vec::new();
                         plan.check_row(get, pos.line, false, &mut alt);
@@ -352,6 +369,7 @@ fn check_block(
         bad,
         alt_first,
         bytes,
+        warnings,
     }
 }
 
@@ -367,7 +385,8 @@ fn output_fields(plan: &Plan, all: Vec<String>) -> Vec<String> {
 struct Collector<'a> {
     plan: &'a Plan,
     report: Report,
-    log: IssueLog,
+    log: IssueLog<BadRecord>,
+    warnings: IssueLog<Issue>,
     dups: dups::DupIndex,
     packer: Packer,
     prev_hash: u64,
@@ -414,6 +433,11 @@ impl Collector<'_> {
             }
         }
         self.report.bytes += r.bytes;
+        for w in &r.warnings {
+            self.report.warnings += 1;
+            *self.report.warnings_by_kind.entry(w.kind).or_default() += 1;
+            self.warnings.push(w)?;
+        }
         Ok(())
     }
 
@@ -476,12 +500,15 @@ pub fn validate(
         invalid_rows: 0,
         issues: 0,
         by_kind: BTreeMap::new(),
+        warnings: 0,
+        warnings_by_kind: BTreeMap::new(),
         bytes: 0,
         chunks: 0,
         normalised: source.normalised.clone(),
         header: Vec::new(),
     };
     let mut log = IssueLog::new().map_err(wrap)?;
+    let mut warnings = IssueLog::new().map_err(wrap)?;
     let mut scanner = Scanner::new(
         source.open().map_err(wrap)?,
         settings.block_size,
@@ -501,9 +528,11 @@ pub fn validate(
             log.push(&file_problem(IssueKind::Unreadable, message))
                 .map_err(wrap)?;
             log.finish().map_err(wrap)?;
+            warnings.finish().map_err(wrap)?;
             return Ok(Validation {
                 report,
                 log,
+                warnings,
                 dups: Vec::new(),
             });
         }
@@ -517,6 +546,7 @@ pub fn validate(
         plan: &plan,
         report,
         log,
+        warnings,
         dups: dups::DupIndex::new(settings.dup_budget),
         packer: Packer::new(settings.max_rows as u64, settings.max_bytes, header_len),
         prev_hash: 0,
@@ -617,12 +647,14 @@ pub fn validate(
     let Collector {
         mut report,
         mut log,
+        mut warnings,
         dups,
         packer,
         ..
     } = collector;
     report.chunks = packer.chunks();
     log.finish().map_err(wrap)?;
+    warnings.finish().map_err(wrap)?;
     let dup_records = confirm_duplicates(source, &plan, dups).map_err(wrap)?;
     for b in &dup_records {
         for i in &b.issues {
@@ -645,6 +677,7 @@ pub fn validate(
     Ok(Validation {
         report,
         log,
+        warnings,
         dups: dup_records,
     })
 }

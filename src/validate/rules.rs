@@ -39,6 +39,16 @@ fn class_table(body: &str) -> Option<Box<[bool; 256]>> {
                     i += 1;
                     continue;
                 }
+                // As the API's (Java) patterns read it: ASCII white space. Line breaks and the
+                // other controls are refused before a pattern is consulted.
+                's' => {
+                    for b in [b' ', b'\t', b'\n', 0x0b, 0x0c, b'\r'] {
+                        t[b as usize] = true;
+                    }
+                    prev = None;
+                    i += 1;
+                    continue;
+                }
                 e if e.is_ascii_punctuation() => e as u8,
                 _ => return None,
             }
@@ -140,6 +150,19 @@ impl Pattern {
         }
     }
 
+    /// Whether the pattern has its own class for the first character and `v`'s first character
+    /// is not in it; `Some(true)` when that class is the ASCII letters ("begins with a letter").
+    fn first_rejects(&self, v: &str) -> Option<bool> {
+        let Pattern::Class { first: Some(f), .. } = self else {
+            return None;
+        };
+        let b = *v.as_bytes().first()?;
+        if f[b as usize] {
+            return None;
+        }
+        Some((0..=255u8).all(|x| f[x as usize] == x.is_ascii_alphabetic()))
+    }
+
     fn source(&self) -> &str {
         match self {
             Pattern::Class { source, .. } => source,
@@ -164,12 +187,15 @@ fn char_len(v: &str) -> usize {
 }
 
 /// The rules a name (an object's own, or a reference to another object) must follow.
+///
+/// Which characters, and whether the first must be a letter, is the type's `pattern` in
+/// types.json: the Configuration API's pattern for the type, except that Entry Point names begin
+/// with a letter (Cisco's CSV article asks it for entry points only). Team names have no pattern.
 #[derive(Debug, Clone)]
 struct NameRule {
     /// "site name", "user profile name", ...
     noun: String,
     max_len: usize,
-    letter_first: bool,
     pattern: Option<Pattern>,
     wav: bool,
 }
@@ -182,7 +208,6 @@ impl NameRule {
             return NameRule {
                 noun: "audio file name".into(),
                 max_len: 80,
-                letter_first: false,
                 pattern: None,
                 wav: true,
             };
@@ -195,7 +220,6 @@ impl NameRule {
             Some(c) => NameRule {
                 noun,
                 max_len: c.max_len.unwrap_or(80),
-                letter_first: true,
                 pattern: c.pattern.as_deref().map(Pattern::compile),
                 wav: false,
             },
@@ -204,7 +228,6 @@ impl NameRule {
             None => NameRule {
                 noun,
                 max_len: 255,
-                letter_first: false,
                 pattern: None,
                 wav: false,
             },
@@ -212,11 +235,19 @@ impl NameRule {
     }
 
     fn check(&self, v: &str) -> Option<(IssueKind, String)> {
-        if self.letter_first && !v.chars().next().is_some_and(char::is_alphabetic) {
+        if let Some(letters) = self.pattern.as_ref().and_then(|p| p.first_rejects(v)) {
+            let what = if letters {
+                "a letter".to_string()
+            } else {
+                format!(
+                    "a character of {}",
+                    self.pattern.as_ref().map_or("", |p| p.source())
+                )
+            };
             return Some((
                 IssueKind::InvalidName,
                 format!(
-                    "\"{v}\" is not a valid {}: it must begin with a letter",
+                    "\"{v}\" is not a valid {}: it must begin with {what}",
                     self.noun
                 ),
             ));
@@ -294,7 +325,12 @@ enum Rule {
         aliases: Vec<String>,
     },
     Email,
-    Phone,
+    /// A dial number: the column's API pattern when it has one, else an optional `+` and
+    /// digits (an extension such as `1001` too).
+    Phone {
+        pattern: Option<Pattern>,
+        max_len: Option<usize>,
+    },
     Timezone,
     Ref(NameRule),
     List {
@@ -315,7 +351,6 @@ impl Rule {
             Kind::Name => Rule::Name(NameRule {
                 noun: "name".into(),
                 max_len: c.max_len.unwrap_or(80),
-                letter_first: true,
                 pattern: c.pattern.as_deref().map(Pattern::compile),
                 wav: false,
             }),
@@ -329,7 +364,10 @@ impl Rule {
                 aliases: c.value_aliases.values().flatten().cloned().collect(),
             },
             Kind::Email => Rule::Email,
-            Kind::Phone => Rule::Phone,
+            Kind::Phone => Rule::Phone {
+                pattern: c.pattern.as_deref().map(Pattern::compile),
+                max_len: c.max_len,
+            },
             Kind::Timezone => Rule::Timezone,
             Kind::Ref => Rule::Ref(NameRule::for_type(c.target.as_deref().unwrap_or("?"))),
             Kind::List => {
@@ -407,7 +445,7 @@ impl Rule {
                 Some((kind, msg))
             }
             Rule::Email => check_email(v),
-            Rule::Phone => check_phone(v),
+            Rule::Phone { pattern, max_len } => check_phone(v, pattern.as_ref(), *max_len),
             Rule::Timezone => {
                 let tz = timezones();
                 if tz.binary_search(&v).is_ok() {
@@ -449,6 +487,16 @@ impl Rule {
                 }
                 None
             }
+        }
+    }
+}
+
+impl Rule {
+    /// A warning for a valid, non-empty, trimmed value that is probably not what was meant.
+    fn warning(&self, v: &str) -> Option<(IssueKind, String)> {
+        match self {
+            Rule::Phone { .. } => phone_warning(v).filter(|_| self.check(v).is_none()),
+            _ => None,
         }
     }
 }
@@ -528,9 +576,16 @@ fn check_email(v: &str) -> Option<(IssueKind, String)> {
     None
 }
 
-fn check_phone(v: &str) -> Option<(IssueKind, String)> {
+/// A dial number as the API takes it in this column. Only what is certainly wrong is an error:
+/// a number a spreadsheet turned into scientific notation, a form the column's API pattern
+/// refuses, a `+` number that is not E.164. A form that is valid but suspicious is a warning
+/// (`phone_warning`).
+fn check_phone(
+    v: &str,
+    pattern: Option<&Pattern>,
+    max_len: Option<usize>,
+) -> Option<(IssueKind, String)> {
     let bad = |why: String| Some((IssueKind::InvalidPhone, why));
-    let digits_only = v.bytes().all(|b| b.is_ascii_digit());
     let sci = v.contains(['e', 'E']) && {
         let u = v.to_ascii_uppercase();
         u.contains("E+")
@@ -545,41 +600,103 @@ fn check_phone(v: &str) -> Option<(IssueKind, String)> {
             "\"{v}\" looks like a number a spreadsheet turned into scientific notation; format the column as text and type the number again as +<country code><number>"
         ));
     }
-    if digits_only && v.len() >= 7 {
-        return bad(format!(
-            "\"{v}\" has no leading '+' (a spreadsheet may have dropped it); write it in E.164 form: +{v}"
-        ));
+    if let Some(m) = max_len {
+        if char_len(v) > m {
+            return Some((
+                IssueKind::TooLong,
+                format!(
+                    "\"{}\" is {} characters long; at most {m} are allowed",
+                    abbreviate(v),
+                    char_len(v)
+                ),
+            ));
+        }
     }
-    let Some(rest) = v.strip_prefix('+') else {
-        return bad(format!(
-            "\"{}\" is not an E.164 number: it must start with '+' and the country code",
-            abbreviate(v)
-        ));
-    };
-    let mut digits = 0;
-    let mut prev_sep = true;
-    for b in rest.bytes() {
-        match b {
-            b'0'..=b'9' => {
-                digits += 1;
-                prev_sep = false;
-            }
-            b'-' | b'.' if !prev_sep => prev_sep = true,
-            _ => {
+    match pattern {
+        Some(p) => {
+            if p.check(v) != Ok(None) {
                 return bad(format!(
-                    "\"{}\" is not an E.164 number: only digits may follow the '+' (with '-' or '.' between digits)",
+                    "\"{}\" is not a number this column takes: it must match {}",
+                    abbreviate(v),
+                    p.source()
+                ));
+            }
+        }
+        None => {
+            let mut prev_sep = true;
+            for b in v.strip_prefix('+').unwrap_or(v).bytes() {
+                match b {
+                    b'0'..=b'9' => prev_sep = false,
+                    b'-' | b'.' if !prev_sep => prev_sep = true,
+                    _ => {
+                        return bad(format!(
+                            "\"{}\" is not a dial number: digits with an optional leading '+' (and '-' or '.' between digits), e.g. +14085550123 or the extension 1001",
+                            abbreviate(v)
+                        ))
+                    }
+                }
+            }
+            if prev_sep {
+                return bad(format!(
+                    "\"{}\" is not a dial number: it must end in a digit",
                     abbreviate(v)
-                ))
+                ));
             }
         }
     }
-    if prev_sep || !(2..=15).contains(&digits) || rest.starts_with('0') {
-        return bad(format!(
-            "\"{}\" is not an E.164 number: '+', a country code not starting with 0, and at most 15 digits in all",
-            abbreviate(v)
-        ));
+    if let Some(rest) = v.strip_prefix('+') {
+        let digits = rest.bytes().filter(u8::is_ascii_digit).count();
+        let first = rest.bytes().find(u8::is_ascii_digit);
+        if !(2..=15).contains(&digits) || first == Some(b'0') {
+            return bad(format!(
+                "\"{}\" is not an E.164 number: after the '+', a country code not starting with 0, and at most 15 digits in all",
+                abbreviate(v)
+            ));
+        }
     }
     None
+}
+
+/// Digits in a number without a `+` from which it is probably an international number whose
+/// `+` a spreadsheet dropped: a country code and a national number (national numbers and
+/// extensions are shorter).
+const SUSPICIOUS_DIGITS: usize = 11;
+
+/// A valid dial number that is probably not what the admin meant: a long number without `+`.
+fn phone_warning(v: &str) -> Option<(IssueKind, String)> {
+    if v.starts_with('+')
+        || !v
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b"()-. ".contains(&b))
+    {
+        return None;
+    }
+    let digits: String = v.chars().filter(char::is_ascii_digit).collect();
+    (digits.len() >= SUSPICIOUS_DIGITS).then(|| {
+        (
+            IssueKind::SuspiciousPhone,
+            format!(
+                "\"{v}\" has no leading '+': if it is an international number (a spreadsheet drops the '+'), write +{digits}"
+            ),
+        )
+    })
+}
+
+/// Whether a record may hold a line break or another control character (C0, tab excepted):
+/// rows that do not are spared the per-value search. Branch-free, so it vectorises.
+pub fn may_hold_controls(record: &[u8]) -> bool {
+    record
+        .iter()
+        .fold(false, |acc, &b| acc | ((b < 0x20) & (b != b'\t')))
+}
+
+/// The first control character other than tab, CR and LF in a value: (1-based character
+/// position, the character).
+fn find_control(raw: &str) -> Option<(usize, char)> {
+    raw.chars()
+        .enumerate()
+        .find(|&(_, c)| (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r'))
+        .map(|(i, c)| (i + 1, c))
 }
 
 #[derive(Debug, Clone)]
@@ -620,6 +737,8 @@ pub struct Plan {
     pub header_issues: Vec<Issue>,
     columns: Vec<Compiled>,
     identity: Vec<Option<usize>>,
+    /// Indices into `columns` of the columns whose rule can warn (phones).
+    warn: Vec<usize>,
 }
 
 impl Plan {
@@ -716,7 +835,7 @@ impl Plan {
                 .position(|c| c.name.eq_ignore_ascii_case(name))
                 .and_then(|ci| pos_of[ci])
         };
-        let columns = object
+        let columns: Vec<Compiled> = object
             .columns
             .iter()
             .enumerate()
@@ -761,6 +880,12 @@ impl Plan {
             })
             .collect();
         let identity = object.identity.iter().map(|n| find(n)).collect();
+        let warn = columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.pos.is_some() && matches!(c.rule, Rule::Phone { .. }))
+            .map(|(i, _)| i)
+            .collect();
         Plan {
             object,
             width: header.len(),
@@ -769,6 +894,7 @@ impl Plan {
             header_issues,
             columns,
             identity,
+            warn,
         }
     }
 
@@ -838,8 +964,9 @@ impl Plan {
         self.check_row_breaks(field, line, first_of_object, true, out)
     }
 
-    /// `check_row`, told whether the row may hold a line break at all (most rows cannot, and
-    /// looking for one in every value is a large share of the work).
+    /// `check_row`, told whether the row may hold a line break or another control character at
+    /// all (`may_hold_controls`: most rows cannot, and looking in every value is a large share
+    /// of the work).
     pub fn check_row_breaks<'a>(
         &self,
         field: impl Fn(usize) -> &'a str,
@@ -878,6 +1005,18 @@ impl Plan {
                     message,
                 })
             };
+            // Before anything else, and on the untrimmed value: a control character is never
+            // data, even at the edge of an otherwise empty cell.
+            if let Some((at, ch)) = may_break.then(|| find_control(raw)).flatten() {
+                push(
+                    IssueKind::ControlCharacter,
+                    format!(
+                        "column \"{}\": character {at} is the control character U+{:04X}; remove it (only a tab, and line breaks in descriptions, may appear in a value)",
+                        c.column.name, ch as u32
+                    ),
+                );
+                continue;
+            }
             if v.is_empty() {
                 if c.column.required && (first_of_object || c.every_row) {
                     if c.pos.is_some() {
@@ -911,6 +1050,29 @@ impl Plan {
             }
             if let Some((kind, msg)) = c.rule.check(v) {
                 push(kind, format!("column \"{}\": {msg}", c.column.name));
+            }
+        }
+    }
+
+    /// Values that are valid but probably not what was meant (a long number without `+`): they
+    /// go to `out` as warnings, which never make a row invalid. Call it for rows that passed
+    /// or failed `check_row`; a value with an error gets no warning.
+    pub fn warn_row<'a>(&self, field: impl Fn(usize) -> &'a str, line: u64, out: &mut Vec<Issue>) {
+        for &i in &self.warn {
+            let c = &self.columns[i];
+            let Some(pos) = c.pos else { continue };
+            let v = field(pos).trim_ascii();
+            if v.is_empty() {
+                continue;
+            }
+            if let Some((kind, msg)) = c.rule.warning(v) {
+                out.push(Issue {
+                    line,
+                    column: Some(pos + 1),
+                    column_name: Some(c.column.name.clone()),
+                    kind,
+                    message: format!("column \"{}\": {msg}", c.column.name),
+                });
             }
         }
     }
@@ -985,7 +1147,52 @@ mod tests {
             ("user", "Contact Center Enabled", "yes", Some(InvalidEnum)),
             ("user", "Default DN", "+14085550123", None),
             ("user", "Default DN", "+1-408-555-0123", None),
-            ("user", "Default DN", "14085550123", Some(InvalidPhone)),
+            // valid for the API (no pattern); a warning says the '+' may be lost
+            ("user", "Default DN", "14085550123", None),
+            ("user", "Default DN", "1001", None),
+            ("team", "DN", "1001", None),
+            ("user", "Default DN", "+0123456", Some(InvalidPhone)),
+            ("user", "Default DN", "1001-", Some(InvalidPhone)),
+            ("address-book", "Phone Number", "(408)555-0123", None),
+            (
+                "address-book",
+                "Phone Number",
+                "408 555 0123",
+                Some(InvalidPhone),
+            ),
+            (
+                "address-book",
+                "Phone Number",
+                "4.47E+11",
+                Some(InvalidPhone),
+            ),
+            ("outdial-ani", "Entry Number", "sip:agent@example.com", None),
+            ("outdial-ani", "Entry Number", "+14085550123", None),
+            (
+                "outdial-ani",
+                "Entry Number",
+                "agent@example.com",
+                Some(InvalidPhone),
+            ),
+            ("entry-point-mapping", "Dialed Number", "14085550123", None),
+            (
+                "entry-point-mapping",
+                "Dialed Number",
+                "+1-408-555-0123",
+                None,
+            ),
+            (
+                "entry-point-mapping",
+                "Dialed Number",
+                "(408)5550123",
+                Some(InvalidPhone),
+            ),
+            (
+                "entry-point-mapping",
+                "Dialed Number",
+                &"1".repeat(21),
+                Some(TooLong),
+            ),
             ("user", "Default DN", "4.47E+11", Some(InvalidPhone)),
             ("user", "Default DN", "+1 408 555 0123", Some(InvalidPhone)),
             (
@@ -995,7 +1202,12 @@ mod tests {
                 Some(InvalidPhone),
             ),
             ("user", "Site", "Berlin Hub", None),
-            ("user", "Site", "1Berlin", Some(InvalidName)),
+            // the API's site pattern allows a leading digit; lab guides import 100_Site
+            ("user", "Site", "1Berlin", None),
+            ("site", "Name", "100_Site", None),
+            ("team", "Name", "100_Team1", None),
+            ("skill-definition", "Name", "24x7 Support", None),
+            ("user", "Site", "Berlin!", Some(InvalidCharacters)),
             ("user", "Site", "Kraków", Some(InvalidCharacters)),
             ("user", "Site", &"S".repeat(81), Some(TooLong)),
             ("user", "Site", &"S".repeat(80), None),
@@ -1055,6 +1267,41 @@ mod tests {
     }
 
     #[test]
+    fn warnings_are_for_valid_but_suspicious_numbers_only() {
+        let warn = |t: &str, c: &str, v: &str| {
+            let col = registry().get(t).unwrap().column(c).unwrap();
+            Rule::compile(col).warning(v).map(|(k, _)| k)
+        };
+        let w = Some(IssueKind::SuspiciousPhone);
+        assert_eq!(warn("user", "Default DN", "14085550123"), w);
+        assert_eq!(warn("address-book", "Phone Number", "1(408)555-0123"), w);
+        assert_eq!(warn("user", "Default DN", "+14085550123"), None);
+        assert_eq!(warn("user", "Default DN", "1001"), None);
+        assert_eq!(warn("user", "Default DN", "4085550123"), None);
+        // an error is not also a warning
+        assert_eq!(warn("user", "Default DN", "140 8555 0123"), None);
+        assert_eq!(warn("user", "Email", "14085550123@example.com"), None);
+    }
+
+    #[test]
+    fn control_characters_are_found_in_any_column() {
+        let t = registry().get("team").unwrap();
+        let h: Vec<String> = t.header().iter().map(|s| s.to_string()).collect();
+        let plan = Plan::new(t, &h);
+        for (bad, col) in [("Sales\0", 1), ("\x0c", 8), ("Berlin\x1b[31m", 2)] {
+            let mut row = vec!["Sales", "Berlin", "AGENT", "", "", "", "", ""];
+            row[col - 1] = bad;
+            assert!(may_hold_controls(row.join(",").as_bytes()));
+            let mut out = Vec::new();
+            plan.check_row(|i| row[i], 3, true, &mut out);
+            assert_eq!(out.len(), 1, "{bad:?}: {out:?}");
+            assert_eq!(out[0].kind, IssueKind::ControlCharacter);
+            assert_eq!(out[0].column, Some(col));
+        }
+        assert!(!may_hold_controls(b"Sales\tTeam,Berlin,AGENT"));
+    }
+
+    #[test]
     fn list_separators_are_one_character() {
         for t in &registry().types {
             for c in &t.columns {
@@ -1071,6 +1318,8 @@ mod tests {
             "^[A-Za-z][A-Za-z0-9&_\\- ]*$",
             "^[A-Za-z0-9._\\-() ]+$",
             "^[A-Za-z0-9._)/(\\- ]*$",
+            "^[A-Za-z0-9._\\-\\s]*$",
+            "^[A-Za-z][A-Za-z0-9&_\\-\\s]*$",
         ] {
             assert!(matches!(Pattern::compile(p), Pattern::Class { .. }), "{p}");
         }
