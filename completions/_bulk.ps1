@@ -37,7 +37,6 @@ Register-ArgumentCompleter -Native -CommandName 'bulk' -ScriptBlock {
             [CompletionResult]::new('split', 'split', [CompletionResultType]::ParameterValue, 'Cut a CSV (or a set of WAV files) into chunks the service accepts')
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Save a profile (service URL and token) to target a real service, or show the target')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Run a local sandbox of the bulk-operations service, for trying imports without a tenant')
-            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions (completions/) and man pages (man/) from the clap definitions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -101,6 +100,7 @@ Register-ArgumentCompleter -Native -CommandName 'bulk' -ScriptBlock {
             [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Object type (user, team, ...)')
             [CompletionResult]::new('--job-type', '--job-type', [CompletionResultType]::ParameterName, 'import or export')
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Most jobs to show')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (see `bulk login`); also BULK_PROFILE')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout and nothing else there')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors on stderr (no progress, no summaries)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors on stderr (no progress, no summaries)')
@@ -109,6 +109,7 @@ Register-ArgumentCompleter -Native -CommandName 'bulk' -ScriptBlock {
             break
         }
         'bulk;jobs;show' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (see `bulk login`); also BULK_PROFILE')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout and nothing else there')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors on stderr (no progress, no summaries)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors on stderr (no progress, no summaries)')
@@ -118,6 +119,7 @@ Register-ArgumentCompleter -Native -CommandName 'bulk' -ScriptBlock {
         }
         'bulk;jobs;wait' {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up after this long (exit code 7)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (see `bulk login`); also BULK_PROFILE')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout and nothing else there')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors on stderr (no progress, no summaries)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors on stderr (no progress, no summaries)')
@@ -273,15 +275,6 @@ Register-ArgumentCompleter -Native -CommandName 'bulk' -ScriptBlock {
         'bulk;sandbox;help;help' {
             break
         }
-        'bulk;generate' {
-            [CompletionResult]::new('--out-dir', '--out-dir', [CompletionResultType]::ParameterName, 'Directory that receives completions/ and man/')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout and nothing else there')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors on stderr (no progress, no summaries)')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors on stderr (no progress, no summaries)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            break
-        }
         'bulk;help' {
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import CSV files (or audio) into the service: validate, split, submit, wait, report')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export every object of a type from the service into a CSV (or a ZIP of CSVs)')
@@ -292,7 +285,6 @@ Register-ArgumentCompleter -Native -CommandName 'bulk' -ScriptBlock {
             [CompletionResult]::new('split', 'split', [CompletionResultType]::ParameterValue, 'Cut a CSV (or a set of WAV files) into chunks the service accepts')
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Save a profile (service URL and token) to target a real service, or show the target')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Run a local sandbox of the bulk-operations service, for trying imports without a tenant')
-            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions (completions/) and man pages (man/) from the clap definitions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -341,9 +333,6 @@ Register-ArgumentCompleter -Native -CommandName 'bulk' -ScriptBlock {
             break
         }
         'bulk;help;sandbox;token' {
-            break
-        }
-        'bulk;help;generate' {
             break
         }
         'bulk;help;help' {

@@ -22,9 +22,6 @@ _bulk() {
             bulk,export)
                 cmd="bulk__subcmd__export"
                 ;;
-            bulk,generate)
-                cmd="bulk__subcmd__generate"
-                ;;
             bulk,help)
                 cmd="bulk__subcmd__help"
                 ;;
@@ -54,9 +51,6 @@ _bulk() {
                 ;;
             bulk__subcmd__help,export)
                 cmd="bulk__subcmd__help__subcmd__export"
-                ;;
-            bulk__subcmd__help,generate)
-                cmd="bulk__subcmd__help__subcmd__generate"
                 ;;
             bulk__subcmd__help,help)
                 cmd="bulk__subcmd__help__subcmd__help"
@@ -146,7 +140,7 @@ _bulk() {
 
     case "${cmd}" in
         bulk)
-            opts="-q -h -V --json --quiet --help --version import export jobs errors validate template split login sandbox generate help"
+            opts="-q -h -V --json --quiet --help --version import export jobs errors validate template split login sandbox help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -190,7 +184,7 @@ _bulk() {
             return 0
             ;;
         bulk__subcmd__export)
-            opts="-o -q -h --output --merge --excel-safe --profile --max-retries --timeout --json --quiet --help"
+            opts="-o -q -h --output --merge --excel-safe --profile --max-retries --timeout --json --quiet --help entry-point outdial-entry-point queue outdial-queue site team user user-profile work-type auxiliary-code agent-profile address-book outdial-ani skill-definition skill-profile entry-point-mapping audio-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -223,26 +217,8 @@ _bulk() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        bulk__subcmd__generate)
-            opts="-q -h --out-dir --json --quiet --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --out-dir)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         bulk__subcmd__help)
-            opts="import export jobs errors validate template split login sandbox generate help"
+            opts="import export jobs errors validate template split login sandbox help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -270,20 +246,6 @@ _bulk() {
             return 0
             ;;
         bulk__subcmd__help__subcmd__export)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        bulk__subcmd__help__subcmd__generate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -487,11 +449,11 @@ _bulk() {
             fi
             case "${prev}" in
                 --type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "entry-point outdial-entry-point queue outdial-queue site team user user-profile work-type auxiliary-code agent-profile address-book outdial-ani skill-definition skill-profile entry-point-mapping audio-file" -- "${cur}"))
                     return 0
                     ;;
                 -t)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "entry-point outdial-entry-point queue outdial-queue site team user user-profile work-type auxiliary-code agent-profile address-book outdial-ani skill-definition skill-profile entry-point-mapping audio-file" -- "${cur}"))
                     return 0
                     ;;
                 --encoding)
@@ -537,15 +499,15 @@ _bulk() {
                     return 0
                     ;;
                 --status)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "new in_progress completed completed_with_errors failed" -- "${cur}"))
                     return 0
                     ;;
                 --type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "entry-point outdial-entry-point queue outdial-queue site team user user-profile work-type auxiliary-code agent-profile address-book outdial-ani skill-definition skill-profile entry-point-mapping audio-file" -- "${cur}"))
                     return 0
                     ;;
                 --job-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "import export" -- "${cur}"))
                     return 0
                     ;;
                 --limit)
@@ -638,7 +600,7 @@ _bulk() {
             return 0
             ;;
         bulk__subcmd__jobs__subcmd__list)
-            opts="-q -h --search --status --type --job-type --limit --json --quiet --help"
+            opts="-q -h --search --status --type --job-type --limit --profile --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -649,18 +611,22 @@ _bulk() {
                     return 0
                     ;;
                 --status)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "new in_progress completed completed_with_errors failed" -- "${cur}"))
                     return 0
                     ;;
                 --type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "entry-point outdial-entry-point queue outdial-queue site team user user-profile work-type auxiliary-code agent-profile address-book outdial-ani skill-definition skill-profile entry-point-mapping audio-file" -- "${cur}"))
                     return 0
                     ;;
                 --job-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "import export" -- "${cur}"))
                     return 0
                     ;;
                 --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -672,12 +638,16 @@ _bulk() {
             return 0
             ;;
         bulk__subcmd__jobs__subcmd__show)
-            opts="-q -h --json --quiet --help"
+            opts="-q -h --profile --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -686,13 +656,17 @@ _bulk() {
             return 0
             ;;
         bulk__subcmd__jobs__subcmd__wait)
-            opts="-q -h --timeout --json --quiet --help"
+            opts="-q -h --timeout --profile --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -895,11 +869,11 @@ _bulk() {
             fi
             case "${prev}" in
                 --type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "entry-point outdial-entry-point queue outdial-queue site team user user-profile work-type auxiliary-code agent-profile address-book outdial-ani skill-definition skill-profile entry-point-mapping audio-file" -- "${cur}"))
                     return 0
                     ;;
                 -t)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "entry-point outdial-entry-point queue outdial-queue site team user user-profile work-type auxiliary-code agent-profile address-book outdial-ani skill-definition skill-profile entry-point-mapping audio-file" -- "${cur}"))
                     return 0
                     ;;
                 --encoding)
@@ -930,7 +904,7 @@ _bulk() {
             return 0
             ;;
         bulk__subcmd__template)
-            opts="-o -q -h --output --example --list --offline --profile --max-retries --json --quiet --help"
+            opts="-o -q -h --output --example --list --offline --profile --max-retries --json --quiet --help entry-point outdial-entry-point queue outdial-queue site team user user-profile work-type auxiliary-code agent-profile address-book outdial-ani skill-definition skill-profile entry-point-mapping audio-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -967,11 +941,11 @@ _bulk() {
             fi
             case "${prev}" in
                 --type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "entry-point outdial-entry-point queue outdial-queue site team user user-profile work-type auxiliary-code agent-profile address-book outdial-ani skill-definition skill-profile entry-point-mapping audio-file" -- "${cur}"))
                     return 0
                     ;;
                 -t)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "entry-point outdial-entry-point queue outdial-queue site team user user-profile work-type auxiliary-code agent-profile address-book outdial-ani skill-definition skill-profile entry-point-mapping audio-file" -- "${cur}"))
                     return 0
                     ;;
                 --encoding)

@@ -37,9 +37,24 @@ complete -c bulk -n "__fish_bulk_needs_command" -f -a "template" -d 'Write the C
 complete -c bulk -n "__fish_bulk_needs_command" -f -a "split" -d 'Cut a CSV (or a set of WAV files) into chunks the service accepts'
 complete -c bulk -n "__fish_bulk_needs_command" -f -a "login" -d 'Save a profile (service URL and token) to target a real service, or show the target'
 complete -c bulk -n "__fish_bulk_needs_command" -f -a "sandbox" -d 'Run a local sandbox of the bulk-operations service, for trying imports without a tenant'
-complete -c bulk -n "__fish_bulk_needs_command" -f -a "generate" -d 'Write shell completions (completions/) and man pages (man/) from the clap definitions'
 complete -c bulk -n "__fish_bulk_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c bulk -n "__fish_bulk_using_subcommand import" -s t -l type -d 'Object type of the files; detected from the file name or header when absent' -r
+complete -c bulk -n "__fish_bulk_using_subcommand import" -s t -l type -d 'Object type of the files; detected from the file name or header when absent' -r -f -a "entry-point\t''
+outdial-entry-point\t''
+queue\t''
+outdial-queue\t''
+site\t''
+team\t''
+user\t''
+user-profile\t''
+work-type\t''
+auxiliary-code\t''
+agent-profile\t''
+address-book\t''
+outdial-ani\t''
+skill-definition\t''
+skill-profile\t''
+entry-point-mapping\t''
+audio-file\t''"
 complete -c bulk -n "__fish_bulk_using_subcommand import" -l encoding -d 'Text encoding of the input (e.g. windows-1252, iso-8859-1); UTF-8 and UTF-16 with a BOM are recognised without it' -r
 complete -c bulk -n "__fish_bulk_using_subcommand import" -l delimiter -d 'Field separator of the input, e.g. \';\' or \'\\t\' (as Excel writes in many locales)' -r
 complete -c bulk -n "__fish_bulk_using_subcommand import" -l profile -d 'Profile to use (see `bulk login`); also BULK_PROFILE' -r
@@ -63,9 +78,30 @@ complete -c bulk -n "__fish_bulk_using_subcommand export" -l json -d 'Print one 
 complete -c bulk -n "__fish_bulk_using_subcommand export" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
 complete -c bulk -n "__fish_bulk_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -l search -d 'Text to find in the job id or file name' -r
-complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -l status -d 'new, in_progress, completed, completed_with_errors or failed' -r
-complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -l type -d 'Object type (user, team, ...)' -r
-complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -l job-type -d 'import or export' -r
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -l status -d 'new, in_progress, completed, completed_with_errors or failed' -r -f -a "new\t''
+in_progress\t''
+completed\t''
+completed_with_errors\t''
+failed\t''"
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -l type -d 'Object type (user, team, ...)' -r -f -a "entry-point\t''
+outdial-entry-point\t''
+queue\t''
+outdial-queue\t''
+site\t''
+team\t''
+user\t''
+user-profile\t''
+work-type\t''
+auxiliary-code\t''
+agent-profile\t''
+address-book\t''
+outdial-ani\t''
+skill-definition\t''
+skill-profile\t''
+entry-point-mapping\t''
+audio-file\t''"
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -l job-type -d 'import or export' -r -f -a "import\t''
+export\t''"
 complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -l limit -d 'Most jobs to show' -r
 complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -l profile -d 'Profile to use (see `bulk login`); also BULK_PROFILE' -r
 complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -l max-retries -d 'Retries of one request on connection errors, 429 and 5xx before giving up' -r
@@ -77,17 +113,41 @@ complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subc
 complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -f -a "wait" -d 'Wait for a job to finish; exit code as for an import (0, 4, 5, 7)'
 complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from list" -l search -d 'Text to find in the job id or file name' -r
-complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from list" -l status -d 'new, in_progress, completed, completed_with_errors or failed' -r
-complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from list" -l type -d 'Object type (user, team, ...)' -r
-complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from list" -l job-type -d 'import or export' -r
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from list" -l status -d 'new, in_progress, completed, completed_with_errors or failed' -r -f -a "new\t''
+in_progress\t''
+completed\t''
+completed_with_errors\t''
+failed\t''"
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from list" -l type -d 'Object type (user, team, ...)' -r -f -a "entry-point\t''
+outdial-entry-point\t''
+queue\t''
+outdial-queue\t''
+site\t''
+team\t''
+user\t''
+user-profile\t''
+work-type\t''
+auxiliary-code\t''
+agent-profile\t''
+address-book\t''
+outdial-ani\t''
+skill-definition\t''
+skill-profile\t''
+entry-point-mapping\t''
+audio-file\t''"
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from list" -l job-type -d 'import or export' -r -f -a "import\t''
+export\t''"
 complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from list" -l limit -d 'Most jobs to show' -r
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from list" -l profile -d 'Profile to use (see `bulk login`); also BULK_PROFILE' -r
 complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
 complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from show" -l profile -d 'Profile to use (see `bulk login`); also BULK_PROFILE' -r
 complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from show" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
 complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from wait" -l timeout -d 'Give up after this long (exit code 7)' -r
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from wait" -l profile -d 'Profile to use (see `bulk login`); also BULK_PROFILE' -r
 complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from wait" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from wait" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
 complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcommand_from wait" -s h -l help -d 'Print help'
@@ -101,7 +161,23 @@ complete -c bulk -n "__fish_bulk_using_subcommand errors" -l max-retries -d 'Ret
 complete -c bulk -n "__fish_bulk_using_subcommand errors" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c bulk -n "__fish_bulk_using_subcommand errors" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
 complete -c bulk -n "__fish_bulk_using_subcommand errors" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c bulk -n "__fish_bulk_using_subcommand validate" -s t -l type -d 'Object type of the files; detected from the file name or header when absent' -r
+complete -c bulk -n "__fish_bulk_using_subcommand validate" -s t -l type -d 'Object type of the files; detected from the file name or header when absent' -r -f -a "entry-point\t''
+outdial-entry-point\t''
+queue\t''
+outdial-queue\t''
+site\t''
+team\t''
+user\t''
+user-profile\t''
+work-type\t''
+auxiliary-code\t''
+agent-profile\t''
+address-book\t''
+outdial-ani\t''
+skill-definition\t''
+skill-profile\t''
+entry-point-mapping\t''
+audio-file\t''"
 complete -c bulk -n "__fish_bulk_using_subcommand validate" -l encoding -d 'Text encoding of the input (e.g. windows-1252, iso-8859-1); UTF-8 and UTF-16 with a BOM are recognised without it' -r
 complete -c bulk -n "__fish_bulk_using_subcommand validate" -l delimiter -d 'Field separator of the input, e.g. \';\' or \'\\t\' (as Excel writes in many locales)' -r
 complete -c bulk -n "__fish_bulk_using_subcommand validate" -l errors-out -d 'Write the invalid rows with their errors to this CSV (with several inputs: a directory, one `<name>.errors.csv` per input)' -r -F
@@ -117,7 +193,23 @@ complete -c bulk -n "__fish_bulk_using_subcommand template" -l offline -d 'Use t
 complete -c bulk -n "__fish_bulk_using_subcommand template" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c bulk -n "__fish_bulk_using_subcommand template" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
 complete -c bulk -n "__fish_bulk_using_subcommand template" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c bulk -n "__fish_bulk_using_subcommand split" -s t -l type -d 'Object type of the files; detected from the file name or header when absent' -r
+complete -c bulk -n "__fish_bulk_using_subcommand split" -s t -l type -d 'Object type of the files; detected from the file name or header when absent' -r -f -a "entry-point\t''
+outdial-entry-point\t''
+queue\t''
+outdial-queue\t''
+site\t''
+team\t''
+user\t''
+user-profile\t''
+work-type\t''
+auxiliary-code\t''
+agent-profile\t''
+address-book\t''
+outdial-ani\t''
+skill-definition\t''
+skill-profile\t''
+entry-point-mapping\t''
+audio-file\t''"
 complete -c bulk -n "__fish_bulk_using_subcommand split" -l encoding -d 'Text encoding of the input (e.g. windows-1252, iso-8859-1); UTF-8 and UTF-16 with a BOM are recognised without it' -r
 complete -c bulk -n "__fish_bulk_using_subcommand split" -l delimiter -d 'Field separator of the input, e.g. \';\' or \'\\t\' (as Excel writes in many locales)' -r
 complete -c bulk -n "__fish_bulk_using_subcommand split" -l out -d 'Directory for the chunks (created if missing; default: `<name>.chunks` beside the input)' -r -F
@@ -168,21 +260,16 @@ complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subco
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Serve the sandbox API until Ctrl-C or SIGTERM'
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from help" -f -a "token" -d 'Print the sandbox admin token on stdout (or create another organisation and print its token)'
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c bulk -n "__fish_bulk_using_subcommand generate" -l out-dir -d 'Directory that receives completions/ and man/' -r -F
-complete -c bulk -n "__fish_bulk_using_subcommand generate" -l json -d 'Print one JSON document on stdout and nothing else there'
-complete -c bulk -n "__fish_bulk_using_subcommand generate" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
-complete -c bulk -n "__fish_bulk_using_subcommand generate" -s h -l help -d 'Print help'
-complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox generate help" -f -a "import" -d 'Import CSV files (or audio) into the service: validate, split, submit, wait, report'
-complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox generate help" -f -a "export" -d 'Export every object of a type from the service into a CSV (or a ZIP of CSVs)'
-complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox generate help" -f -a "jobs" -d 'Bulk jobs: the dashboard (list), one job (show), or wait for one to finish'
-complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox generate help" -f -a "errors" -d 'Download a job\'s error CSV (the failed rows plus an Error Message column)'
-complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox generate help" -f -a "validate" -d 'Check CSV files offline, against the schema of their object type, and report every problem'
-complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox generate help" -f -a "template" -d 'Write the CSV template of an object type: its header row, and with --example a valid row'
-complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox generate help" -f -a "split" -d 'Cut a CSV (or a set of WAV files) into chunks the service accepts'
-complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox generate help" -f -a "login" -d 'Save a profile (service URL and token) to target a real service, or show the target'
-complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox generate help" -f -a "sandbox" -d 'Run a local sandbox of the bulk-operations service, for trying imports without a tenant'
-complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox generate help" -f -a "generate" -d 'Write shell completions (completions/) and man pages (man/) from the clap definitions'
-complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox help" -f -a "import" -d 'Import CSV files (or audio) into the service: validate, split, submit, wait, report'
+complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox help" -f -a "export" -d 'Export every object of a type from the service into a CSV (or a ZIP of CSVs)'
+complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox help" -f -a "jobs" -d 'Bulk jobs: the dashboard (list), one job (show), or wait for one to finish'
+complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox help" -f -a "errors" -d 'Download a job\'s error CSV (the failed rows plus an Error Message column)'
+complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox help" -f -a "validate" -d 'Check CSV files offline, against the schema of their object type, and report every problem'
+complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox help" -f -a "template" -d 'Write the CSV template of an object type: its header row, and with --example a valid row'
+complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox help" -f -a "split" -d 'Cut a CSV (or a set of WAV files) into chunks the service accepts'
+complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox help" -f -a "login" -d 'Save a profile (service URL and token) to target a real service, or show the target'
+complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox help" -f -a "sandbox" -d 'Run a local sandbox of the bulk-operations service, for trying imports without a tenant'
+complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c bulk -n "__fish_bulk_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "list" -d 'List jobs, newest first (the default)'
 complete -c bulk -n "__fish_bulk_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "show" -d 'Show one job'
 complete -c bulk -n "__fish_bulk_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "wait" -d 'Wait for a job to finish; exit code as for an import (0, 4, 5, 7)'

@@ -1,6 +1,9 @@
 //! The command line: clap derive types only. Commands resolve these into settings.
 
+use crate::api::wire::JobStatus;
 use crate::error::EXIT_CODES_HELP;
+use crate::schema::registry;
+use clap::builder::{PossibleValue, StringValueParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -13,6 +16,34 @@ pub struct Cli {
     pub global: GlobalArgs,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The command line as completions and man pages describe it: without hidden subcommands
+/// (`generate`), which clap's completion generators would otherwise offer.
+pub fn documented_command() -> clap::Command {
+    use clap::CommandFactory;
+    let full = Cli::command();
+    let visible: Vec<clap::Command> = full
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .cloned()
+        .collect();
+    // clap cannot remove a subcommand, so the top level is built again with the attributes of
+    // `Cli` (a test compares the two help texts).
+    let mut doc = <GlobalArgs as Args>::augment_args(clap::Command::new("bulk"))
+        .version(env!("CARGO_PKG_VERSION"))
+        .after_help(EXIT_CODES_HELP)
+        .max_term_width(100)
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .subcommands(visible);
+    if let Some(about) = full.get_about() {
+        doc = doc.about(about.clone());
+    }
+    if let Some(long) = full.get_long_about() {
+        doc = doc.long_about(long.clone());
+    }
+    doc
 }
 
 /// Options every subcommand takes.
@@ -47,7 +78,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct TemplateArgs {
     /// Object type (id or alias: user, team, skill-profile, ...).
-    #[arg(required_unless_present = "list")]
+    #[arg(required_unless_present = "list", value_parser = Listed::types(), hide_possible_values = true)]
     pub object_type: Option<String>,
     /// Where to write the template; `-` or nothing means stdout.
     #[arg(short, long, value_name = "FILE")]
@@ -77,7 +108,7 @@ pub struct GenerateArgs {
 #[derive(Debug, Args, Clone, Default)]
 pub struct InputArgs {
     /// Object type of the files; detected from the file name or header when absent.
-    #[arg(long = "type", short = 't', value_name = "TYPE")]
+    #[arg(long = "type", short = 't', value_name = "TYPE", value_parser = Listed::types(), hide_possible_values = true)]
     pub object_type: Option<String>,
     /// Text encoding of the input (e.g. windows-1252, iso-8859-1); UTF-8 and UTF-16 with a BOM
     /// are recognised without it.
@@ -231,7 +262,8 @@ pub struct SandboxTokenArgs {
 #[derive(Debug, Args, Clone, Default)]
 pub struct RemoteArgs {
     /// Profile to use (see `bulk login`); also BULK_PROFILE.
-    #[arg(long, value_name = "NAME")]
+    // Global: `bulk jobs show ID --profile prod` works as well as `bulk jobs --profile prod ...`.
+    #[arg(long, value_name = "NAME", global = true)]
     pub profile: Option<String>,
     /// Retries of one request on connection errors, 429 and 5xx before giving up.
     #[arg(long, value_name = "N", default_value_t = 8)]
@@ -286,6 +318,7 @@ pub struct ImportArgs {
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// Object type (user, team, skill-profile, ...).
+    #[arg(value_parser = Listed::types(), hide_possible_values = true)]
     pub object_type: String,
     /// File (or directory) to write, `-` for stdout; default `<type>.csv` / `<type>.zip` in the
     /// current directory.
@@ -333,13 +366,13 @@ pub struct JobsListArgs {
     #[arg(long, value_name = "TEXT")]
     pub search: Option<String>,
     /// new, in_progress, completed, completed_with_errors or failed.
-    #[arg(long, value_name = "STATUS")]
+    #[arg(long, value_name = "STATUS", value_parser = Listed::statuses(), hide_possible_values = true)]
     pub status: Option<String>,
     /// Object type (user, team, ...).
-    #[arg(long = "type", value_name = "TYPE")]
+    #[arg(long = "type", value_name = "TYPE", value_parser = Listed::types(), hide_possible_values = true)]
     pub object_type: Option<String>,
     /// import or export.
-    #[arg(long, value_name = "KIND")]
+    #[arg(long, value_name = "KIND", value_parser = Listed::new(&["import", "export"]), hide_possible_values = true)]
     pub job_type: Option<String>,
     /// Most jobs to show.
     #[arg(long, value_name = "N", default_value_t = 20)]
@@ -401,6 +434,49 @@ pub struct LoginArgs {
     /// Forget the profile and its token.
     #[arg(long, conflicts_with_all = ["url", "org", "token_stdin", "status"])]
     pub logout: bool,
+}
+
+/// A value parser that takes any text (the command resolves it, with a did-you-mean) but lists
+/// the known values, so that shell completions offer them.
+#[derive(Debug, Clone)]
+pub struct Listed(Vec<&'static str>);
+
+impl Listed {
+    pub fn new(values: &[&'static str]) -> Listed {
+        Listed(values.to_vec())
+    }
+
+    /// The object type ids of the schema registry.
+    pub fn types() -> Listed {
+        Listed(registry().types.iter().map(|t| t.id.as_str()).collect())
+    }
+
+    /// The job statuses of the wire protocol.
+    pub fn statuses() -> Listed {
+        use JobStatus::*;
+        Listed(
+            [New, InProgress, Completed, CompletedWithErrors, Failed]
+                .map(JobStatus::as_str)
+                .to_vec(),
+        )
+    }
+}
+
+impl TypedValueParser for Listed {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(self.0.iter().map(|v| PossibleValue::new(*v))))
+    }
 }
 
 /// Parses `90s`, `30m`, `2h` or a plain number of seconds.
@@ -479,5 +555,27 @@ mod tests {
     fn clap_definition_is_consistent() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+        documented_command().debug_assert();
+    }
+
+    #[test]
+    fn documented_command_is_the_cli_without_hidden_subcommands() {
+        use clap::CommandFactory;
+        let mut full = Cli::command();
+        let mut doc = documented_command();
+        assert_eq!(
+            doc.render_long_help().to_string(),
+            full.render_long_help().to_string()
+        );
+        assert_eq!(doc.render_version(), full.render_version());
+        let names = |c: &clap::Command| -> Vec<String> {
+            c.get_subcommands()
+                .filter(|s| !s.is_hide_set())
+                .map(|s| s.get_name().to_string())
+                .collect()
+        };
+        assert_eq!(names(&doc), names(&full));
+        assert!(doc.find_subcommand("generate").is_none());
+        assert!(full.find_subcommand("generate").is_some());
     }
 }

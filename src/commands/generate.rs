@@ -2,11 +2,10 @@
 //! committed `completions/` and `man/` can never say something the binary does not do (a test
 //! regenerates them and compares).
 
-use crate::cli::{Cli, GenerateArgs};
+use crate::cli::{documented_command, GenerateArgs};
 use crate::error::Exit;
 use crate::output::Printer;
 use anyhow::Context as _;
-use clap::CommandFactory;
 use clap_complete::Shell;
 use std::path::{Path, PathBuf};
 
@@ -55,12 +54,12 @@ pub fn generate(out_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     }
     let mut written = Vec::new();
     for shell in SHELLS {
-        let mut cmd = Cli::command();
+        let mut cmd = documented_command();
         let path = clap_complete::generate_to(shell, &mut cmd, "bulk", &completions)
             .with_context(|| format!("cannot write the {shell} completions"))?;
         written.push(path);
     }
-    clap_mangen::generate_to(Cli::command(), &man)
+    clap_mangen::generate_to(documented_command(), &man)
         .with_context(|| format!("cannot write the man pages to {}", man.display()))?;
     let mut pages: Vec<PathBuf> = std::fs::read_dir(&man)?
         .map(|e| e.map(|e| e.path()))
