@@ -3,6 +3,7 @@
 
 mod common;
 mod hostile;
+mod real_files;
 mod split;
 mod split_props;
 mod template;
