@@ -50,6 +50,8 @@ pub const TENANT_DEFAULTS: &[(&str, &[&str])] = &[
         ],
     ),
     ("desktop-layout", &["Global Layout"]),
+    // So that `bulk template user --example` (an agent at this site) imports on a fresh home.
+    ("site", &["Default Site"]),
     (
         "user-profile",
         &[

@@ -571,7 +571,8 @@ fn control_characters_in_values_are_not_echoed_raw() {
     );
     let out = wd.run(&["validate", "s.csv", "--type", "site"]);
     sane(&wd, &out, 3, "s.csv");
-    out.problem_at("invalid-characters", 2, Some(1));
+    // Issue 9: a control character is its own error, found before the name's characters.
+    out.problem_at("control-character", 2, Some(1));
     for c in ['\x1b', '\x07', '\0'] {
         if out.stderr.contains(c) {
             out.fail(&format!("stderr holds a raw {c:?}"));

@@ -114,7 +114,12 @@ fn a_suspicious_number_is_a_warning_that_does_not_change_the_exit_code() {
     c.uniquify("Email");
     c.set(1, "Default DN", "14085550123");
     let dn = c.col("Default DN");
-    let out = validate(&wd, "users.csv", &c.bytes(), &["--errors-out", "users.errors.csv"]);
+    let out = validate(
+        &wd,
+        "users.csv",
+        &c.bytes(),
+        &["--errors-out", "users.errors.csv"],
+    );
     out.ok()
         .exactly(&[])
         .stderr_has(&format!(
@@ -130,7 +135,12 @@ fn a_suspicious_number_is_a_warning_that_does_not_change_the_exit_code() {
 
     // Next to an error: the exit code is the error's, the error CSV holds the error row only.
     c.set(2, "Email", "nope");
-    let out = validate(&wd, "users.csv", &c.bytes(), &["--errors-out", "users.errors.csv"]);
+    let out = validate(
+        &wd,
+        "users.csv",
+        &c.bytes(),
+        &["--errors-out", "users.errors.csv"],
+    );
     out.code(3)
         .exactly(&[("invalid-email", 4, Some(1))])
         .stderr_has(&format!("warning: users.csv:3:{dn}: suspicious-phone"))
@@ -211,7 +221,12 @@ fn generated(wd: &Workdir) -> Vec<(String, String)> {
     wd.run(&["generate", "--out-dir", "gen"]).ok();
     ["bulk.bash", "_bulk", "bulk.fish", "_bulk.ps1"]
         .iter()
-        .map(|n| (n.to_string(), wd.read_string(&format!("gen/completions/{n}"))))
+        .map(|n| {
+            (
+                n.to_string(),
+                wd.read_string(&format!("gen/completions/{n}")),
+            )
+        })
         .collect()
 }
 
@@ -223,7 +238,10 @@ fn completions_offer_types_and_statuses_and_no_hidden_command() {
     let committed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
     for (name, text) in generated(&wd) {
         let on_disk = std::fs::read_to_string(committed.join(&name)).unwrap();
-        assert_eq!(on_disk, text, "completions/{name} is stale: run `cargo run -- generate`");
+        assert_eq!(
+            on_disk, text,
+            "completions/{name} is stale: run `cargo run -- generate`"
+        );
         if name == "_bulk.ps1" {
             continue;
         }
@@ -236,15 +254,22 @@ fn completions_offer_types_and_statuses_and_no_hidden_command() {
         ] {
             assert!(text.contains(word), "{name} lacks {word}");
         }
-        assert!(!text.contains("generate"), "{name} offers the hidden generate");
-        assert!(!text.contains("out-dir"), "{name} offers generate's --out-dir");
+        assert!(
+            !text.contains("generate"),
+            "{name} offers the hidden generate"
+        );
+        assert!(
+            !text.contains("out-dir"),
+            "{name} offers generate's --out-dir"
+        );
     }
     let bash = &generated(&wd)[0].1;
     let status_line = bash
         .lines()
         .find(|l| l.contains("completed_with_errors"))
         .unwrap();
-    assert!(status_line.contains("compgen -W \"new in_progress completed completed_with_errors failed\""));
+    assert!(status_line
+        .contains("compgen -W \"new in_progress completed completed_with_errors failed\""));
 }
 
 /// Regression (issue 9): `--profile` was refused after `jobs show`/`jobs wait`.
