@@ -439,25 +439,29 @@ pub struct LoginArgs {
 /// A value parser that takes any text (the command resolves it, with a did-you-mean) but lists
 /// the known values, so that shell completions offer them.
 #[derive(Debug, Clone)]
-pub struct Listed(Vec<&'static str>);
+pub struct Listed(Vec<(&'static str, Option<&'static str>)>);
 
 impl Listed {
     pub fn new(values: &[&'static str]) -> Listed {
-        Listed(values.to_vec())
+        Listed(values.iter().map(|v| (*v, None)).collect())
     }
 
-    /// The object type ids of the schema registry.
+    /// The object type ids of the schema registry, described by their display names.
     pub fn types() -> Listed {
-        Listed(registry().types.iter().map(|t| t.id.as_str()).collect())
+        Listed(
+            registry()
+                .types
+                .iter()
+                .map(|t| (t.id.as_str(), Some(t.display_name.as_str())))
+                .collect(),
+        )
     }
 
     /// The job statuses of the wire protocol.
     pub fn statuses() -> Listed {
         use JobStatus::*;
-        Listed(
-            [New, InProgress, Completed, CompletedWithErrors, Failed]
-                .map(JobStatus::as_str)
-                .to_vec(),
+        Listed::new(
+            &[New, InProgress, Completed, CompletedWithErrors, Failed].map(JobStatus::as_str),
         )
     }
 }
@@ -475,7 +479,10 @@ impl TypedValueParser for Listed {
     }
 
     fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
-        Some(Box::new(self.0.iter().map(|v| PossibleValue::new(*v))))
+        Some(Box::new(self.0.iter().map(|(v, help)| match help {
+            Some(h) => PossibleValue::new(*v).help(*h),
+            None => PossibleValue::new(*v),
+        })))
     }
 }
 

@@ -1289,7 +1289,7 @@ mod tests {
         let h: Vec<String> = t.header().iter().map(|s| s.to_string()).collect();
         let plan = Plan::new(t, &h);
         for (bad, col) in [("Sales\0", 1), ("\x0c", 8), ("Berlin\x1b[31m", 2)] {
-            let mut row = vec!["Sales", "Berlin", "AGENT", "", "", "", "", ""];
+            let mut row = ["Sales", "Berlin", "AGENT", "", "", "", "", ""];
             row[col - 1] = bad;
             assert!(may_hold_controls(row.join(",").as_bytes()));
             let mut out = Vec::new();
