@@ -1,5 +1,5 @@
 //! The sandbox under load and under hostile use, over real HTTP on 127.0.0.1:0: 50 concurrent
-//! clients polling while a long job runs, and the security checks `tests/sandbox.rs` leaves out
+//! clients polling while a long job runs, and the security checks `sandbox.rs` leaves out
 //! (every private route refuses anonymous callers; an upload declaring a huge body is refused
 //! without the body being read to its end).
 

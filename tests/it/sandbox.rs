@@ -663,3 +663,71 @@ fn cli_serve_prints_its_url_and_stops_on_sigterm() {
     let status = child.wait().unwrap();
     assert!(status.success(), "{status:?}");
 }
+
+/// The flags of `bulk sandbox serve` reach the service's settings. The fault and import tests
+/// set the same settings in code on an in-process sandbox, so this is where the flags
+/// themselves are proven.
+#[test]
+fn cli_serve_flags_set_the_limits_and_the_faults() {
+    let wd = Workdir::new();
+    let sb = Sandbox::serve(
+        &wd.path("limits"),
+        "127.0.0.1:0",
+        &[
+            "--max-rows",
+            "2",
+            "--max-bytes",
+            "900",
+            "--row-delay-ms",
+            "1",
+            "--fault-fail-job",
+            "1",
+            "--fault-seed",
+            "3",
+        ],
+    );
+    let limits = sb.json("/v1/limits");
+    assert_eq!(limits["max_rows"], 2);
+    assert_eq!(limits["export_rows_per_file"], 2);
+    assert_eq!(limits["max_bytes"], 900);
+    let job = sb.import("site", "s.csv", "Name,Multimedia Profile\nA,Blended\n");
+    assert_eq!(job["status"], "failed", "{job}");
+    assert!(
+        job["failure_reason"]
+            .as_str()
+            .unwrap()
+            .contains("injected fault"),
+        "{job}"
+    );
+    drop(sb);
+
+    for (flags, want) in [(["--fault-500", "1"], 500), (["--fault-429", "1"], 429)] {
+        let sb = Sandbox::serve(&wd.path(flags[0]), "127.0.0.1:0", &flags);
+        let r = sb.get("/v1/jobs");
+        assert_eq!(r.status(), want, "{flags:?}");
+        if want == 429 {
+            assert_eq!(r.headers()["retry-after"], "1");
+        }
+    }
+
+    let sb = Sandbox::serve(&wd.path("reset"), "127.0.0.1:0", &["--fault-reset", "1"]);
+    let r = fresh_client()
+        .get(format!("{}/v1/jobs", sb.url))
+        .bearer_auth(&sb.token)
+        .send();
+    assert!(r.is_err(), "the connection should be dropped: {r:?}");
+    drop(sb);
+
+    let sb = Sandbox::serve(
+        &wd.path("slow"),
+        "127.0.0.1:0",
+        &["--fault-slow", "1", "--fault-slow-ms", "300"],
+    );
+    let t = Instant::now();
+    assert_eq!(sb.get("/v1/jobs").status(), 200);
+    assert!(
+        t.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        t.elapsed()
+    );
+}

@@ -1,5 +1,5 @@
-//! SIGKILL in the middle of an import: of a `bulk sandbox serve` process, of the client, and of a client
-//! serving the embedded sandbox itself. Every case ends with every row exactly once in the
+//! SIGKILL in the middle of an import: of a `bulk sandbox serve` process, of the client, and of
+//! a client serving the embedded sandbox itself. Every case ends with every row exactly once in the
 //! service or the error file, one job per chunk, and no job left in progress.
 
 use crate::harness::*;

@@ -2,8 +2,9 @@
 //! against a real sandbox with injected faults, killed processes and generated inputs, and
 //! every input row ends up exactly once in the service or in the error file.
 //!
-//! Each scenario prints one `SUMMARY` line on stderr (`cargo test --test it faults:: -- --nocapture`)
-//! with the figures the README's RELIABILITY section quotes.
+//! Each scenario prints one `SUMMARY` line on stderr
+//! (`cargo test --test it faults:: -- --nocapture`) with the figures the README's RELIABILITY
+//! section quotes.
 
 mod conservation;
 mod crashes;
