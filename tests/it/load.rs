@@ -22,8 +22,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 fn fifty_clients_poll_while_a_job_runs() {
     const CLIENTS: usize = 50;
     const REQUESTS: usize = 40;
-    let dir = tempfile::tempdir().unwrap();
-    let sb = Arc::new(Sandbox::start(dir.path(), |s| {
+    let sb = Arc::new(Sandbox::start_temp(|s| {
         s.row_delay = Duration::from_millis(1);
     }));
     let id = sb.submit("user", "users.csv", plain_users(5000))["id"]
@@ -123,8 +122,7 @@ fn fifty_clients_poll_while_a_job_runs() {
 
 #[test]
 fn every_private_route_refuses_missing_and_wrong_tokens() {
-    let dir = tempfile::tempdir().unwrap();
-    let sb = Sandbox::start(dir.path(), |_| {});
+    let sb = Sandbox::start_temp(|_| {});
     let c = client(Duration::from_secs(30));
     let job = uuid_like();
     for &(method, path) in sandbox::ROUTES {
@@ -239,8 +237,7 @@ fn an_endless_upload_is_refused_promptly() {
 
 #[test]
 fn a_declared_content_length_over_the_limit_is_refused_before_any_body() {
-    let dir = tempfile::tempdir().unwrap();
-    let sb = Sandbox::start(dir.path(), |s| s.max_bytes = 100_000);
+    let sb = Sandbox::start_temp(|s| s.max_bytes = 100_000);
     let (status, took, _) = huge_upload(&sb, 1 << 40, false);
     eprintln!("declared 1 TiB, no body: {status:?} after {took:?}");
     assert!(status.contains(" 413 "), "{status}");

@@ -9,8 +9,7 @@ use crate::harness::{csv_rows, fresh_client, mulaw_wav as wav, zip_of, Sandbox, 
 
 #[test]
 fn import_upserts_checks_references_and_offers_an_error_csv() {
-    let dir = tempfile::tempdir().unwrap();
-    let sb = Sandbox::start(dir.path(), |_| {});
+    let sb = Sandbox::start_temp(|_| {});
     let job = sb.import(
         "site",
         "sites.csv",
@@ -171,8 +170,7 @@ fn limits_are_enforced_while_streaming() {
 
 #[test]
 fn one_active_job_idempotency_and_prompt_long_poll() {
-    let dir = tempfile::tempdir().unwrap();
-    let sb = Sandbox::start(dir.path(), |s| s.row_delay = Duration::from_millis(40));
+    let sb = Sandbox::start_temp(|s| s.row_delay = Duration::from_millis(40));
     let body = "Name,Multimedia Profile\nA,Blended\nB,Blended\nC,Blended\nD,Blended\nE,Blended\n";
     let post = |key: &str| {
         fresh_client()
@@ -228,8 +226,7 @@ fn one_active_job_idempotency_and_prompt_long_poll() {
 
 #[test]
 fn job_list_is_newest_first_filtered_and_paged() {
-    let dir = tempfile::tempdir().unwrap();
-    let sb = Sandbox::start(dir.path(), |_| {});
+    let sb = Sandbox::start_temp(|_| {});
     let mut ids = Vec::new();
     for i in 0..3 {
         let job = sb.import(
@@ -259,8 +256,7 @@ fn job_list_is_newest_first_filtered_and_paged() {
 
 #[test]
 fn export_gives_csv_or_zip_and_round_trips() {
-    let dir = tempfile::tempdir().unwrap();
-    let sb = Sandbox::start(dir.path(), |s| s.export_rows_per_file = 3);
+    let sb = Sandbox::start_temp(|s| s.export_rows_per_file = 3);
     sb.import(
         "site",
         "sites.csv",
@@ -328,8 +324,7 @@ fn export_gives_csv_or_zip_and_round_trips() {
 
 #[test]
 fn audio_zip_import_reports_bad_entries_and_replaces_files() {
-    let dir = tempfile::tempdir().unwrap();
-    let sb = Sandbox::start(dir.path(), |_| {});
+    let sb = Sandbox::start_temp(|_| {});
     let zip = zip_of(&[
         ("welcome.wav", &wav(100)),
         ("prompts/deep/hold.wav", &wav(50)),
@@ -447,8 +442,7 @@ fn retry(
 
 #[test]
 fn faults_never_corrupt_state() {
-    let dir = tempfile::tempdir().unwrap();
-    let sb = Sandbox::start(dir.path(), |s| {
+    let sb = Sandbox::start_temp(|s| {
         s.faults.rate_500 = 0.2;
         s.faults.rate_429 = 0.2;
         s.faults.rate_reset = 0.3;
@@ -506,8 +500,7 @@ fn faults_never_corrupt_state() {
 
 #[test]
 fn slow_fault_delays_api_requests_only() {
-    let dir = tempfile::tempdir().unwrap();
-    let sb = Sandbox::start(dir.path(), |s| {
+    let sb = Sandbox::start_temp(|s| {
         s.faults.rate_slow = 1.0;
         s.faults.slow = Duration::from_millis(400);
     });
@@ -521,8 +514,7 @@ fn slow_fault_delays_api_requests_only() {
 
 #[test]
 fn five_thousand_users_process_quickly() {
-    let dir = tempfile::tempdir().unwrap();
-    let sb = Sandbox::start(dir.path(), |_| {});
+    let sb = Sandbox::start_temp(|_| {});
     sb.import("site", "s.csv", "Name,Multimedia Profile\nBerlin,Blended\n");
     sb.import(
         "team",

@@ -28,10 +28,7 @@ pub fn jobs_at(http: &reqwest::blocking::Client, url: &str, token: &str) -> Opti
 
 /// Polls the import jobs at `url` until `pick` finds one (within 60 s); the client must still run.
 fn catch_job(url: &str, token: &str, client: &mut Child, pick: impl Fn(&Value) -> bool) -> Value {
-    let http = reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap();
+    let http = crate::harness::client(Duration::from_secs(5));
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         if let Some(j) = jobs_at(&http, url, token).and_then(|v| v.into_iter().find(&pick)) {
