@@ -19,7 +19,7 @@
 //! Running:
 //! - everything: `cargo test --test it`
 //! - one area: `cargo test --test it cli::validate::`
-//! - one test: `cargo test --test it -- --exact ops::login::wrong_token_is_exit_6_and_saves_nothing`
+//! - one test: `cargo test --test it -- --exact ops::login::unknown_profile_is_a_usage_error`
 //! - the fault scenarios' SUMMARY lines: `cargo test --test it faults:: -- --nocapture`
 //!
 //! Tests share this process: never set environment variables or the current directory here;

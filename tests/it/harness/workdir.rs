@@ -4,6 +4,7 @@
 
 use super::sandbox::Sandbox;
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -27,6 +28,8 @@ pub struct Workdir {
     secrets: RefCell<Vec<String>>,
     /// The service (URL, token) commands target through `BULK_URL`/`BULK_TOKEN`, if any.
     remote: RefCell<Option<(String, String)>>,
+    /// The arguments of the children [`Workdir::spawn`] started, by process id.
+    spawned: RefCell<HashMap<u32, Vec<String>>>,
 }
 
 impl Default for Workdir {
@@ -48,6 +51,7 @@ impl Workdir {
             dir,
             secrets: RefCell::new(Vec::new()),
             remote: RefCell::new(None),
+            spawned: RefCell::new(HashMap::new()),
         }
     }
 
@@ -244,17 +248,28 @@ impl Workdir {
 
     /// Starts `bulk ARGS` without waiting (to kill it, or to run two at once).
     pub fn spawn(&self, args: &[&str]) -> Child {
-        self.command()
+        let child = self
+            .command()
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("bulk starts")
+            .expect("bulk starts");
+        self.spawned
+            .borrow_mut()
+            .insert(child.id(), args.iter().map(|a| a.to_string()).collect());
+        child
     }
 
     /// Waits for a [`Workdir::spawn`]ed `bulk` and checks its output like [`Workdir::run`].
     pub fn finish(&self, child: Child) -> Out {
-        self.wait(&["(spawned)"], child)
+        let args = self
+            .spawned
+            .borrow_mut()
+            .remove(&child.id())
+            .unwrap_or_default();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.wait(&args, child)
     }
 
     /// Collects a child's output (at most [`RUN_LIMIT`]); the pipes are drained on threads so a
