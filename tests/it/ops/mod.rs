@@ -8,5 +8,4 @@ mod export;
 mod generate;
 mod jobs;
 mod login;
-mod support;
 mod template;

@@ -3,7 +3,7 @@
 //! characters, the README tour on a fresh home, completions and global flags. Each test failed
 //! on main before the fix.
 
-use crate::common::*;
+use crate::harness::*;
 
 fn validate(wd: &Workdir, name: &str, bytes: &[u8], args: &[&str]) -> Out {
     wd.write(name, bytes);

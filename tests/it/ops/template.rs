@@ -1,36 +1,36 @@
 //! `bulk template`: remote, offline, and the fallback when the service is unreachable.
 
-use crate::support::{Env, Sandbox};
+use crate::harness::{Sandbox, Workdir};
 
 #[test]
 fn template_from_the_service_offline_and_unreachable() {
-    let env = Env::new();
+    let env = Workdir::new();
     // No profile: the built-in schema, without starting the local sandbox.
-    let builtin = env.run(&["template", "site"]).code(0);
+    let builtin = env.run(&["template", "site"]).expect(0);
     assert_eq!(builtin.stdout.trim_end(), "Name,Multimedia Profile");
     assert!(!builtin.stderr.contains("sandbox"), "{builtin:?}");
-    assert!(!env.path("embedded-sandbox").exists());
+    assert!(!env.sandbox_dir().exists());
 
-    let sb = Sandbox::start(&[]);
+    let sb = Sandbox::start_temp(|_| {});
     env.login(&sb, "default");
-    let remote = env.run(&["template", "site"]).code(0);
+    let remote = env.run(&["template", "site"]).expect(0);
     assert_eq!(remote.stdout, builtin.stdout);
     assert!(remote.stderr.is_empty(), "{remote:?}");
-    let with_example = env.run(&["template", "user", "--example"]).code(0);
+    let with_example = env.run(&["template", "user", "--example"]).expect(0);
     assert_eq!(with_example.stdout.lines().count(), 2, "{with_example:?}");
-    env.run(&["template", "site", "--offline"]).code(0);
-    let list = env.run(&["template", "--list"]).code(0);
+    env.run(&["template", "site", "--offline"]).expect(0);
+    let list = env.run(&["template", "--list"]).expect(0);
     assert!(list.stdout.contains("skill-profile"), "{list:?}");
 
     // Unreachable: built-in schema, and a warning saying so.
     drop(sb);
     let out = env
         .run(&["template", "site", "--max-retries", "0"])
-        .code(0)
-        .stderr_has("built-in schema");
+        .expect(0);
+    out.stderr_has("built-in schema");
     assert_eq!(out.stdout, builtin.stdout);
     let out = env
         .run(&["template", "site", "--offline", "--max-retries", "0"])
-        .code(0);
+        .expect(0);
     assert!(out.stderr.is_empty(), "{out:?}");
 }

@@ -1,6 +1,6 @@
 //! The committed completions/ and man/ must be what `bulk generate` renders now.
 
-use crate::support::Env;
+use crate::harness::Workdir;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -20,10 +20,10 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 
 #[test]
 fn committed_completions_and_man_pages_are_up_to_date() {
-    let env = Env::new();
+    let env = Workdir::new();
     let out = env.path("gen");
     env.run(&["generate", "--out-dir", out.to_str().unwrap()])
-        .code(0);
+        .expect(0);
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut stale = Vec::new();
     for sub in ["completions", "man"] {

@@ -1,11 +1,12 @@
 //! `bulk jobs` (list, show, wait) and `bulk errors`.
 
-use crate::support::{sites_csv, Env, Sandbox};
+use crate::harness::{sites_csv, Sandbox, Workdir};
 use serde_json::Value;
+use std::time::Duration;
 
 /// Three finished jobs: completed, completed with errors, failed (oldest first).
 fn seed(sb: &Sandbox) -> [Value; 3] {
-    let ok = sb.import("site", "sites.csv", &sites_csv("Site ", 0..2));
+    let ok = sb.import("site", "sites.csv", sites_csv("Site ", 0..2));
     assert_eq!(ok["status"], "completed", "{ok}");
     let partial = sb.import(
         "work-type",
@@ -24,13 +25,13 @@ fn id(j: &Value) -> &str {
 
 #[test]
 fn list_is_plain_text_when_piped_json_on_request_and_a_table_on_a_terminal() {
-    let sb = Sandbox::start(&[]);
-    let env = Env::new();
+    let sb = Sandbox::start_temp(|_| {});
+    let env = Workdir::new();
     env.login(&sb, "default");
     let [ok, partial, failed] = seed(&sb);
 
     // Piped: a header line, then one tab-separated line per job, newest first.
-    let out = env.run(&["jobs"]).code(0);
+    let out = env.run(&["jobs"]).expect(0);
     let lines: Vec<&str> = out.stdout.lines().collect();
     assert_eq!(
         lines[0],
@@ -54,10 +55,10 @@ fn list_is_plain_text_when_piped_json_on_request_and_a_table_on_a_terminal() {
         ]
     );
     // `jobs list` is the same as `jobs`.
-    assert_eq!(env.run(&["jobs", "list"]).code(0).stdout, out.stdout);
+    assert_eq!(env.run(&["jobs", "list"]).expect(0).stdout, out.stdout);
 
     // --json: the wire JobList.
-    let v = env.run(&["jobs", "--json"]).code(0).json();
+    let v = env.run(&["jobs", "--json"]).expect(0).json();
     assert_eq!(v["total"], 3);
     let ids: Vec<&str> = v["jobs"]
         .as_array()
@@ -71,7 +72,10 @@ fn list_is_plain_text_when_piped_json_on_request_and_a_table_on_a_terminal() {
     let count = |args: &[&str]| {
         let mut a = vec!["jobs", "list", "--json"];
         a.extend_from_slice(args);
-        env.run(&a).code(0).json()["jobs"].as_array().unwrap().len()
+        env.run(&a).expect(0).json()["jobs"]
+            .as_array()
+            .unwrap()
+            .len()
     };
     assert_eq!(count(&["--status", "failed"]), 1);
     assert_eq!(count(&["--status", "completed_with_errors"]), 1);
@@ -81,18 +85,18 @@ fn list_is_plain_text_when_piped_json_on_request_and_a_table_on_a_terminal() {
     assert_eq!(count(&["--job-type", "import"]), 3);
     assert_eq!(count(&["--search", "BROKEN"]), 1);
     assert_eq!(count(&["--limit", "2"]), 2);
-    let out = env.run(&["jobs", "--limit", "1"]).code(0);
+    let out = env.run(&["jobs", "--limit", "1"]).expect(0);
     assert_eq!(out.stdout.lines().count(), 2, "{out:?}");
     env.run(&["jobs", "--status", "done"])
-        .code(2)
+        .expect(2)
         .stderr_has("--status");
     env.run(&["jobs", "--job-type", "delete"])
-        .code(2)
+        .expect(2)
         .stderr_has("--job-type");
 
     // On a terminal: a table with the dashboard's columns.
     if let Some(out) = env.run_tty(&["jobs"]) {
-        let out = out.code(0);
+        let out = out.expect(0);
         for col in [
             "ID",
             "FILE NAME",
@@ -110,19 +114,19 @@ fn list_is_plain_text_when_piped_json_on_request_and_a_table_on_a_terminal() {
 
 #[test]
 fn limit_pages_through_more_than_one_page() {
-    let sb = Sandbox::start(&[]);
-    let env = Env::new();
+    let sb = Sandbox::start_temp(|_| {});
+    let env = Workdir::new();
     env.login(&sb, "default");
     for i in 0..105 {
         sb.import(
             "site",
             &format!("s{i}.csv"),
-            &sites_csv(&format!("P{i} "), 0..1),
+            sites_csv(&format!("P{i} "), 0..1),
         );
     }
     let v = env
         .run(&["jobs", "--json", "--limit", "104"])
-        .code(0)
+        .expect(0)
         .json();
     let jobs = v["jobs"].as_array().unwrap();
     assert_eq!(jobs.len(), 104);
@@ -133,12 +137,12 @@ fn limit_pages_through_more_than_one_page() {
 
 #[test]
 fn show_and_wait_and_errors() {
-    let sb = Sandbox::start(&[]);
-    let env = Env::new();
+    let sb = Sandbox::start_temp(|_| {});
+    let env = Workdir::new();
     env.login(&sb, "default");
     let [ok, partial, failed] = seed(&sb);
 
-    let out = env.run(&["jobs", "show", id(&partial)]).code(0);
+    let out = env.run(&["jobs", "show", id(&partial)]).expect(0);
     assert!(
         out.stdout.contains("status\tcompleted_with_errors\n"),
         "{out:?}"
@@ -146,56 +150,54 @@ fn show_and_wait_and_errors() {
     assert!(out.stdout.contains("rows_failed\t1\n"), "{out:?}");
     let v = env
         .run(&["jobs", "show", id(&failed), "--json"])
-        .code(0)
+        .expect(0)
         .json();
     assert_eq!(v["status"], "failed");
     assert!(v["failure_reason"].as_str().unwrap().contains("Foo"));
-    env.run(&["jobs", "show", "no-such-job"]).code(1);
+    env.run(&["jobs", "show", "no-such-job"]).expect(1);
 
     // wait: exit codes as for an import.
-    env.run(&["jobs", "wait", id(&ok)]).code(0);
+    env.run(&["jobs", "wait", id(&ok)]).expect(0);
     env.run(&["jobs", "wait", id(&partial)])
-        .code(4)
+        .expect(4)
         .stderr_has(&format!("bulk errors {}", id(&partial)));
     env.run(&["jobs", "wait", id(&failed)])
-        .code(5)
+        .expect(5)
         .stderr_has("Foo");
     let v = env
         .run(&["jobs", "wait", id(&partial), "--json"])
-        .code(4)
+        .expect(4)
         .json();
     assert_eq!(v["status"], "completed_with_errors");
 
     // errors: the CSV on stdout or in a file.
-    let out = env.run(&["errors", id(&partial)]).code(0);
+    let out = env.run(&["errors", id(&partial)]).expect(0);
     assert!(out.stdout.starts_with("Name,Description,Type"), "{out:?}");
     assert!(out.stdout.contains("NOT_A_TYPE"), "{out:?}");
     assert!(!out.stdout.contains("Good"), "{out:?}");
-    env.run(&["errors", id(&partial), "-o", "e.csv"]).code(0);
+    env.run(&["errors", id(&partial), "-o", "e.csv"]).expect(0);
     assert_eq!(
-        std::fs::read_to_string(env.work().join("e.csv")).unwrap(),
+        std::fs::read_to_string(env.path("e.csv")).unwrap(),
         out.stdout
     );
     env.run(&["errors", id(&ok)])
-        .code(1)
+        .expect(1)
         .stderr_has("has no error file");
 }
 
 #[test]
 fn wait_times_out_with_exit_7_and_the_resume_command() {
-    let sb = Sandbox::start(&["--row-delay-ms", "400"]);
-    let env = Env::new();
+    let sb = Sandbox::start_temp(|s| s.row_delay = Duration::from_millis(400));
+    let env = Workdir::new();
     env.login(&sb, "default");
-    let job = sb.submit("site", "slow.csv", &sites_csv("Slow ", 0..20));
+    let job = sb.submit("site", "slow.csv", sites_csv("Slow ", 0..20));
     let id = job["id"].as_str().unwrap();
-    let out = env
-        .run(&["jobs", "wait", id, "--timeout", "1"])
-        .code(7)
-        .stderr_has(&format!("bulk jobs wait {id}"))
+    let out = env.run(&["jobs", "wait", id, "--timeout", "1"]).expect(7);
+    out.stderr_has(&format!("bulk jobs wait {id}"))
         .stderr_has("waiting for job");
     assert!(out.stdout.is_empty(), "{out:?}");
     // An export behind the running job waits for it, then times out the same way.
     env.run(&["export", "site", "--timeout", "1"])
-        .code(7)
+        .expect(7)
         .stderr_has("bulk jobs wait");
 }

@@ -1,17 +1,10 @@
 //! `bulk validate`: one failing file per rule with the exact line and column asserted, a good
 //! file per object type, headers, encodings and dialects, reporting, size and type detection.
 
-use crate::common::{csv_of, encode_csv, parse_csv, Csv, Workdir};
-
-/// A valid users file of `n` rows with distinct emails.
-fn users(n: usize) -> Csv {
-    let mut c = csv_of("user", n);
-    c.uniquify("Email");
-    c
-}
+use crate::harness::{csv_of, encode_csv, parse_csv, user_csv as users, Csv, Out, Workdir};
 
 /// Writes `csv` as `name` and validates it with `extra` arguments.
-fn validate(wd: &Workdir, name: &str, bytes: &[u8], extra: &[&str]) -> crate::common::Out {
+fn validate(wd: &Workdir, name: &str, bytes: &[u8], extra: &[&str]) -> Out {
     wd.write(name, bytes);
     let mut args = vec!["validate", name];
     args.extend_from_slice(extra);
@@ -20,7 +13,7 @@ fn validate(wd: &Workdir, name: &str, bytes: &[u8], extra: &[&str]) -> crate::co
 
 /// Sets one cell of row `row` of a fresh `n`-row file of `object_type` and asserts that exactly
 /// one problem of `kind` is reported, at the line and column of that cell.
-fn one_bad_cell(object_type: &str, column: &str, value: &str, kind: &str) -> crate::common::Out {
+fn one_bad_cell(object_type: &str, column: &str, value: &str, kind: &str) -> Out {
     let wd = Workdir::new();
     let mut c = csv_of(object_type, 3);
     let identity = c.header[0].clone();

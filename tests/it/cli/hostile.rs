@@ -3,7 +3,7 @@
 //! end with a documented exit code (never a panic), say on stderr which file (and line or entry)
 //! is at fault, leave no temporary file behind, and keep its memory bounded.
 
-use crate::common::{csv_of, pcm_wav, Out, Workdir};
+use crate::harness::{bulk_bin, csv_of, pcm_wav, zip_of, Out, Workdir};
 use std::io::Write;
 use std::path::Path;
 
@@ -16,7 +16,7 @@ fn sane(wd: &Workdir, out: &Out, code: i32, file: &str) {
     if code != 0 {
         out.stderr_has(file);
     }
-    let tmp = wd.root().join(".env/tmp");
+    let tmp = wd.env_dir("tmp");
     let left: Vec<_> = std::fs::read_dir(&tmp)
         .expect("the temp dir")
         .map(|e| e.unwrap().file_name())
@@ -316,22 +316,16 @@ fn run_measured(wd: &Workdir, args: &[&str]) -> (Out, Option<u64>) {
     if !time.exists() {
         return (wd.run(args), None);
     }
-    let report = wd.root().join(".env/peak-rss");
-    let bin = assert_cmd::cargo::cargo_bin("bulk");
+    let report = wd.env_dir("peak-rss");
     // The isolated environment of `Workdir::command`, with the binary run under time(1).
-    let out = std::process::Command::new(time)
+    let out = wd
+        .command_of(time)
         .arg("-f")
         .arg("%M")
         .arg("-o")
         .arg(&report)
-        .arg(&bin)
+        .arg(bulk_bin())
         .args(args)
-        .current_dir(wd.root())
-        .env("HOME", wd.root().join(".env/home"))
-        .env("XDG_CONFIG_HOME", wd.root().join(".env/config"))
-        .env("XDG_DATA_HOME", wd.root().join(".env/data"))
-        .env("TMPDIR", wd.root().join(".env/tmp"))
-        .env("NO_COLOR", "1")
         .output()
         .expect("time runs bulk");
     let kib = std::fs::read_to_string(&report)
@@ -339,13 +333,7 @@ fn run_measured(wd: &Workdir, args: &[&str]) -> (Out, Option<u64>) {
         .and_then(|s| s.lines().last()?.trim().parse().ok());
     let _ = std::fs::remove_file(&report);
     (
-        Out {
-            args: args.iter().map(|s| s.to_string()).collect(),
-            code: out.status.code(),
-            stdout_bytes: out.stdout.clone(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        },
+        Out::new(args, out.status.code(), out.stdout, out.stderr),
         kib,
     )
 }
@@ -390,17 +378,6 @@ fn a_100_mb_field_is_reported_by_line_in_bounded_memory() {
 
 // ---------------------------------------------------------------- audio corpus
 
-fn make_zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    for (name, bytes) in entries {
-        w.start_file(*name, opts).unwrap();
-        w.write_all(bytes).unwrap();
-    }
-    w.finish().unwrap().into_inner()
-}
-
 fn split_audio(wd: &Workdir, input: &str) -> Out {
     wd.run(&["split", input, "--type", "audio-file"])
 }
@@ -417,7 +394,7 @@ fn zip_slip_variants_are_refused() {
         "C:/escape.wav",
     ] {
         let wd = Workdir::new();
-        wd.write("evil.zip", make_zip(&[("ok.wav", &w), (evil, &w)]));
+        wd.write("evil.zip", zip_of(&[("ok.wav", &w), (evil, &w)]));
         let out = split_audio(&wd, "evil.zip");
         sane(&wd, &out, 3, "evil.zip");
         out.stderr_has(evil);
@@ -435,7 +412,7 @@ fn a_zip_entry_that_lies_about_its_size_is_refused() {
     wav[40..44].copy_from_slice(&(n as u32).to_le_bytes());
     wav[4..8].copy_from_slice(&(36 + n as u32).to_le_bytes());
     wav.extend((0..n).map(|i| (i * 7 % 251) as u8));
-    let mut zip = make_zip(&[("liar.wav", &wav)]);
+    let mut zip = zip_of(&[("liar.wav", &wav)]);
     // Patch the uncompressed size (local header at 22, central directory entry at +24).
     let declared = 1000u32.to_le_bytes();
     zip[22..26].copy_from_slice(&declared);
@@ -467,7 +444,7 @@ fn a_zip_bomb_of_many_small_entries_is_refused() {
     let names: Vec<String> = (0..40).map(|i| format!("p{i}.wav")).collect();
     let entries: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &wav[..])).collect();
     let wd = Workdir::new();
-    wd.write("many.zip", make_zip(&entries));
+    wd.write("many.zip", zip_of(&entries));
     let out = split_audio(&wd, "many.zip");
     // 40 MB in all is a legitimate (if silent) input; it must simply not crash.
     assert!(out.code == Some(0) || out.code == Some(3), "{:?}", out.code);
@@ -477,7 +454,7 @@ fn a_zip_bomb_of_many_small_entries_is_refused() {
 #[test]
 fn a_truncated_zip_is_refused_naming_it() {
     let w = pcm_wav(20_000);
-    let zip = make_zip(&[("a.wav", &w), ("b.wav", &w)]);
+    let zip = zip_of(&[("a.wav", &w), ("b.wav", &w)]);
     for cut in [0, 10, 22, zip.len() / 2, zip.len() - 1] {
         let wd = Workdir::new();
         wd.write("cut.zip", &zip[..cut]);
@@ -510,7 +487,7 @@ fn a_wav_with_a_lying_header_is_refused_naming_it() {
             let input = if zipped {
                 wd.write(
                     "in.zip",
-                    make_zip(&[("ok.wav", &pcm_wav(100)), (name, &bytes)]),
+                    zip_of(&[("ok.wav", &pcm_wav(100)), (name, &bytes)]),
                 );
                 "in.zip"
             } else {
@@ -551,7 +528,7 @@ fn a_zero_byte_zip_and_a_zip_of_nothing() {
     let out = split_audio(&wd, "zero.zip");
     sane(&wd, &out, 3, "zero.zip");
     let wd = Workdir::new();
-    wd.write("none.zip", make_zip(&[]));
+    wd.write("none.zip", zip_of(&[]));
     let out = split_audio(&wd, "none.zip");
     let code = out.code.unwrap_or(-1);
     assert!(code == 0 || code == 3, "exit {code}");
@@ -665,7 +642,7 @@ fn fuzz_regressions_replay() {
         let wd = Workdir::new();
         wd.write("raw.zip", &bytes);
         wd.write("dir/prompt.wav", &bytes);
-        wd.write("wrapped.zip", make_zip(&[("prompt.wav", &bytes)]));
+        wd.write("wrapped.zip", zip_of(&[("prompt.wav", &bytes)]));
         for input in ["raw.zip", "dir", "wrapped.zip"] {
             let out = split_audio(&wd, input);
             let code = out.code.unwrap_or(-1);

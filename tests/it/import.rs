@@ -1,11 +1,9 @@
 //! End-to-end tests of `bulk import`: the real binary against a real sandbox over HTTP.
 
-mod support;
-
+use crate::harness::*;
 use serde_json::Value;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
-use support::*;
 
 fn emails(rows: &[std::collections::HashMap<String, String>]) -> HashSet<String> {
     rows.iter().map(|r| r["email"].to_lowercase()).collect()
@@ -13,8 +11,8 @@ fn emails(rows: &[std::collections::HashMap<String, String>]) -> HashSet<String>
 
 #[test]
 fn twelve_thousand_users_become_three_jobs_and_every_row_arrives() {
-    let mut env = Env::new();
-    let sb = Server::start(&mut env, &[]);
+    let env = Workdir::new();
+    let sb = Sandbox::start_for(&env, |_| {});
     seed(&env);
     env.write("users.csv", users(12_000));
     let out = env.run(&["--json", "import", "users.csv"]).expect(0);
@@ -35,7 +33,7 @@ fn twelve_thousand_users_become_three_jobs_and_every_row_arrives() {
         .filter(|j| j["object_type"] == "user")
         .count();
     assert_eq!(user_jobs, 3);
-    let got = emails(&sb.export("user"));
+    let got = emails(&sb.export_records("user", Export::Plain));
     assert_eq!(got.len(), 12_000);
     assert!((1..=12_000).all(|i| got.contains(&format!("user{i}@example.com"))));
     // a finished import leaves no journal behind, and no error file
@@ -45,8 +43,8 @@ fn twelve_thousand_users_become_three_jobs_and_every_row_arrives() {
 
 #[test]
 fn rejected_rows_get_original_lines_and_the_fixed_error_file_imports() {
-    let mut env = Env::new();
-    let sb = Server::start(&mut env, &["--max-rows", "100"]);
+    let env = Workdir::new();
+    let sb = Sandbox::start_for(&env, |s| max_rows(s, 100));
     seed(&env);
     // 250 rows in 3 chunks; blank lines shift physical lines away from row numbers; two rows
     // name a team that does not exist, in the 2nd and the 3rd chunk.
@@ -80,7 +78,7 @@ fn rejected_rows_get_original_lines_and_the_fixed_error_file_imports() {
         .as_str()
         .unwrap()
         .ends_with("users.errors.csv"));
-    let rows = csv_rows(&env.read("users.errors.csv"));
+    let rows = csv_rows(&env.read_string("users.errors.csv"));
     assert_eq!(
         rows[0],
         [
@@ -112,13 +110,13 @@ fn rejected_rows_get_original_lines_and_the_fixed_error_file_imports() {
     let out = env.run(&["import", "users.errors.csv"]).expect(0);
     assert!(out.stderr.contains("users.errors.csv"), "{}", out.stderr);
     assert!(!env.path("users.errors.errors.csv").exists());
-    assert_eq!(emails(&sb.export("user")).len(), 250);
+    assert_eq!(emails(&sb.export_records("user", Export::Plain)).len(), 250);
 }
 
 #[test]
 fn invalid_input_sends_nothing_and_skip_invalid_sends_the_rest() {
-    let mut env = Env::new();
-    let sb = Server::start(&mut env, &["--max-rows", "20"]);
+    let env = Workdir::new();
+    let sb = Sandbox::start_for(&env, |s| max_rows(s, 20));
     seed(&env);
     let before = sb.import_jobs().len();
     let mut text = String::from(USER_HEADER);
@@ -134,7 +132,7 @@ fn invalid_input_sends_nothing_and_skip_invalid_sends_the_rest() {
     assert!(out.stderr.contains("users.csv:4:1"), "{}", out.stderr);
     assert!(out.stderr.contains("nothing was sent"), "{}", out.stderr);
     assert_eq!(sb.import_jobs().len(), before, "no job may be created");
-    let rows = csv_rows(&env.read("users.errors.csv"));
+    let rows = csv_rows(&env.read_string("users.errors.csv"));
     assert_eq!(rows.len(), 3);
     assert_eq!(rows[1][6], "4");
     assert_eq!(rows[2][6], "34");
@@ -147,18 +145,18 @@ fn invalid_input_sends_nothing_and_skip_invalid_sends_the_rest() {
     assert_eq!(imp["failed"], 2);
     assert_eq!(imp["created"], 48);
     assert_eq!(imp["jobs"].as_array().unwrap().len(), 3);
-    let rows = csv_rows(&env.read("users.errors.csv"));
+    let rows = csv_rows(&env.read_string("users.errors.csv"));
     assert_eq!(rows.len() - 1, 2);
     assert_eq!((rows[1][6].as_str(), rows[2][6].as_str()), ("4", "34"));
-    let imported = emails(&sb.export("user")).len();
+    let imported = emails(&sb.export_records("user", Export::Plain)).len();
     assert_eq!(imported + rows.len() - 1, 50);
     assert!(env.journals().is_empty());
 }
 
 #[test]
 fn a_second_concurrent_import_waits_and_a_repeat_makes_new_jobs() {
-    let mut env = Env::new();
-    let sb = Server::start(&mut env, &["--row-delay-ms", "5"]);
+    let env = Workdir::new();
+    let sb = Sandbox::start_for(&env, |s| s.row_delay = Duration::from_millis(5));
     seed(&env);
     env.write("a/users.csv", users(150));
     let mut b = String::from(USER_HEADER);
@@ -176,7 +174,7 @@ fn a_second_concurrent_import_waits_and_a_repeat_makes_new_jobs() {
         a.stderr,
         b.stderr
     );
-    assert_eq!(emails(&sb.export("user")).len(), 300);
+    assert_eq!(emails(&sb.export_records("user", Export::Plain)).len(), 300);
     // the same unchanged file imported again is a new import (new jobs), not a replay
     let jobs = sb.import_jobs().len();
     env.run(&["import", "a/users.csv"]).expect(0);
@@ -186,8 +184,11 @@ fn a_second_concurrent_import_waits_and_a_repeat_makes_new_jobs() {
 #[cfg(unix)]
 #[test]
 fn a_killed_import_resumes_without_a_duplicate_job_or_a_lost_row() {
-    let mut env = Env::new();
-    let sb = Server::start(&mut env, &["--max-rows", "50", "--row-delay-ms", "4"]);
+    let env = Workdir::new();
+    let sb = Sandbox::start_for(&env, |s| {
+        max_rows(s, 50);
+        s.row_delay = Duration::from_millis(4);
+    });
     seed(&env);
     env.write("users.csv", users(200)); // 4 chunks
     let seeded = sb.import_jobs().len();
@@ -206,15 +207,18 @@ fn a_killed_import_resumes_without_a_duplicate_job_or_a_lost_row() {
         .filter(|j| j["object_type"] == "user")
         .collect();
     assert_eq!(user_jobs.len(), 4, "one job per chunk: {user_jobs:#?}");
-    assert_eq!(emails(&sb.export("user")).len(), 200);
+    assert_eq!(emails(&sb.export_records("user", Export::Plain)).len(), 200);
     assert!(env.journals().is_empty());
 }
 
 #[cfg(unix)]
 #[test]
 fn ctrl_c_stops_submitting_and_says_how_to_resume() {
-    let mut env = Env::new();
-    let sb = Server::start(&mut env, &["--max-rows", "50", "--row-delay-ms", "5"]);
+    let env = Workdir::new();
+    let sb = Sandbox::start_for(&env, |s| {
+        max_rows(s, 50);
+        s.row_delay = Duration::from_millis(5);
+    });
     seed(&env);
     env.write("users.csv", users(150));
     let seeded = sb.import_jobs().len();
@@ -239,13 +243,16 @@ fn ctrl_c_stops_submitting_and_says_how_to_resume() {
         .filter(|j| j["object_type"] == "user")
         .count();
     assert_eq!(user_jobs, 3);
-    assert_eq!(emails(&sb.export("user")).len(), 150);
+    assert_eq!(emails(&sb.export_records("user", Export::Plain)).len(), 150);
 }
 
 #[test]
 fn no_wait_then_resume_and_timeout_exits_7() {
-    let mut env = Env::new();
-    let sb = Server::start(&mut env, &["--max-rows", "30", "--row-delay-ms", "25"]);
+    let env = Workdir::new();
+    let sb = Sandbox::start_for(&env, |s| {
+        max_rows(s, 30);
+        s.row_delay = Duration::from_millis(25);
+    });
     seed(&env);
     env.write("users.csv", users(60)); // 2 chunks of 0.75 s
     let out = env
@@ -284,20 +291,13 @@ fn no_wait_then_resume_and_timeout_exits_7() {
 
 #[test]
 fn retries_under_faults_make_exactly_one_job_per_chunk() {
-    let mut env = Env::new();
-    let sb = Server::start(
-        &mut env,
-        &[
-            "--max-rows",
-            "40",
-            "--fault-500",
-            "0.3",
-            "--fault-reset",
-            "0.2",
-            "--fault-seed",
-            "7",
-        ],
-    );
+    let env = Workdir::new();
+    let sb = Sandbox::start_for(&env, |s| {
+        max_rows(s, 40);
+        s.faults.rate_500 = 0.3;
+        s.faults.rate_reset = 0.2;
+        s.faults.seed = 7;
+    });
     seed(&env);
     env.write("users.csv", users(160)); // 4 chunks
     let out = env.run(&["--json", "import", "users.csv"]).expect(0);
@@ -312,13 +312,13 @@ fn retries_under_faults_make_exactly_one_job_per_chunk() {
 
 #[test]
 fn a_directory_imports_in_dependency_order_on_the_embedded_sandbox() {
-    let env = Env::new();
+    let env = Workdir::new();
     // written so that name order (sites, teams, users) is not what decides: a "0-" prefix
     env.write("dir/0-users.csv", users(5));
     env.write("dir/1-teams.csv", TEAMS);
     env.write("dir/2-sites.csv", SITES);
-    env.write("dir/prompts/hello.wav", wav(800));
-    env.write("dir/prompts/bye.wav", wav(400));
+    env.write("dir/prompts/hello.wav", mulaw_wav(800));
+    env.write("dir/prompts/bye.wav", mulaw_wav(400));
     let out = env.run(&["--json", "import", "dir"]).expect(0);
     assert!(out.stderr.contains("local sandbox"), "{}", out.stderr);
     let doc = out.json();
@@ -339,7 +339,7 @@ fn a_directory_imports_in_dependency_order_on_the_embedded_sandbox() {
 
 #[test]
 fn human_output_has_a_summary_and_stdout_stays_empty() {
-    let env = Env::new();
+    let env = Workdir::new();
     env.write("sites.csv", SITES);
     let out = env.run(&["import", "sites.csv"]).expect(0);
     assert_eq!(out.stdout, "");
@@ -354,22 +354,22 @@ fn human_output_has_a_summary_and_stdout_stays_empty() {
 
 #[test]
 fn a_refused_token_exits_6_and_is_never_printed() {
-    let mut env = Env::new();
-    let sb = Server::start(&mut env, &[]);
+    let env = Workdir::new();
+    let sb = Sandbox::start_for(&env, |_| {});
     env.write("sites.csv", SITES);
     let real = sb.token.clone();
-    env.remote = Some((sb.url.clone(), "not-the-token".into()));
+    env.target(&sb.url, "not-the-token");
     let out = env.run(&["import", "sites.csv"]).expect(6);
     assert!(out.stderr.contains("bulk login"), "{}", out.stderr);
     assert!(!out.stderr.contains("not-the-token"), "{}", out.stderr);
-    env.remote = Some((sb.url.clone(), real));
+    env.target(&sb.url, &real);
     env.run(&["import", "sites.csv"]).expect(0);
 }
 
 #[test]
 fn skip_invalid_drops_whole_multi_row_objects_and_keeps_original_lines() {
-    let mut env = Env::new();
-    let sb = Server::start(&mut env, &["--max-rows", "3"]);
+    let env = Workdir::new();
+    let sb = Sandbox::start_for(&env, |s| max_rows(s, 3));
     // line 4 is blank; Book2 (lines 5-8, one record spanning two lines) has a bad phone
     env.write(
         "books.csv",
@@ -398,12 +398,12 @@ fn skip_invalid_drops_whole_multi_row_objects_and_keeps_original_lines() {
     assert_eq!(imp["rows"], 8);
     assert_eq!(imp["failed"], 3);
     assert_eq!(imp["jobs"].as_array().unwrap().len(), 2);
-    let rows = csv_rows(&env.read("books.errors.csv"));
+    let rows = csv_rows(&env.read_string("books.errors.csv"));
     let lines: Vec<&str> = rows[1..].iter().map(|r| r[4].as_str()).collect();
     assert_eq!(lines, ["5", "6", "7"]);
     assert!(rows[1][5].contains("line 6"), "{:?}", rows[1]);
     let mut names: Vec<String> = sb
-        .export("address-book")
+        .export_records("address-book", Export::Plain)
         .iter()
         .map(|r| r["name"].clone())
         .collect();

@@ -1,9 +1,11 @@
 //! `bulk split`: CSV chunks (limits, names, manifest, multi-row objects, byte-exact copies) and
 //! audio packs (directories and ZIPs of WAV files, with their safety checks).
 
-use crate::common::{csv_of, encode_csv, fixture, parse_csv, pcm_wav, Csv, Out, Workdir};
+use crate::harness::{
+    csv_of, encode_csv, fixture, parse_csv, pcm_wav, user_csv, zip_of, Csv, Out, Workdir,
+};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Read, Write};
+use std::io::Read;
 
 /// A record of the input: the physical line it starts on, its values.
 #[derive(Debug, Clone, PartialEq)]
@@ -194,8 +196,7 @@ fn assert_byte_exact(input: &[u8], files: &[(String, Vec<u8>)]) {
 /// Users with distinct emails and multi-line External Id values would be invalid, but split is
 /// structural; Description-like content is put in `External Id` to vary record sizes.
 fn users(n: usize) -> Csv {
-    let mut c = csv_of("user", n);
-    c.uniquify("Email");
+    let mut c = user_csv(n);
     for (i, r) in c.rows.iter_mut().enumerate() {
         r[8] = "x".repeat(i % 7 * 5);
     }
@@ -681,17 +682,6 @@ fn zip_entry(bytes: &[u8], name: &str) -> Vec<u8> {
 }
 
 /// Makes a ZIP of (name, bytes) entries, deflated.
-fn make_zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    for (name, bytes) in entries {
-        w.start_file(*name, opts).unwrap();
-        w.write_all(bytes).unwrap();
-    }
-    w.finish().unwrap().into_inner()
-}
-
 /// Packs of `dir`, with every file name once; checks each ZIP against `max` and the sources.
 #[track_caller]
 fn packs(wd: &Workdir, dir: &str, stem: &str, max: usize, sources: &BTreeMap<String, Vec<u8>>) {
@@ -770,7 +760,7 @@ fn audio_zip_input() {
     let wd = Workdir::new();
     let a = fixture("tone-pcm16.wav");
     let b = pcm_wav(5000);
-    let zip = make_zip(&[
+    let zip = zip_of(&[
         ("x/one.wav", &a),
         ("x/y/two.wav", &b),
         ("readme.txt", b"hi"),
@@ -840,7 +830,7 @@ fn audio_zip_slip_entry_is_refused() {
     let w = pcm_wav(100);
     wd.write(
         "evil.zip",
-        make_zip(&[("ok.wav", &w), ("../../escape.wav", &w)]),
+        zip_of(&[("ok.wav", &w), ("../../escape.wav", &w)]),
     );
     let out = split(&wd, &["evil.zip", "--type", "audio-file"]);
     out.code(3)
@@ -854,7 +844,7 @@ fn audio_zip_slip_entry_is_refused() {
 fn audio_absolute_path_entry_is_refused() {
     let wd = Workdir::new();
     let w = pcm_wav(100);
-    wd.write("abs.zip", make_zip(&[("/tmp/abs.wav", &w)]));
+    wd.write("abs.zip", zip_of(&[("/tmp/abs.wav", &w)]));
     split(&wd, &["abs.zip", "--type", "audio-file"])
         .code(3)
         .stderr_has("zip slip");
@@ -869,7 +859,7 @@ fn audio_zip_bomb_is_refused() {
     bomb[40..44].copy_from_slice(&(n as u32).to_le_bytes());
     bomb[4..8].copy_from_slice(&(36 + n as u32).to_le_bytes());
     bomb.resize(44 + n, 0);
-    let zip = make_zip(&[("bomb.wav", &bomb)]);
+    let zip = zip_of(&[("bomb.wav", &bomb)]);
     assert!(zip.len() * 100 < bomb.len());
     wd.write("bomb.zip", zip);
     let out = split(&wd, &["bomb.zip", "--type", "audio-file"]);

@@ -1,124 +1,16 @@
 //! The sandbox over real HTTP: a server on 127.0.0.1:0 with a temporary data directory per test.
 
 use bulk::sandbox::{self, AppState, Settings};
-use reqwest::blocking::{Client, Response};
-use serde_json::{json, Value};
-use std::io::Write;
+use reqwest::blocking::Response;
+use serde_json::Value;
 use std::time::{Duration, Instant};
 
-#[path = "common/server.rs"]
-mod server;
-#[path = "common/wav.rs"]
-mod wavs;
-
-use server::Sandbox;
-use wavs::mulaw_wav as wav;
-
-impl Sandbox {
-    fn stop(mut self) {
-        self.shutdown();
-    }
-
-    fn client() -> Client {
-        Client::builder()
-            .timeout(Duration::from_secs(70))
-            .pool_max_idle_per_host(0)
-            .build()
-            .unwrap()
-    }
-
-    fn get(&self, path: &str) -> Response {
-        self.get_as(&self.token, path)
-    }
-
-    fn get_as(&self, token: &str, path: &str) -> Response {
-        Self::client()
-            .get(format!("{}{path}", self.url))
-            .bearer_auth(token)
-            .send()
-            .unwrap()
-    }
-
-    fn json(&self, path: &str) -> Value {
-        let r = self.get(path);
-        assert!(r.status().is_success(), "GET {path}: {}", r.status());
-        r.json().unwrap()
-    }
-
-    fn import(&self, object_type: &str, file_name: &str, body: impl Into<Vec<u8>>) -> Response {
-        Self::client()
-            .post(format!(
-                "{}/v1/jobs/import?object_type={object_type}&file_name={file_name}",
-                self.url
-            ))
-            .bearer_auth(&self.token)
-            .body(body.into())
-            .send()
-            .unwrap()
-    }
-
-    fn export(&self, object_type: &str) -> Response {
-        Self::client()
-            .post(format!("{}/v1/jobs/export", self.url))
-            .bearer_auth(&self.token)
-            .json(&json!({ "object_type": object_type }))
-            .send()
-            .unwrap()
-    }
-
-    /// Submits and waits for the job to finish; returns the finished job.
-    fn run_import(&self, object_type: &str, file_name: &str, body: impl Into<Vec<u8>>) -> Value {
-        let r = self.import(object_type, file_name, body);
-        assert_eq!(r.status(), 201, "{}", r.text().unwrap());
-        let job: Value = r.json().unwrap();
-        self.wait(job["id"].as_str().unwrap())
-    }
-
-    fn run_export(&self, object_type: &str) -> Value {
-        let r = self.export(object_type);
-        assert_eq!(r.status(), 201);
-        let job: Value = r.json().unwrap();
-        self.wait(job["id"].as_str().unwrap())
-    }
-
-    /// Long-polls until the job is no longer active.
-    fn wait(&self, id: &str) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let job = self.json(&format!("/v1/jobs/{id}?wait=10"));
-            let st = job["status"].as_str().unwrap();
-            if st != "new" && st != "in_progress" {
-                return job;
-            }
-            assert!(Instant::now() < deadline, "job {id} still {st}");
-        }
-    }
-}
-
-fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, data) in entries {
-        z.start_file(*name, zip::write::SimpleFileOptions::default())
-            .unwrap();
-        z.write_all(data).unwrap();
-    }
-    z.finish().unwrap().into_inner()
-}
-
-fn csv_rows(text: &str) -> Vec<Vec<String>> {
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_reader(text.as_bytes())
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_string).collect())
-        .collect()
-}
+use crate::harness::{csv_rows, fresh_client, mulaw_wav as wav, zip_of, Sandbox, Workdir};
 
 #[test]
 fn import_upserts_checks_references_and_offers_an_error_csv() {
-    let dir = tempfile::tempdir().unwrap();
-    let sb = Sandbox::start(dir.path(), |_| {});
-    let job = sb.run_import(
+    let sb = Sandbox::start_temp(|_| {});
+    let job = sb.import(
         "site",
         "sites.csv",
         "NAME,MULTIMEDIA PROFILE\nBerlin,Blended\nParis,Nope\nRome,Default Multimedia Profile\n",
@@ -145,7 +37,7 @@ fn import_upserts_checks_references_and_offers_an_error_csv() {
     assert_eq!(rows.len(), 2);
 
     // Same identity, other case: an update; a new name: a create.
-    let job = sb.run_import(
+    let job = sb.import(
         "site",
         "sites2.csv",
         "Name,Multimedia Profile\nBERLIN,Telephony Only\nParis,Blended\n",
@@ -159,7 +51,7 @@ fn import_upserts_checks_references_and_offers_an_error_csv() {
     assert_eq!(v["error"]["code"], "no_error_file");
 
     // References: a team's site, a user's teams and profiles.
-    let job = sb.run_import(
+    let job = sb.import(
         "team",
         "teams.csv",
         "Name,Site,Type\nSales,Berlin,AGENT\nSupport,Berlin,AGENT\nGhosts,Atlantis,AGENT\n",
@@ -169,7 +61,7 @@ fn import_upserts_checks_references_and_offers_an_error_csv() {
     let rows = csv_rows(&sb.get(&format!("/v1/jobs/{id}/errors")).text().unwrap());
     assert_eq!(rows[1][3], "4");
     assert_eq!(rows[1][4], "Site \"Atlantis\" does not exist");
-    let job = sb.run_import(
+    let job = sb.import(
         "user",
         "users.csv",
         "Email,User Profile,Contact Center Enabled,Site,Teams,Desktop Profile\n\
@@ -186,7 +78,7 @@ fn import_upserts_checks_references_and_offers_an_error_csv() {
     assert!(rows[2][7].contains("Email"), "{:?}", rows[2]);
 
     // A file-level problem fails the job with a reason.
-    let job = sb.run_import("site", "bad.csv", "Name,Colour\nX,Red\n");
+    let job = sb.import("site", "bad.csv", "Name,Colour\nX,Red\n");
     assert_eq!(job["status"], "failed");
     assert!(job["failure_reason"].as_str().unwrap().contains("Colour"));
 }
@@ -195,9 +87,12 @@ fn import_upserts_checks_references_and_offers_an_error_csv() {
 fn organisations_are_isolated_and_tokens_required() {
     let dir = tempfile::tempdir().unwrap();
     let sb = Sandbox::start(dir.path(), |_| {});
-    let job = sb.run_import("site", "s.csv", "Name,Multimedia Profile\nBerlin,Blended\n");
+    let job = sb.import("site", "s.csv", "Name,Multimedia Profile\nBerlin,Blended\n");
     let id = job["id"].as_str().unwrap();
-    let other = sb.state.create_org("Other Org", "eve@example.com").unwrap();
+    let other = sb
+        .state()
+        .create_org("Other Org", "eve@example.com")
+        .unwrap();
     for path in [
         format!("/v1/jobs/{id}"),
         format!("/v1/jobs/{id}/errors"),
@@ -212,7 +107,7 @@ fn organisations_are_isolated_and_tokens_required() {
     assert_eq!(list["total"], 0);
     let me: Value = sb.get_as(&other, "/v1/me").json().unwrap();
     assert_eq!(me["email"], "eve@example.com");
-    let r = Sandbox::client()
+    let r = fresh_client()
         .get(format!("{}/v1/jobs", sb.url))
         .send()
         .unwrap();
@@ -249,7 +144,7 @@ fn limits_are_enforced_while_streaming() {
         big.push_str(&"x".repeat(60));
         big.push_str(",Blended,");
     }
-    let r = sb.import("site", "big.csv", big);
+    let r = sb.post_import("site", "big.csv", big);
     assert_eq!(r.status(), 413);
     let v: Value = r.json().unwrap();
     assert_eq!(v["error"]["code"], "payload_too_large");
@@ -259,7 +154,7 @@ fn limits_are_enforced_while_streaming() {
     for i in 0..6 {
         rows.push_str(&format!("S{i},Blended\n"));
     }
-    let r = sb.import("site", "rows.csv", rows);
+    let r = sb.post_import("site", "rows.csv", rows);
     assert_eq!(r.status(), 422);
     let v: Value = r.json().unwrap();
     assert_eq!(v["error"]["code"], "too_many_rows");
@@ -275,11 +170,10 @@ fn limits_are_enforced_while_streaming() {
 
 #[test]
 fn one_active_job_idempotency_and_prompt_long_poll() {
-    let dir = tempfile::tempdir().unwrap();
-    let sb = Sandbox::start(dir.path(), |s| s.row_delay = Duration::from_millis(40));
+    let sb = Sandbox::start_temp(|s| s.row_delay = Duration::from_millis(40));
     let body = "Name,Multimedia Profile\nA,Blended\nB,Blended\nC,Blended\nD,Blended\nE,Blended\n";
     let post = |key: &str| {
-        Sandbox::client()
+        fresh_client()
             .post(format!(
                 "{}/v1/jobs/import?object_type=site&file_name=s.csv",
                 sb.url
@@ -302,7 +196,7 @@ fn one_active_job_idempotency_and_prompt_long_poll() {
     let v: Value = r.json().unwrap();
     assert_eq!(v["error"]["code"], "job_active");
     assert_eq!(v["error"]["details"]["job_id"], id.as_str());
-    let r = sb.export("site");
+    let r = sb.post_export("site");
     assert_eq!(r.status(), 409);
 
     // Long polls answer on each change, long before their 30 s.
@@ -332,18 +226,17 @@ fn one_active_job_idempotency_and_prompt_long_poll() {
 
 #[test]
 fn job_list_is_newest_first_filtered_and_paged() {
-    let dir = tempfile::tempdir().unwrap();
-    let sb = Sandbox::start(dir.path(), |_| {});
+    let sb = Sandbox::start_temp(|_| {});
     let mut ids = Vec::new();
     for i in 0..3 {
-        let job = sb.run_import(
+        let job = sb.import(
             "site",
             &format!("sites-{i}.csv"),
             format!("Name,Multimedia Profile\nS{i},Blended\n"),
         );
         ids.push(job["id"].as_str().unwrap().to_string());
     }
-    let exp = sb.run_export("site");
+    let exp = sb.export("site");
     let list = sb.json("/v1/jobs");
     assert_eq!(list["total"], 4);
     assert_eq!(list["jobs"][0]["id"], exp["id"]);
@@ -363,14 +256,13 @@ fn job_list_is_newest_first_filtered_and_paged() {
 
 #[test]
 fn export_gives_csv_or_zip_and_round_trips() {
-    let dir = tempfile::tempdir().unwrap();
-    let sb = Sandbox::start(dir.path(), |s| s.export_rows_per_file = 3);
-    sb.run_import(
+    let sb = Sandbox::start_temp(|s| s.export_rows_per_file = 3);
+    sb.import(
         "site",
         "sites.csv",
         "Name,Multimedia Profile\nS1,Blended\nS2,Blended\nS3,Blended\n",
     );
-    let job = sb.run_export("site");
+    let job = sb.export("site");
     assert_eq!(job["status"], "completed");
     assert_eq!(job["rows_total"], 3);
     let r = sb.get(&format!("/v1/jobs/{}/file", job["id"].as_str().unwrap()));
@@ -382,11 +274,11 @@ fn export_gives_csv_or_zip_and_round_trips() {
     let first = r.text().unwrap();
     assert!(first.starts_with("NAME,MULTIMEDIA PROFILE\n"), "{first}");
     // Re-importing the export changes nothing.
-    let job = sb.run_import("site", "site.csv", first.clone());
+    let job = sb.import("site", "site.csv", first.clone());
     assert_eq!(job["status"], "completed");
     assert_eq!(job["objects_updated"], 3);
     assert_eq!(job["objects_created"], 0);
-    let again = sb.run_export("site");
+    let again = sb.export("site");
     let second = sb
         .get(&format!("/v1/jobs/{}/file", again["id"].as_str().unwrap()))
         .text()
@@ -394,14 +286,14 @@ fn export_gives_csv_or_zip_and_round_trips() {
     assert_eq!(first, second);
 
     // More records than one file holds: a ZIP; a multi-row object is never split.
-    sb.run_import(
+    sb.import(
         "address-book",
         "books.csv",
         "Name,Parent Type,Entry Name,Phone Number\n\
          Book1,ORGANIZATION,Alice,+14085550100\nBook1,ORGANIZATION,Bob,+14085550101\n\
          Book2,ORGANIZATION,Carol,+14085550102\nBook2,ORGANIZATION,Dan,+14085550103\n",
     );
-    let job = sb.run_export("address-book");
+    let job = sb.export("address-book");
     assert_eq!(job["rows_total"], 4);
     let r = sb.get(&format!("/v1/jobs/{}/file", job["id"].as_str().unwrap()));
     assert_eq!(r.headers()["content-type"], "application/zip");
@@ -415,7 +307,7 @@ fn export_gives_csv_or_zip_and_round_trips() {
         assert_eq!(rows.len(), 3, "header + the two rows of one book: {s}");
         assert_eq!(rows[1][0], rows[2][0]);
     }
-    let r = sb.export("audio-file");
+    let r = sb.post_export("audio-file");
     assert_eq!(r.status(), 422);
     assert_eq!(
         r.json::<Value>().unwrap()["error"]["code"],
@@ -432,8 +324,7 @@ fn export_gives_csv_or_zip_and_round_trips() {
 
 #[test]
 fn audio_zip_import_reports_bad_entries_and_replaces_files() {
-    let dir = tempfile::tempdir().unwrap();
-    let sb = Sandbox::start(dir.path(), |_| {});
+    let sb = Sandbox::start_temp(|_| {});
     let zip = zip_of(&[
         ("welcome.wav", &wav(100)),
         ("prompts/deep/hold.wav", &wav(50)),
@@ -441,7 +332,7 @@ fn audio_zip_import_reports_bad_entries_and_replaces_files() {
         ("fake.wav", b"RIFFxxxxNOPE"),
         ("../evil.wav", &wav(10)),
     ]);
-    let job = sb.run_import("audio-file", "prompts.zip", zip);
+    let job = sb.import("audio-file", "prompts.zip", zip);
     assert_eq!(job["status"], "completed_with_errors");
     assert_eq!(job["rows_total"], 5);
     assert_eq!(job["rows_succeeded"], 2);
@@ -455,7 +346,7 @@ fn audio_zip_import_reports_bad_entries_and_replaces_files() {
     assert!(rows[2][2].contains("not a WAVE"));
     assert!(rows[3][2].contains("unsafe path"));
 
-    let job = sb.run_import(
+    let job = sb.import(
         "audio-file",
         "again.zip",
         zip_of(&[("WELCOME.wav", &wav(300))]),
@@ -463,7 +354,7 @@ fn audio_zip_import_reports_bad_entries_and_replaces_files() {
     assert_eq!(job["status"], "completed");
     assert_eq!(job["objects_updated"], 1);
     assert_eq!(job["objects_created"], 0);
-    let job = sb.run_import("audio-file", "bad.zip", b"not a zip".to_vec());
+    let job = sb.import("audio-file", "bad.zip", b"not a zip");
     assert_eq!(job["status"], "failed");
 }
 
@@ -472,10 +363,10 @@ fn jobs_older_than_a_year_are_purged_at_startup() {
     let dir = tempfile::tempdir().unwrap();
     let past = time::OffsetDateTime::now_utc() - time::Duration::days(400);
     let sb = Sandbox::start_with_clock(dir.path(), |_| {}, std::sync::Arc::new(move || past));
-    let old = sb.run_export("site");
+    let old = sb.export("site");
     sb.stop();
     let sb = Sandbox::start(dir.path(), |_| {});
-    let fresh = sb.run_export("site");
+    let fresh = sb.export("site");
     let list = sb.json("/v1/jobs");
     assert_eq!(list["total"], 1);
     assert_eq!(list["jobs"][0]["id"], fresh["id"]);
@@ -499,7 +390,7 @@ fn a_job_interrupted_by_a_restart_resumes_without_applying_rows_twice() {
         ));
     }
     let sb = Sandbox::start(dir.path(), |s| s.row_delay = Duration::from_millis(25));
-    let r = sb.import("site", "many.csv", body);
+    let r = sb.post_import("site", "many.csv", body);
     let id = r.json::<Value>().unwrap()["id"]
         .as_str()
         .unwrap()
@@ -551,15 +442,14 @@ fn retry(
 
 #[test]
 fn faults_never_corrupt_state() {
-    let dir = tempfile::tempdir().unwrap();
-    let sb = Sandbox::start(dir.path(), |s| {
+    let sb = Sandbox::start_temp(|s| {
         s.faults.rate_500 = 0.2;
         s.faults.rate_429 = 0.2;
         s.faults.rate_reset = 0.3;
         s.faults.seed = 42;
     });
     let mut faults = Default::default();
-    let client = Sandbox::client();
+    let client = fresh_client();
     let url = format!("{}/v1/jobs/import?object_type=site&file_name=s.csv", sb.url);
     for round in 0..4 {
         let key = format!("create-{round}");
@@ -610,8 +500,7 @@ fn faults_never_corrupt_state() {
 
 #[test]
 fn slow_fault_delays_api_requests_only() {
-    let dir = tempfile::tempdir().unwrap();
-    let sb = Sandbox::start(dir.path(), |s| {
+    let sb = Sandbox::start_temp(|s| {
         s.faults.rate_slow = 1.0;
         s.faults.slow = Duration::from_millis(400);
     });
@@ -625,10 +514,9 @@ fn slow_fault_delays_api_requests_only() {
 
 #[test]
 fn five_thousand_users_process_quickly() {
-    let dir = tempfile::tempdir().unwrap();
-    let sb = Sandbox::start(dir.path(), |_| {});
-    sb.run_import("site", "s.csv", "Name,Multimedia Profile\nBerlin,Blended\n");
-    sb.run_import(
+    let sb = Sandbox::start_temp(|_| {});
+    sb.import("site", "s.csv", "Name,Multimedia Profile\nBerlin,Blended\n");
+    sb.import(
         "team",
         "t.csv",
         "Name,Site,Type\nSales,Berlin,AGENT\nSupport,Berlin,AGENT\n",
@@ -641,7 +529,7 @@ fn five_thousand_users_process_quickly() {
             "agent{i}@example.com,Standard Agent,On,Berlin,Sales|Support,Default Desktop Profile,Blended\n"
         ));
     }
-    let job = sb.run_import("user", "users.csv", body);
+    let job = sb.import("user", "users.csv", body);
     assert_eq!(job["status"], "completed", "{job}");
     assert_eq!(job["objects_created"], 5000);
     let parse = |k: &str| {
@@ -688,25 +576,20 @@ fn a_job_accepted_but_never_started_runs_after_a_restart() {
     assert_eq!(job["objects_created"], 1);
 }
 
-fn bulk() -> assert_cmd::Command {
-    assert_cmd::Command::cargo_bin("bulk").unwrap()
-}
-
 #[test]
 fn cli_prints_the_token_and_refuses_remote_addresses() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = bulk()
-        .args(["sandbox", "token", "--data-dir"])
-        .arg(dir.path())
-        .assert()
-        .success();
-    let token = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let wd = Workdir::new();
+    let data = wd.path("data");
+    let data = data.to_str().unwrap();
+    let token = wd
+        .run(&["sandbox", "token", "--data-dir", data])
+        .expect(0)
+        .stdout;
     let creds: Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("credentials.json")).unwrap())
-            .unwrap();
+        serde_json::from_slice(&std::fs::read(wd.path("data/credentials.json")).unwrap()).unwrap();
     assert_eq!(token.trim(), creds["token"].as_str().unwrap());
-    let out = bulk()
-        .args([
+    let other = wd
+        .run(&[
             "sandbox",
             "token",
             "--new-org",
@@ -714,27 +597,32 @@ fn cli_prints_the_token_and_refuses_remote_addresses() {
             "--email",
             "two@example.com",
             "--data-dir",
+            data,
         ])
-        .arg(dir.path())
-        .assert()
-        .success();
-    let other = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        .expect(0)
+        .stdout;
     assert_ne!(other.trim(), token.trim());
 
-    bulk()
-        .args(["sandbox", "serve", "--addr", "0.0.0.0:0", "--data-dir"])
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("--allow-remote"));
+    wd.run(&[
+        "sandbox",
+        "serve",
+        "--addr",
+        "0.0.0.0:0",
+        "--data-dir",
+        data,
+    ])
+    .code(2)
+    .stderr_has("--allow-remote");
 }
 
 #[cfg(unix)]
 #[test]
 fn cli_serve_prints_its_url_and_stops_on_sigterm() {
     use std::io::BufRead;
-    let dir = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("bulk"))
+    let wd = Workdir::new();
+    let dir = wd.path("data");
+    let mut child = wd
+        .command()
         .args([
             "sandbox",
             "serve",
@@ -743,7 +631,7 @@ fn cli_serve_prints_its_url_and_stops_on_sigterm() {
             "--print-url",
             "--data-dir",
         ])
-        .arg(dir.path())
+        .arg(&dir)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -754,14 +642,10 @@ fn cli_serve_prints_its_url_and_stops_on_sigterm() {
         .unwrap();
     let url = line.trim().to_string();
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-    let r = Sandbox::client()
-        .get(format!("{url}/healthz"))
-        .send()
-        .unwrap();
+    let r = fresh_client().get(format!("{url}/healthz")).send().unwrap();
     assert_eq!(r.status(), 200);
     let creds: Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("credentials.json")).unwrap())
-            .unwrap();
+        serde_json::from_slice(&std::fs::read(dir.join("credentials.json")).unwrap()).unwrap();
     assert_eq!(creds["url"], url.as_str());
     let killed = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -770,4 +654,72 @@ fn cli_serve_prints_its_url_and_stops_on_sigterm() {
     assert!(killed.success());
     let status = child.wait().unwrap();
     assert!(status.success(), "{status:?}");
+}
+
+/// The flags of `bulk sandbox serve` reach the service's settings. The fault and import tests
+/// set the same settings in code on an in-process sandbox, so this is where the flags
+/// themselves are proven.
+#[test]
+fn cli_serve_flags_set_the_limits_and_the_faults() {
+    let wd = Workdir::new();
+    let sb = Sandbox::serve(
+        &wd.path("limits"),
+        "127.0.0.1:0",
+        &[
+            "--max-rows",
+            "2",
+            "--max-bytes",
+            "900",
+            "--row-delay-ms",
+            "1",
+            "--fault-fail-job",
+            "1",
+            "--fault-seed",
+            "3",
+        ],
+    );
+    let limits = sb.json("/v1/limits");
+    assert_eq!(limits["max_rows"], 2);
+    assert_eq!(limits["export_rows_per_file"], 2);
+    assert_eq!(limits["max_bytes"], 900);
+    let job = sb.import("site", "s.csv", "Name,Multimedia Profile\nA,Blended\n");
+    assert_eq!(job["status"], "failed", "{job}");
+    assert!(
+        job["failure_reason"]
+            .as_str()
+            .unwrap()
+            .contains("injected fault"),
+        "{job}"
+    );
+    drop(sb);
+
+    for (flags, want) in [(["--fault-500", "1"], 500), (["--fault-429", "1"], 429)] {
+        let sb = Sandbox::serve(&wd.path(flags[0]), "127.0.0.1:0", &flags);
+        let r = sb.get("/v1/jobs");
+        assert_eq!(r.status(), want, "{flags:?}");
+        if want == 429 {
+            assert_eq!(r.headers()["retry-after"], "1");
+        }
+    }
+
+    let sb = Sandbox::serve(&wd.path("reset"), "127.0.0.1:0", &["--fault-reset", "1"]);
+    let r = fresh_client()
+        .get(format!("{}/v1/jobs", sb.url))
+        .bearer_auth(&sb.token)
+        .send();
+    assert!(r.is_err(), "the connection should be dropped: {r:?}");
+    drop(sb);
+
+    let sb = Sandbox::serve(
+        &wd.path("slow"),
+        "127.0.0.1:0",
+        &["--fault-slow", "1", "--fault-slow-ms", "300"],
+    );
+    let t = Instant::now();
+    assert_eq!(sb.get("/v1/jobs").status(), 200);
+    assert!(
+        t.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        t.elapsed()
+    );
 }

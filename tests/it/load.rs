@@ -1,10 +1,9 @@
 //! The sandbox under load and under hostile use, over real HTTP on 127.0.0.1:0: 50 concurrent
-//! clients polling while a long job runs, and the security checks `tests/sandbox.rs` leaves out
+//! clients polling while a long job runs, and the security checks `sandbox.rs` leaves out
 //! (every private route refuses anonymous callers; an upload declaring a huge body is refused
 //! without the body being read to its end).
 
 use bulk::sandbox;
-use reqwest::blocking::Client;
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -12,72 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-#[path = "common/server.rs"]
-mod server;
-
-use server::Sandbox;
-
-impl Sandbox {
-    fn client() -> Client {
-        Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .unwrap()
-    }
-
-    fn json(&self, client: &Client, path: &str) -> Value {
-        let r = client
-            .get(format!("{}{path}", self.url))
-            .bearer_auth(&self.token)
-            .send()
-            .unwrap();
-        assert!(r.status().is_success(), "GET {path}: {}", r.status());
-        r.json().unwrap()
-    }
-
-    fn submit(&self, object_type: &str, file_name: &str, body: String) -> String {
-        let r = Self::client()
-            .post(format!(
-                "{}/v1/jobs/import?object_type={object_type}&file_name={file_name}",
-                self.url
-            ))
-            .bearer_auth(&self.token)
-            .body(body)
-            .send()
-            .unwrap();
-        assert_eq!(r.status(), 201);
-        let job: Value = r.json().unwrap();
-        job["id"].as_str().unwrap().to_string()
-    }
-
-    fn status(&self, client: &Client, id: &str) -> String {
-        self.json(client, &format!("/v1/jobs/{id}"))["status"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    }
-
-    fn wait(&self, id: &str, within: Duration) -> Value {
-        let c = Self::client();
-        let deadline = Instant::now() + within;
-        loop {
-            let job = self.json(&c, &format!("/v1/jobs/{id}?wait=5"));
-            let st = job["status"].as_str().unwrap();
-            if st != "new" && st != "in_progress" {
-                return job;
-            }
-            assert!(Instant::now() < deadline, "job {id} still {st}");
-        }
-    }
-}
-
-fn users(n: usize) -> String {
-    let mut body = String::from("Email,User Profile,Contact Center Enabled\n");
-    for i in 0..n {
-        body.push_str(&format!("agent{i}@example.com,Standard Agent,Off\n"));
-    }
-    body
-}
+use crate::harness::{client, plain_users, Sandbox};
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
@@ -88,12 +22,14 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 fn fifty_clients_poll_while_a_job_runs() {
     const CLIENTS: usize = 50;
     const REQUESTS: usize = 40;
-    let dir = tempfile::tempdir().unwrap();
-    let sb = Arc::new(Sandbox::start(dir.path(), |s| {
+    let sb = Arc::new(Sandbox::start_temp(|s| {
         s.row_delay = Duration::from_millis(1);
     }));
-    let id = sb.submit("user", "users.csv", users(5000));
-    let c = Sandbox::client();
+    let id = sb.submit("user", "users.csv", plain_users(5000))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let c = client(Duration::from_secs(30));
     let deadline = Instant::now() + Duration::from_secs(10);
     while sb.status(&c, &id) != "in_progress" {
         assert!(Instant::now() < deadline, "the job never started");
@@ -108,7 +44,7 @@ fn fifty_clients_poll_while_a_job_runs() {
             let id = id.clone();
             let start = Arc::clone(&start);
             std::thread::spawn(move || {
-                let client = Sandbox::client();
+                let client = client(Duration::from_secs(30));
                 let mut times = Vec::with_capacity(REQUESTS);
                 let mut errors = Vec::new();
                 let mut seen_running = 0;
@@ -177,7 +113,7 @@ fn fifty_clients_poll_while_a_job_runs() {
         p99 < Duration::from_millis(bound),
         "p99 {p99:?} is over {bound} ms"
     );
-    let job = sb.wait(&id, Duration::from_secs(120));
+    let job = sb.wait_within(&id, Duration::from_secs(120));
     assert_eq!(job["status"], "completed", "{job}");
     assert_eq!(job["objects_created"], 5000);
 }
@@ -186,9 +122,8 @@ fn fifty_clients_poll_while_a_job_runs() {
 
 #[test]
 fn every_private_route_refuses_missing_and_wrong_tokens() {
-    let dir = tempfile::tempdir().unwrap();
-    let sb = Sandbox::start(dir.path(), |_| {});
-    let c = Sandbox::client();
+    let sb = Sandbox::start_temp(|_| {});
+    let c = client(Duration::from_secs(30));
     let job = uuid_like();
     for &(method, path) in sandbox::ROUTES {
         let path = path.replace("{id}", &job).replace("{type}", "user");
@@ -216,7 +151,7 @@ fn every_private_route_refuses_missing_and_wrong_tokens() {
         }
     }
     // A token of another organisation is still a token: the wrong org sees 404, not 401.
-    let other = sb.state.create_org("Other", "o@example.com").unwrap();
+    let other = sb.state().create_org("Other", "o@example.com").unwrap();
     let r = c
         .get(format!("{}/v1/jobs/{job}", sb.url))
         .bearer_auth(&other)
@@ -291,7 +226,7 @@ fn an_endless_upload_is_refused_promptly() {
     eprintln!("endless upload: {status:?} after {took:?} and {sent} bytes sent");
     assert!(status.contains(" 413 "), "{status}");
     assert!(took < Duration::from_secs(5), "{took:?}");
-    let list = sb.json(&Sandbox::client(), "/v1/jobs");
+    let list = sb.json_with(&client(Duration::from_secs(30)), "/v1/jobs");
     assert_eq!(list["total"], 0);
     assert_eq!(
         std::fs::read_dir(dir.path().join("files")).unwrap().count(),
@@ -302,8 +237,7 @@ fn an_endless_upload_is_refused_promptly() {
 
 #[test]
 fn a_declared_content_length_over_the_limit_is_refused_before_any_body() {
-    let dir = tempfile::tempdir().unwrap();
-    let sb = Sandbox::start(dir.path(), |s| s.max_bytes = 100_000);
+    let sb = Sandbox::start_temp(|s| s.max_bytes = 100_000);
     let (status, took, _) = huge_upload(&sb, 1 << 40, false);
     eprintln!("declared 1 TiB, no body: {status:?} after {took:?}");
     assert!(status.contains(" 413 "), "{status}");

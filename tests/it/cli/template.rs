@@ -1,6 +1,6 @@
 //! `bulk template`: the type list, header rows, example rows and where they are written.
 
-use crate::common::{parse_csv, Workdir};
+use crate::harness::{parse_csv, Workdir};
 
 fn schema_header(id: &str) -> Vec<String> {
     bulk::schema::registry()
