@@ -9,7 +9,10 @@
 //!   Cisco's OpenAPI document;
 //! - [`endpoints`]: which paths serve which object type;
 //! - [`openapi`]: the document's schemas as JSON Schema, for the conformance tests.
+//! - [`mapping`]: CSV rows <-> API objects, through a [`resolve::Resolver`] for names and ids;
 
 pub mod endpoints;
+pub mod mapping;
 pub mod openapi;
+pub mod resolve;
 pub mod wire;

@@ -23,6 +23,7 @@
 //!   object}` although its values are numbers): it accepts any value.
 //! - a `pattern` in Java's dialect is made ECMA 262: `[\d-_]` (a literal `-` after a class
 //!   shorthand) becomes `[\d\-_]`.
+//! - [`CONTEXTUAL_REQUIRED`]: required fields that apply only to some channels are not enforced.
 //! - [`SchemaOptions::closed`]: objects that declare `properties` and say nothing about
 //!   `additionalProperties` refuse other fields, so a misspelt field (`multimediaProfileId` on a
 //!   team) is caught. Schemas taking part in `allOf`/`oneOf`/`anyOf` stay open.
@@ -88,6 +89,21 @@ pub struct OpenApiDoc {
     /// Components named inside `allOf`/`oneOf`/`anyOf`: never closed.
     composed: BTreeSet<String>,
 }
+
+/// Fields the document lists as `required` that only apply in some contexts (wxcc-config-api.md
+/// §3, Entry Point): `controlFlowScriptUrl` is filled by the server, `overflowNumber` is for
+/// telephony, `socialChannelType` for social channels, `assetId` and `imiOrgType` for digital
+/// channels. They are not enforced, for either direction.
+pub const CONTEXTUAL_REQUIRED: &[(&str, &[&str])] = &[(
+    "EntryPointDTO",
+    &[
+        "controlFlowScriptUrl",
+        "overflowNumber",
+        "socialChannelType",
+        "assetId",
+        "imiOrgType",
+    ],
+)];
 
 const REF_PREFIX: &str = "#/components/schemas/";
 const DEF_PREFIX: &str = "#/definitions/";
@@ -239,7 +255,12 @@ impl OpenApiDoc {
                 .component(&name)
                 .ok_or_else(|| OpenApiError::NoComponent(name.clone()))?;
             let open = self.composed.contains(&name);
-            let converted = convert(raw, options, open, None);
+            let mut converted = convert(raw, options, open, None);
+            if let Some((_, fields)) = CONTEXTUAL_REQUIRED.iter().find(|(n, _)| *n == name) {
+                if let Some(Value::Array(req)) = converted.get_mut("required") {
+                    req.retain(|f| !f.as_str().is_some_and(|f| fields.contains(&f)));
+                }
+            }
             collect_refs(&converted, &mut queue);
             definitions.insert(name, converted);
         }
