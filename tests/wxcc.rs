@@ -430,6 +430,17 @@ mod mapping {
                 &bulk_body(vec![mapped.object.clone()]),
             ),
         }
+        // An update of a type that refuses bulk updates is a PUT of the merged object.
+        if mapped.api != ApiType::User {
+            let mut with_id = mapped.object.clone();
+            with_id.insert("id".into(), json!("x1"));
+            openapi::assert_request(
+                "put",
+                &doc_path(e.single),
+                "application/json",
+                &Value::Object(with_id),
+            );
+        }
         if let Some(en) = e.entries {
             assert!(!entries.is_empty(), "{type_id}: entries");
             openapi::assert_request(
@@ -1021,5 +1032,352 @@ mod mapping {
         let errs = to_api(&group_rows(ty, parsed).remove(0), &tenant(), ORG).unwrap_err();
         assert_eq!(errs[0].line, 3);
         assert!(errs[0].message.contains("<team>: <site>"), "{errs:?}");
+    }
+}
+
+// ---- The HTTP tenant against a tiny in-test server that checks every body it receives ----
+
+mod http_tenant {
+    use super::{openapi, ORG};
+    use axum::body::Bytes;
+    use axum::http::{HeaderMap, Method, StatusCode, Uri};
+    use bulk::wxcc::endpoints::ApiType;
+    use bulk::wxcc::http::HttpTenant;
+    use bulk::wxcc::mapping::audio_info;
+    use bulk::wxcc::resolve::Resolver;
+    use bulk::wxcc::tenant::{Outcome, Tenant, TenantError};
+    use serde_json::{json, Value};
+    use std::sync::{Arc, Mutex};
+
+    const TOKEN: &str = "secret-token-123";
+
+    #[derive(Default)]
+    struct Seen {
+        calls: Vec<String>,
+    }
+
+    fn page(orgid: &str, page: u32, total_pages: u32, data: Vec<Value>) -> Value {
+        json!({"meta": {"orgid": orgid, "page": page, "pageSize": 2, "totalPages": total_pages,
+            "totalRecords": 3, "links": {"self": "x"}}, "data": data})
+    }
+
+    fn err(status: u16, msg: &str) -> (StatusCode, Value) {
+        (
+            StatusCode::from_u16(status).unwrap(),
+            json!({"trackingId": "ccconfig_t1",
+            "error": {"key": status.to_string(), "message": [{"description": msg}]}}),
+        )
+    }
+
+    /// Answers like Cisco for the routes the tests use, and checks each request body against
+    /// the document (a body that does not conform is answered 422 and fails the test).
+    async fn handler(
+        seen: Arc<Mutex<Seen>>,
+        method: Method,
+        uri: Uri,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> (StatusCode, axum::Json<Value>) {
+        let path = uri
+            .path()
+            .trim_start_matches(&format!("/organization/{ORG}/"))
+            .to_string();
+        let query = uri.query().unwrap_or("").to_string();
+        seen.lock().unwrap().calls.push(format!("{method} {path}"));
+        if headers.get("authorization").and_then(|v| v.to_str().ok())
+            != Some(&format!("Bearer {TOKEN}"))
+        {
+            let (s, b) = err(401, "no token");
+            return (s, axum::Json(b));
+        }
+        let template = openapi::doc()
+            .match_path(method.as_str(), uri.path())
+            .expect("a documented route");
+        let ctype = headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let json_body: Option<Value> = if ctype.starts_with("multipart/form-data") {
+            // The audio upload: check both parts are there and the info part conforms.
+            let text = String::from_utf8_lossy(&body).to_string();
+            assert!(text.contains("name=\"audioFile\"; filename="), "{text}");
+            let info = text
+                .split("name=\"audioFileInfo\"")
+                .nth(1)
+                .unwrap()
+                .split("\r\n\r\n")
+                .nth(1)
+                .unwrap()
+                .split("\r\n--")
+                .next()
+                .unwrap();
+            let info: Value = serde_json::from_str(info).unwrap();
+            Some(json!({"audioFileInfo": info, "audioFile": "bytes"}))
+        } else if body.is_empty() {
+            None
+        } else {
+            Some(serde_json::from_slice(&body).unwrap())
+        };
+        if let Some(b) = &json_body {
+            let media = if ctype.starts_with("multipart") {
+                "multipart/form-data"
+            } else {
+                "application/json"
+            };
+            if let Err(e) = openapi::check_request(method.as_str(), &template, media, b) {
+                return (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    axum::Json(json!({"conformance": e})),
+                );
+            }
+        }
+        let (status, out) = match (method.as_str(), path.as_str()) {
+            ("GET", "v2/site") => {
+                let p: u32 = query
+                    .split('&')
+                    .find_map(|kv| kv.strip_prefix("page="))
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                let data = if p == 0 {
+                    vec![
+                        json!({"id": "s1", "name": "London"}),
+                        json!({"id": "s2", "name": "Paris"}),
+                    ]
+                } else {
+                    vec![json!({"id": "s3", "name": "Rome"})]
+                };
+                (StatusCode::OK, page(ORG, p, 2, data))
+            }
+            ("POST", "site/bulk") => {
+                // Item 0 created, item 1 refused, item 2 missing (a short 207).
+                (
+                    StatusCode::MULTI_STATUS,
+                    json!({"items": [
+                        {"itemIdentifier": 0, "status": 201, "operationType": "CREATE", "href": format!("/api/organization/{ORG}/site/new-1")},
+                        {"itemIdentifier": 1, "status": 409, "operationType": "CREATE", "apiError":
+                            {"trackingId": "ccconfig_dup", "error": {"key": "409", "message": [{"description": "Similar entity is already present"}]}}}
+                    ]}),
+                )
+            }
+            ("POST", "team/bulk") => {
+                let items = json_body.unwrap()["items"].as_array().unwrap().clone();
+                (
+                    StatusCode::MULTI_STATUS,
+                    json!({"items": items.iter().map(|i| json!({
+                    "itemIdentifier": i["itemIdentifier"], "status": 400, "operationType": "UPDATE",
+                    "apiError": {"trackingId": "t", "error": {"key": "400", "message": [{"description": "New configuration cannot have an id"}]}}
+                })).collect::<Vec<_>>()}),
+                )
+            }
+            ("GET", p) if p.starts_with("team/") => (
+                StatusCode::OK,
+                json!({"id": &p[5..], "name": "Old", "siteId": "s1",
+                "teamType": "AGENT", "teamStatus": "IN_SERVICE", "active": true, "rankQueuesForTeam": false, "userIds": ["u9"]}),
+            ),
+            ("PUT", p) if p.starts_with("team/") => (StatusCode::OK, json_body.unwrap()),
+            ("PATCH", "user/bulk") => (
+                StatusCode::MULTI_STATUS,
+                json!({"items": [
+                {"itemIdentifier": 0, "status": 200, "operationType": "UPDATE", "href": "/api/organization/o/user/u1"}]}),
+            ),
+            ("POST", "v3/address-book") => (
+                StatusCode::CREATED,
+                json!({"id": "ab-new", "name": "AB", "parentType": "ORGANIZATION"}),
+            ),
+            ("POST", "address-book/ab-new/entry/bulk") => (
+                StatusCode::MULTI_STATUS,
+                json!({"items": [
+                {"itemIdentifier": 0, "status": 201, "operationType": "CREATE", "href": "/api/organization/o/address-book/ab-new/entry/e1"}]}),
+            ),
+            ("POST", "audio-file") => (
+                StatusCode::OK,
+                json!({"id": "au-new", "name": "hello.wav", "contentType": "AUDIO_WAV"}),
+            ),
+            ("PUT", "audio-file/au-new") => (
+                StatusCode::OK,
+                json!({"id": "au-new", "name": "hello.wav", "contentType": "AUDIO_WAV"}),
+            ),
+            ("GET", "v2/skill") => {
+                let (s, b) = err(500, "boom");
+                (s, b)
+            }
+            _ => err(404, "no such route"),
+        };
+        (status, axum::Json(out))
+    }
+
+    struct Server {
+        base: String,
+        seen: Arc<Mutex<Seen>>,
+        _rt: tokio::runtime::Runtime,
+    }
+
+    fn server() -> Server {
+        let seen = Arc::new(Mutex::new(Seen::default()));
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = rt
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        let s = seen.clone();
+        let app = axum::Router::new().fallback(move |m: Method, u: Uri, h: HeaderMap, b: Bytes| {
+            handler(s.clone(), m, u, h, b)
+        });
+        rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Server {
+            base: format!("http://{addr}/organization/{ORG}/"),
+            seen,
+            _rt: rt,
+        }
+    }
+
+    fn obj(v: Value) -> serde_json::Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn lists_are_paged_once_and_cached() {
+        let srv = server();
+        let t = HttpTenant::new(&srv.base, ORG, TOKEN).unwrap();
+        assert_eq!(
+            t.id_of(ApiType::Site, "rome", None).unwrap().as_deref(),
+            Some("s3")
+        );
+        assert_eq!(
+            t.name_of(ApiType::Site, "s1").unwrap().as_deref(),
+            Some("London")
+        );
+        assert_eq!(t.list(ApiType::Site).unwrap().len(), 3);
+        let calls = srv.seen.lock().unwrap().calls.clone();
+        assert_eq!(
+            calls,
+            ["GET v2/site", "GET v2/site"],
+            "two pages, fetched once"
+        );
+    }
+
+    #[test]
+    fn bulk_results_map_back_to_items_and_a_short_207_is_not_processed() {
+        let srv = server();
+        let t = HttpTenant::new(&srv.base, ORG, TOKEN).unwrap();
+        let site = |n: &str| {
+            obj(
+                json!({"organizationId": ORG, "name": n, "active": true, "multimediaProfileId": "mm1"}),
+            )
+        };
+        let out = t
+            .create(ApiType::Site, &[site("A"), site("B"), site("C")])
+            .unwrap();
+        assert_eq!(out[0], Outcome::Created { id: "new-1".into() });
+        assert_eq!(
+            out[1].error_message().unwrap(),
+            "409: Similar entity is already present (trackingId ccconfig_dup)"
+        );
+        assert_eq!(out[2], Outcome::NotProcessed);
+    }
+
+    #[test]
+    fn a_refused_bulk_update_switches_to_get_merge_put_for_the_job() {
+        let srv = server();
+        let t = HttpTenant::new(&srv.base, ORG, TOKEN).unwrap();
+        let team = |id: &str| {
+            obj(
+                json!({"organizationId": ORG, "id": id, "name": "New", "siteId": "s1", "teamType": "AGENT",
+            "teamStatus": "IN_SERVICE", "active": true, "rankQueuesForTeam": false}),
+            )
+        };
+        let out = t.update(ApiType::Team, &[team("t1")]).unwrap();
+        assert_eq!(out, [Outcome::Updated { id: "t1".into() }]);
+        assert!(t.updates_by_put(ApiType::Team));
+        let out = t.update(ApiType::Team, &[team("t2")]).unwrap();
+        assert_eq!(out, [Outcome::Updated { id: "t2".into() }]);
+        let calls = srv.seen.lock().unwrap().calls.clone();
+        assert_eq!(
+            calls,
+            [
+                "POST team/bulk",
+                "GET team/t1",
+                "PUT team/t1",
+                "GET team/t2",
+                "PUT team/t2"
+            ],
+            "bulk tried once, then PUT remembered"
+        );
+    }
+
+    #[test]
+    fn users_address_books_and_audio() {
+        let srv = server();
+        let t = HttpTenant::new(&srv.base, ORG, TOKEN).unwrap();
+        let out = t
+            .patch_users(&[obj(json!({"id": "u1", "siteId": null, "teamIds": []}))])
+            .unwrap();
+        assert_eq!(out, [Outcome::Updated { id: "u1".into() }]);
+        let book = t
+            .save_address_book(&obj(
+                json!({"organizationId": ORG, "name": "AB", "parentType": "ORGANIZATION"}),
+            ))
+            .unwrap();
+        assert_eq!(
+            book,
+            Outcome::Created {
+                id: "ab-new".into()
+            }
+        );
+        let entries = t
+            .save_entries(
+                ApiType::AddressBook,
+                "ab-new",
+                &[obj(json!({"name": "Help", "number": "+1408"}))],
+            )
+            .unwrap();
+        assert_eq!(entries, [Outcome::Created { id: "e1".into() }]);
+        let mut info = audio_info("hello.wav", ORG).unwrap();
+        let out = t.upload_audio(&info, b"RIFF....WAVE".to_vec()).unwrap();
+        assert_eq!(
+            out,
+            Outcome::Created {
+                id: "au-new".into()
+            }
+        );
+        info.id = Some("au-new".into());
+        assert_eq!(
+            t.upload_audio(&info, b"RIFF".to_vec()).unwrap(),
+            Outcome::Updated {
+                id: "au-new".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_body_that_does_not_conform_never_passes_and_errors_hide_the_token() {
+        let srv = server();
+        let t = HttpTenant::new(&srv.base, ORG, TOKEN).unwrap();
+        // A team carrying Site's spelling of the multimedia profile: the server's check refuses it.
+        let bad = obj(
+            json!({"organizationId": ORG, "name": "X", "siteId": "s1", "teamType": "AGENT", "teamStatus": "IN_SERVICE",
+            "active": true, "rankQueuesForTeam": false, "multimediaProfileId": "m"}),
+        );
+        let e = t.create(ApiType::Team, &[bad]).unwrap_err();
+        assert!(matches!(e, TenantError::Status { status: 422, .. }), "{e}");
+        let e = t.list(ApiType::Skill).unwrap_err();
+        let text = format!("{e} {e:?} {t:?}");
+        assert!(
+            text.contains("500: boom (trackingId ccconfig_t1)"),
+            "{text}"
+        );
+        assert!(!text.contains(TOKEN), "{text}");
+        let wrong = HttpTenant::new(&srv.base, ORG, "other").unwrap();
+        let e = wrong.list(ApiType::Site).unwrap_err();
+        assert!(matches!(e, TenantError::Status { status: 401, .. }));
+        let gone = HttpTenant::new("http://127.0.0.1:9/organization/o/", ORG, TOKEN).unwrap();
+        let e = gone.list(ApiType::Site).unwrap_err();
+        assert!(!format!("{e} {e:?}").contains(TOKEN));
     }
 }

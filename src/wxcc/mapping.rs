@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use super::endpoints::ApiType;
 use super::resolve::{ResolveError, Resolver};
 use super::wire::{ApiObject, AudioContentType, AudioFileInfo};
-use crate::schema::ObjectType;
+use crate::schema::{normalize_header, ObjectType};
 
 /// One CSV row: its physical line in the input and its cells by column name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,15 +26,18 @@ pub struct Row {
 }
 
 impl Row {
-    /// A row from a header and a record; header names are matched to the schema's columns
-    /// case-insensitively (unknown headers are kept as they are).
+    /// A row from a header and a record; header names are matched to the schema's columns as
+    /// `validate` matches them (trimmed, case-insensitive; unknown headers are kept trimmed).
     pub fn new(object: &ObjectType, header: &[&str], record: &[&str], line: u64) -> Row {
         let cells = header
             .iter()
             .zip(record)
             .map(|(h, v)| {
+                let wanted = normalize_header(h);
                 let name = object
-                    .column(h)
+                    .columns
+                    .iter()
+                    .find(|c| normalize_header(&c.name) == wanted)
                     .map_or_else(|| h.trim().to_string(), |c| c.name.clone());
                 (name, v.to_string())
             })
@@ -1452,5 +1455,89 @@ impl Export<'_> {
             }
         }
         out.join("|")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::registry;
+    use crate::wxcc::resolve::MemResolver;
+
+    fn row(type_id: &str, header: &[&str], rec: &[&str], line: u64) -> Row {
+        Row::new(registry().get(type_id).unwrap(), header, rec, line)
+    }
+
+    #[test]
+    fn headers_match_columns_case_insensitively() {
+        let r = row(
+            "site",
+            &["NAME", " multimedia profile "],
+            &["Berlin", "Blended"],
+            2,
+        );
+        assert_eq!(r.get("Name"), "Berlin");
+        assert_eq!(r.cells[1].0, "Multimedia Profile");
+    }
+
+    #[test]
+    fn consecutive_rows_with_one_identity_are_one_object() {
+        let ty = registry().get("skill-profile").unwrap();
+        let h = ["Name", "Skill Name", "Skill Value"];
+        let rows = vec![
+            Row::new(ty, &h, &["P1", "", ""], 2),
+            Row::new(ty, &h, &["p1", "S1", "1"], 3),
+            Row::new(ty, &h, &["P2", "S1", "2"], 4),
+            Row::new(ty, &h, &["P1", "S2", "3"], 5),
+        ];
+        let groups: Vec<Vec<u64>> = group_rows(ty, rows)
+            .iter()
+            .map(|o| o.rows.iter().map(|r| r.line).collect())
+            .collect();
+        assert_eq!(groups, [vec![2, 3], vec![4], vec![5]]);
+        let site = registry().get("site").unwrap();
+        let h = ["Name", "Multimedia Profile"];
+        let rows = vec![
+            Row::new(site, &h, &["A", "m"], 2),
+            Row::new(site, &h, &["A", "m"], 3),
+        ];
+        assert_eq!(group_rows(site, rows).len(), 2, "one-row types never group");
+    }
+
+    #[test]
+    fn translations() {
+        assert_eq!(skill_type_to_api("ENUM"), Some("enum"));
+        assert_eq!(skill_type_to_csv("Proficiency"), Some("PROFICIENCY"));
+        assert_eq!(
+            dn_validation_to_api("PROVISIONED VALUE"),
+            Some("PROVISIONED_VALUE")
+        );
+        assert_eq!(split_list(" a | |b|"), ["a", "b"]);
+        assert_eq!(api_type("outdial-queue"), Some(ApiType::Queue));
+        assert_eq!(api_type("nope"), None);
+    }
+
+    #[test]
+    fn flags_accept_the_reference_spellings_and_refuse_others() {
+        let r = MemResolver::new();
+        let mut cx = Cx {
+            resolver: &r,
+            errors: Vec::new(),
+        };
+        let rw = row(
+            "queue",
+            &["Permit Monitoring", "Permit Recording", "Record All Calls"],
+            &["ON", "false", "maybe"],
+            9,
+        );
+        assert_eq!(cx.flag(&rw, "Permit Monitoring"), Some(true));
+        assert_eq!(cx.flag(&rw, "Permit Recording"), Some(false));
+        assert_eq!(cx.flag(&rw, "Record All Calls"), None);
+        assert_eq!(cx.flag(&rw, "Pause or Resume Enabled"), None);
+        assert_eq!(cx.errors.len(), 1);
+        assert_eq!(
+            cx.errors[0].to_string(),
+            "line 9: column \"Record All Calls\": \"maybe\": expected ON or OFF"
+        );
     }
 }

@@ -10,9 +10,13 @@
 //! - [`endpoints`]: which paths serve which object type;
 //! - [`openapi`]: the document's schemas as JSON Schema, for the conformance tests.
 //! - [`mapping`]: CSV rows <-> API objects, through a [`resolve::Resolver`] for names and ids;
+//! - [`tenant`]: the `Tenant` trait the job engine writes through, and [`http`] its
+//!   implementation over HTTP (a base URL `…/organization/{orgid}/` and a bearer token).
 
 pub mod endpoints;
+pub mod http;
 pub mod mapping;
 pub mod openapi;
 pub mod resolve;
+pub mod tenant;
 pub mod wire;
