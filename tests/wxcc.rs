@@ -1381,3 +1381,306 @@ mod http_tenant {
         assert!(!format!("{e} {e:?}").contains(TOKEN));
     }
 }
+
+// ---- apply: one file's objects through the mapping into a tenant ----
+
+mod apply {
+    use super::ORG;
+    use bulk::schema::registry;
+    use bulk::wxcc::apply::{apply, apply_audio, ObjectError};
+    use bulk::wxcc::endpoints::ApiType;
+    use bulk::wxcc::mapping::{group_rows, to_csv, CsvObject, Row};
+    use bulk::wxcc::resolve::{MemResolver, ResolveError, Resolver};
+    use bulk::wxcc::tenant::{Outcome, Tenant, TenantError};
+    use bulk::wxcc::wire::{ApiObject, AudioFileInfo};
+    use serde_json::{json, Value};
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    /// A tenant in memory that behaves like Cisco's for the calls `apply` makes (ids, versions,
+    /// unknown ids refused, a user PATCH only for existing people). It stands in for the
+    /// network, not for the code under test (`apply` and the mapping).
+    #[derive(Default)]
+    struct MemTenant {
+        objects: Mutex<MemResolver>,
+        entries: Mutex<HashMap<String, Vec<ApiObject>>>,
+        next: Mutex<u32>,
+        calls: Mutex<Vec<String>>,
+    }
+
+    impl MemTenant {
+        fn new_id(&self) -> String {
+            let mut n = self.next.lock().unwrap();
+            *n += 1;
+            format!("id-{n}")
+        }
+        fn get(&self, api: ApiType, id: &str) -> Option<ApiObject> {
+            self.objects.lock().unwrap().object(api, id).unwrap()
+        }
+        fn store(&self, api: ApiType, mut o: ApiObject, id: &str) {
+            let version = self
+                .get(api, id)
+                .and_then(|x| x.get("version").and_then(Value::as_i64))
+                .map_or(0, |v| v + 1);
+            o.insert("id".into(), json!(id));
+            o.insert("version".into(), json!(version));
+            self.objects.lock().unwrap().insert(api, o);
+        }
+        fn call(&self, c: String) {
+            self.calls.lock().unwrap().push(c);
+        }
+    }
+
+    impl Resolver for MemTenant {
+        fn id_of(
+            &self,
+            api: ApiType,
+            name: &str,
+            site: Option<&str>,
+        ) -> Result<Option<String>, ResolveError> {
+            self.objects.lock().unwrap().id_of(api, name, site)
+        }
+        fn object(&self, api: ApiType, id: &str) -> Result<Option<ApiObject>, ResolveError> {
+            Ok(self.get(api, id))
+        }
+    }
+
+    impl Tenant for MemTenant {
+        fn org_id(&self) -> &str {
+            ORG
+        }
+        fn list(&self, api: ApiType) -> Result<Vec<ApiObject>, TenantError> {
+            Ok(self.objects.lock().unwrap().list(api).to_vec())
+        }
+        fn list_entries(&self, _: ApiType, parent: &str) -> Result<Vec<ApiObject>, TenantError> {
+            Ok(self
+                .entries
+                .lock()
+                .unwrap()
+                .get(parent)
+                .cloned()
+                .unwrap_or_default())
+        }
+        fn create(&self, api: ApiType, items: &[ApiObject]) -> Result<Vec<Outcome>, TenantError> {
+            self.call(format!("create {api:?} {}", items.len()));
+            Ok(items
+                .iter()
+                .map(|o| {
+                    let id = self.new_id();
+                    self.store(api, o.clone(), &id);
+                    Outcome::Created { id }
+                })
+                .collect())
+        }
+        fn update(&self, api: ApiType, items: &[ApiObject]) -> Result<Vec<Outcome>, TenantError> {
+            self.call(format!("update {api:?} {}", items.len()));
+            Ok(items
+                .iter()
+                .map(|o| {
+                    let id = o["id"].as_str().unwrap().to_string();
+                    self.store(api, o.clone(), &id);
+                    Outcome::Updated { id }
+                })
+                .collect())
+        }
+        fn patch_users(&self, items: &[ApiObject]) -> Result<Vec<Outcome>, TenantError> {
+            self.call(format!("patch {}", items.len()));
+            Ok(items
+                .iter()
+                .map(|o| {
+                    let id = o["id"].as_str().unwrap().to_string();
+                    match self.get(ApiType::User, &id) {
+                        Some(mut person) => {
+                            for (k, v) in o {
+                                person.insert(k.clone(), v.clone());
+                            }
+                            self.store(ApiType::User, person, &id);
+                            Outcome::Updated { id }
+                        }
+                        None => Outcome::Failed {
+                            status: 404,
+                            message: "user not found".into(),
+                            tracking_id: Some("t".into()),
+                        },
+                    }
+                })
+                .collect())
+        }
+        fn save_address_book(&self, book: &ApiObject) -> Result<Outcome, TenantError> {
+            let id = book.get("id").and_then(Value::as_str).map(str::to_string);
+            let out = match id {
+                Some(id) => Outcome::Updated { id },
+                None => Outcome::Created { id: self.new_id() },
+            };
+            self.store(ApiType::AddressBook, book.clone(), out.id().unwrap());
+            Ok(out)
+        }
+        fn save_entries(
+            &self,
+            _: ApiType,
+            parent: &str,
+            entries: &[ApiObject],
+        ) -> Result<Vec<Outcome>, TenantError> {
+            let mut all = self.entries.lock().unwrap();
+            let list = all.entry(parent.to_string()).or_default();
+            Ok(entries
+                .iter()
+                .map(|e| {
+                    let mut e = e.clone();
+                    match e.get("id").and_then(Value::as_str).map(str::to_string) {
+                        Some(id) => {
+                            let slot = list.iter_mut().find(|x| x["id"] == json!(id)).unwrap();
+                            *slot = e;
+                            Outcome::Updated { id }
+                        }
+                        None => {
+                            let id = self.new_id();
+                            e.insert("id".into(), json!(id));
+                            list.push(e);
+                            Outcome::Created { id }
+                        }
+                    }
+                })
+                .collect())
+        }
+        fn upload_audio(
+            &self,
+            info: &AudioFileInfo,
+            _wav: Vec<u8>,
+        ) -> Result<Outcome, TenantError> {
+            let o = serde_json::to_value(info)
+                .unwrap()
+                .as_object()
+                .unwrap()
+                .clone();
+            let out = match &info.id {
+                Some(id) => Outcome::Updated { id: id.clone() },
+                None => Outcome::Created { id: self.new_id() },
+            };
+            self.store(ApiType::AudioFile, o, out.id().unwrap());
+            Ok(out)
+        }
+    }
+
+    fn objects(type_id: &str, csv: &str) -> Vec<CsvObject> {
+        let ty = registry().get(type_id).unwrap();
+        let mut lines = csv.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let rows = lines
+            .enumerate()
+            .map(|(i, l)| {
+                let rec: Vec<&str> = l.split(',').collect();
+                Row::new(ty, &header, &rec, i as u64 + 2)
+            })
+            .collect();
+        group_rows(ty, rows)
+    }
+
+    fn tenant() -> MemTenant {
+        let t = MemTenant::default();
+        t.store(
+            ApiType::MultimediaProfile,
+            json!({"name": "Blended"}).as_object().unwrap().clone(),
+            "mm1",
+        );
+        t.store(
+            ApiType::User,
+            json!({"email": "ann@example.com"})
+                .as_object()
+                .unwrap()
+                .clone(),
+            "u1",
+        );
+        t.store(
+            ApiType::UserProfile,
+            json!({"name": "Standard"}).as_object().unwrap().clone(),
+            "up1",
+        );
+        t
+    }
+
+    #[test]
+    fn a_second_import_updates_the_same_objects_and_an_export_reimports_unchanged() {
+        let t = tenant();
+        let csv = "Name,Multimedia Profile\nBerlin,Blended\nRome,Blended\nOslo,Nowhere\n";
+        let first = apply(&t, &objects("site", csv)).unwrap();
+        assert!(matches!(first[0].result, Ok(Outcome::Created { .. })));
+        let berlin = first[0].result.as_ref().unwrap().id().unwrap().to_string();
+        match &first[2].result {
+            Err(ObjectError::Rows(e)) => {
+                assert_eq!(first[2].lines, [4]);
+                assert_eq!(e[0].to_string(), "line 4: column \"Multimedia Profile\": \"Nowhere\": no multimedia-profile of this name exists; create it first");
+            }
+            other => panic!("{other:?}"),
+        }
+        let second = apply(&t, &objects("site", csv)).unwrap();
+        assert_eq!(
+            second[0].result,
+            Ok(Outcome::Updated { id: berlin.clone() })
+        );
+        assert_eq!(t.get(ApiType::Site, &berlin).unwrap()["version"], 1);
+        assert_eq!(
+            t.list(ApiType::Site).unwrap().len(),
+            2,
+            "nothing created twice"
+        );
+        // Export, then import the export: nothing created, nothing changed but the version.
+        let ty = registry().get("site").unwrap();
+        let mut export = String::from("Name,Multimedia Profile\n");
+        for o in t.list(ApiType::Site).unwrap() {
+            for r in to_csv(ty, &o, &[], &t).unwrap() {
+                export.push_str(&r.join(","));
+                export.push('\n');
+            }
+        }
+        let before = t.list(ApiType::Site).unwrap();
+        let third = apply(&t, &objects("site", &export)).unwrap();
+        assert!(third
+            .iter()
+            .all(|a| matches!(a.result, Ok(Outcome::Updated { .. }))));
+        let after = t.list(ApiType::Site).unwrap();
+        for (b, a) in before.iter().zip(&after) {
+            let (mut b, mut a) = (b.clone(), a.clone());
+            b.remove("version");
+            a.remove("version");
+            assert_eq!(a, b);
+        }
+    }
+
+    #[test]
+    fn address_book_entries_are_matched_by_name_on_the_second_import() {
+        let t = tenant();
+        let csv = "Name,Parent Type,Entry Name,Phone Number\nAB,ORGANIZATION,,\nAB,ORGANIZATION,Help,+1408\nAB,ORGANIZATION,Desk,+1409\n";
+        let first = apply(&t, &objects("address-book", csv)).unwrap();
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0].lines, [2, 3, 4]);
+        let id = first[0].result.as_ref().unwrap().id().unwrap().to_string();
+        apply(&t, &objects("address-book", csv)).unwrap();
+        let entries = t.list_entries(ApiType::AddressBook, &id).unwrap();
+        assert_eq!(entries.len(), 2, "{entries:?}");
+    }
+
+    #[test]
+    fn users_are_patched_and_unknown_people_are_row_errors() {
+        let t = tenant();
+        let csv = "Email,User Profile,Contact Center Enabled\nann@example.com,Standard,Off\nbob@example.com,Standard,Off\n";
+        let out = apply(&t, &objects("user", csv)).unwrap();
+        assert_eq!(out[0].result, Ok(Outcome::Updated { id: "u1".into() }));
+        assert!(matches!(&out[1].result, Err(ObjectError::Rows(e)) if e[0].column == "Email"));
+        assert_eq!(t.calls.lock().unwrap().as_slice(), ["patch 1"]);
+    }
+
+    #[test]
+    fn audio_replaces_a_file_of_the_same_name() {
+        let t = tenant();
+        let first = apply_audio(&t, "dir/hello.wav", b"RIFF".to_vec()).unwrap();
+        let second = apply_audio(&t, "hello.wav", b"RIFF".to_vec()).unwrap();
+        assert_eq!(
+            second,
+            Outcome::Updated {
+                id: first.id().unwrap().into()
+            }
+        );
+        assert!(apply_audio(&t, "hello.mp3", vec![]).is_err());
+    }
+}
