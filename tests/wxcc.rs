@@ -472,6 +472,55 @@ mod mapping {
 
     use bulk::wxcc::resolve::Resolver as _;
 
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn name() -> impl Strategy<Value = String> {
+            "[A-Za-z][A-Za-z0-9_ -]{0,30}[A-Za-z0-9]"
+        }
+
+        fn text() -> impl Strategy<Value = String> {
+            "([A-Za-z0-9][A-Za-z0-9,.;:'()&/ -]{0,40}[A-Za-z0-9.])?"
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(48))]
+
+            /// CSV -> API -> CSV is the identity on valid rows (and every body conforms).
+            #[test]
+            fn work_types_round_trip(n in name(), d in text(), idle in any::<bool>()) {
+                let t = if idle { "IDLE_CODE" } else { "WRAP_UP_CODE" };
+                round_trip("work-type", rows("work-type", &[("Name", &n), ("Description", &d), ("Type", t)], &[]));
+            }
+
+            #[test]
+            fn skill_definitions_round_trip(n in name(), d in text(), slt in 0u32..100_000,
+                kind in 0usize..4, values in proptest::collection::vec(name(), 1..5)) {
+                let t = ["TEXT", "PROFICIENCY", "BOOLEAN", "ENUM"][kind];
+                let list = if t == "ENUM" { values.join("|") } else { String::new() };
+                let slt = slt.to_string();
+                round_trip("skill-definition", rows("skill-definition", &[("Name", &n), ("Description", &d),
+                    ("Service Level Threshold", &slt), ("Type", t), ("List Values For Enum", &list)], &[]));
+            }
+
+            #[test]
+            fn queues_with_any_groups_round_trip(n in name(), groups in proptest::collection::vec(
+                (proptest::option::of(0u32..10_000), proptest::sample::subsequence(vec!["Sales: London", "Sales: Paris", "Support"], 1..=3)), 0..5)) {
+                let p = [("Name", n.as_str()), ("Channel Type", "EMAIL"), ("Max Time In Queue", "60"),
+                    ("Service Level Threshold", "5"), ("Permit Monitoring", "OFF"), ("Permit Recording", "OFF"),
+                    ("Record All Calls", "OFF"), ("Pause or Resume Enabled", "OFF"), ("Routing Type", "LONGEST_AVAILABLE_AGENT")];
+                let owned: Vec<[String; 4]> = groups.iter().enumerate().map(|(i, (fallback, teams))| [
+                    format!("Group {}", i + 1), (i + 1).to_string(),
+                    fallback.map(|f| f.to_string()).unwrap_or_default(), teams.join("|")]).collect();
+                let children: Vec<Vec<(&str, &str)>> = owned.iter().map(|g| vec![("Distribution Group", g[0].as_str()),
+                    ("Distribution Group Seq", g[1].as_str()), ("Group Fallback Time", g[2].as_str()), ("Group Teams", g[3].as_str())]).collect();
+                let children: Vec<&[(&str, &str)]> = children.iter().map(Vec::as_slice).collect();
+                round_trip("queue", rows("queue", &p, &children));
+            }
+        }
+    }
+
     #[test]
     fn site() {
         let o = round_trip(
