@@ -33,3 +33,4 @@ mod import;
 mod load;
 mod ops;
 mod sandbox;
+mod wxcc;

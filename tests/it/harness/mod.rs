@@ -25,6 +25,7 @@
 mod account;
 mod csv_file;
 mod data;
+pub mod openapi;
 mod sandbox;
 mod workdir;
 
