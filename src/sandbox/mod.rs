@@ -13,6 +13,7 @@
 
 mod faults;
 mod jobs;
+pub mod org;
 mod routes;
 mod rows;
 pub mod store;
@@ -61,6 +62,15 @@ pub struct Settings {
     /// Pause per processed row, to watch progress in tests (default none).
     pub row_delay: Duration,
     pub faults: FaultSettings,
+    /// Bulk SAVE items carrying an `id` fail per item with 400 "New configuration cannot have
+    /// an id" for the types a live probe reported (`--strict-bulk-updates`).
+    pub strict_bulk_updates: bool,
+    /// `POST /v1/people` refuses with 403, as a real tenant does not create people from a CSV
+    /// (`--strict-people`).
+    pub strict_people: bool,
+    /// Largest request body of the Configuration-API face (default
+    /// [`org::DEFAULT_MAX_BODY_BYTES`]); larger ones get 413.
+    pub org_max_body_bytes: u64,
 }
 
 impl Settings {
@@ -74,6 +84,9 @@ impl Settings {
             export_rows_per_file: r.max_rows,
             row_delay: Duration::ZERO,
             faults: FaultSettings::default(),
+            strict_bulk_updates: false,
+            strict_people: false,
+            org_max_body_bytes: org::DEFAULT_MAX_BODY_BYTES,
         }
     }
 }
@@ -122,6 +135,7 @@ impl AppState {
                 &token,
             )?;
         }
+        org::defaults::seed_all(&mut conn, store::to_millis(clock()))?;
         std::fs::create_dir_all(settings.data_dir.join("files"))?;
         let dice = faults::Dice::new(settings.faults.seed);
         Ok(AppState {
@@ -149,7 +163,9 @@ impl AppState {
     /// Creates another organisation with its admin user; returns that user's token.
     pub fn create_org(&self, name: &str, email: &str) -> anyhow::Result<String> {
         let mut conn = self.inner.db.lock().expect("db");
-        Ok(store::create_org(&mut conn, name, email, self.now())?.1)
+        let (org_id, token) = store::create_org(&mut conn, name, email, self.now())?;
+        org::defaults::seed(&conn, &org_id, store::to_millis(self.now()))?;
+        Ok(token)
     }
 
     /// The first organisation's admin token (what `bulk sandbox token` prints).
