@@ -240,6 +240,8 @@ Register-ArgumentCompleter -Native -CommandName 'bulk' -ScriptBlock {
             [CompletionResult]::new('--fault-seed', '--fault-seed', [CompletionResultType]::ParameterName, 'Seed of the fault dice, to repeat a run')
             [CompletionResult]::new('--allow-remote', '--allow-remote', [CompletionResultType]::ParameterName, 'Allow listening on an address other than loopback (the sandbox has no TLS)')
             [CompletionResult]::new('--print-url', '--print-url', [CompletionResultType]::ParameterName, 'Also print the URL alone on stdout once listening')
+            [CompletionResult]::new('--strict-bulk-updates', '--strict-bulk-updates', [CompletionResultType]::ParameterName, 'Bulk SAVE items that carry an id fail with 400 "New configuration cannot have an id" for the types a live probe reported (site, team, skill, ...): update with PUT instead')
+            [CompletionResult]::new('--strict-people', '--strict-people', [CompletionResultType]::ParameterName, 'Refuse to create people (POST /v1/people answers 403): a user row naming a missing person fails, as on a real tenant')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout and nothing else there')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors on stderr (no progress, no summaries)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors on stderr (no progress, no summaries)')

@@ -156,6 +156,8 @@ complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subco
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-seed -d 'Seed of the fault dice, to repeat a run' -r
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l allow-remote -d 'Allow listening on an address other than loopback (the sandbox has no TLS)'
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l print-url -d 'Also print the URL alone on stdout once listening'
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l strict-bulk-updates -d 'Bulk SAVE items that carry an id fail with 400 "New configuration cannot have an id" for the types a live probe reported (site, team, skill, ...): update with PUT instead'
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l strict-people -d 'Refuse to create people (POST /v1/people answers 403): a user row naming a missing person fails, as on a real tenant'
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help (see more with \'--help\')'

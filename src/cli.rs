@@ -209,6 +209,14 @@ pub struct SandboxServeArgs {
     /// Seed of the fault dice, to repeat a run.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub fault_seed: u64,
+    /// Bulk SAVE items that carry an id fail with 400 "New configuration cannot have an id"
+    /// for the types a live probe reported (site, team, skill, ...): update with PUT instead.
+    #[arg(long)]
+    pub strict_bulk_updates: bool,
+    /// Refuse to create people (POST /v1/people answers 403): a user row naming a missing
+    /// person fails, as on a real tenant.
+    #[arg(long)]
+    pub strict_people: bool,
 }
 
 /// Print the sandbox admin token on stdout (or create another organisation and print its token).
