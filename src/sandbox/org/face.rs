@@ -237,7 +237,13 @@ async fn dispatch(state: AppState, req: Request) -> Result<Response, Problem> {
     }
     let segs: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
     let method = req.method().clone();
-    let target = route(&segs).ok_or_else(|| no_route(&method, &path))?;
+    let target = match route(&segs).ok_or_else(|| no_route(&method, &path))? {
+        // `v3/address-book` is both the v3 list and the v3 collection.
+        Target::List(ty) if method != Method::GET && ty.item_prefix == "v3/" => {
+            Target::Collection(ty)
+        }
+        t => t,
+    };
     let query = req.uri().query().unwrap_or("").to_string();
     let strict = state.settings().strict_bulk_updates;
     let now_ms = crate::sandbox::store::to_millis(state.now());
