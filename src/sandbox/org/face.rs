@@ -187,7 +187,7 @@ fn route(segs: &[&str]) -> Option<Target> {
         };
     }
     let ty = api_type(name)?;
-    if ty.item_prefix != "" {
+    if !ty.item_prefix.is_empty() {
         return None;
     }
     match segs.len() {
