@@ -1015,3 +1015,44 @@ fn dtos_json_is_what_ciscos_document_says() {
 fn conform(method: &str, template: &str, status: u16, body: &Value) {
     let _ = (method, template, status, body);
 }
+
+#[tokio::test]
+async fn a_thousand_users_in_one_patch_bulk() {
+    let o = org();
+    let t0 = std::time::Instant::now();
+    for i in 0..1000 {
+        let (s, _) = people_post(&o, &o.token, &format!("u{i}@example.com")).await;
+        assert_eq!(s, 200);
+    }
+    let made = t0.elapsed();
+    let site = o.site("S").await;
+    let mut ids = Vec::new();
+    for page in 0..2 {
+        let a = o
+            .get(&format!("v2/user?page={page}&pageSize=500"), "v2/user")
+            .await;
+        for u in a.body["data"].as_array().unwrap() {
+            ids.push(u["id"].as_str().unwrap().to_string());
+        }
+    }
+    assert_eq!(ids.len(), 1000);
+    let items = ids
+        .iter()
+        .map(|id| json!({"id": id, "siteId": site, "externalIdentifier": "x"}))
+        .collect();
+    let t1 = std::time::Instant::now();
+    let a = o
+        .call(
+            "PATCH",
+            "user/bulk",
+            "user/bulk",
+            Some(envelope(items, "SAVE")),
+        )
+        .await;
+    let patched = t1.elapsed();
+    assert_eq!(a.status, 207);
+    let items = a.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1000);
+    assert!(items.iter().all(|i| i["status"] == 200));
+    eprintln!("1000 people created in {made:?}; one PATCH user/bulk of 1000 in {patched:?}");
+}

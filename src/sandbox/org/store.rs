@@ -83,9 +83,9 @@ pub fn org_ids(conn: &Connection) -> anyhow::Result<Vec<String>> {
 /// How many rows of the old CSV-shaped `objects` table an import created (built-in rows
 /// excluded): what the worker's rewire must migrate or refuse before reading this data dir.
 pub fn legacy_rows(conn: &Connection) -> anyhow::Result<u64> {
-    let n: i64 = conn.query_row("SELECT count(*) FROM objects WHERE builtin = 0", [], |r| {
-        r.get(0)
-    })?;
+    let n: i64 = conn
+        .prepare_cached("SELECT count(*) FROM objects WHERE builtin = 0")?
+        .query_row([], |r| r.get(0))?;
     Ok(n as u64)
 }
 
@@ -98,12 +98,13 @@ pub fn get(
     id: &str,
 ) -> Result<Option<Value>, Problem> {
     let data: Option<String> = conn
-        .query_row(
+        .prepare_cached(
             "SELECT data FROM api_objects WHERE org_id = ?1 AND type = ?2 AND id = ?3
              AND parent_id = ?4",
-            params![org, ty.name, id, parent.unwrap_or("")],
-            |r| r.get(0),
-        )
+        )?
+        .query_row(params![org, ty.name, id, parent.unwrap_or("")], |r| {
+            r.get(0)
+        })
         .optional()?;
     Ok(data.map(|d| serde_json::from_str(&d).unwrap_or(Value::Null)))
 }
@@ -116,22 +117,18 @@ pub fn find_by_key(
     key: &str,
 ) -> anyhow::Result<Option<String>> {
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT id FROM api_objects WHERE org_id = ?1 AND type = ?2 AND name_key = ?3
              ORDER BY rowid LIMIT 1",
-            params![org, ty, key.trim().to_lowercase()],
-            |r| r.get(0),
-        )
+        )?
+        .query_row(params![org, ty, key.trim().to_lowercase()], |r| r.get(0))
         .optional()?)
 }
 
 fn exists(conn: &Connection, org: &str, ty: &str, id: &str) -> Result<bool, Problem> {
     Ok(conn
-        .query_row(
-            "SELECT 1 FROM api_objects WHERE org_id = ?1 AND type = ?2 AND id = ?3",
-            params![org, ty, id],
-            |_| Ok(()),
-        )
+        .prepare_cached("SELECT 1 FROM api_objects WHERE org_id = ?1 AND type = ?2 AND id = ?3")?
+        .query_row(params![org, ty, id], |_| Ok(()))
         .optional()?
         .is_some())
 }
@@ -183,8 +180,8 @@ fn required(ty: &ApiType, body: &Map<String, Value>) -> Result<(), Problem> {
     Ok(())
 }
 
-/// Every id at `path` (`a[].b`) in `v`, with the concrete path (`a[0].b`) it was found at.
-fn ids_at(v: &Value, path: &str, at: String, out: &mut Vec<(String, Value)>) {
+/// Every id at `path` (`a[].b`) in `obj`, with the concrete path (`a[0].b`) it was found at.
+fn ids_at(obj: &Map<String, Value>, path: &str, at: &str, out: &mut Vec<(String, Value)>) {
     let (head, rest) = match path.split_once('.') {
         Some((h, r)) => (h, Some(r)),
         None => (path, None),
@@ -198,31 +195,29 @@ fn ids_at(v: &Value, path: &str, at: String, out: &mut Vec<(String, Value)>) {
     } else {
         format!("{at}.{field}")
     };
-    let Some(x) = v.get(field) else { return };
+    let Some(x) = obj.get(field) else { return };
     if x.is_null() {
         return;
     }
-    let mut visit = |x: &Value, name: String| match rest {
-        Some(r) => ids_at(x, r, name, out),
-        None => out.push((name, x.clone())),
+    let mut visit = |x: &Value, name: String| match (rest, x.as_object()) {
+        (Some(r), Some(m)) => ids_at(m, r, &name, out),
+        (Some(_), None) => {}
+        (None, _) => out.push((name, x.clone())),
     };
-    if array {
-        if let Some(items) = x.as_array() {
+    match (array, x.as_array()) {
+        (true, Some(items)) => {
             for (i, x) in items.iter().enumerate() {
                 visit(x, format!("{name}[{i}]"));
             }
-        } else {
-            out.push((name, x.clone()));
         }
-    } else {
-        visit(x, name);
+        _ => visit(x, name),
     }
 }
 
-fn references(conn: &Connection, c: &Ctx, body: &Value) -> Result<(), Problem> {
+fn references(conn: &Connection, c: &Ctx, body: &Map<String, Value>) -> Result<(), Problem> {
     for (path, target) in c.ty.refs {
         let mut found = Vec::new();
-        ids_at(body, path, String::new(), &mut found);
+        ids_at(body, path, "", &mut found);
         for (at, id) in found {
             let Some(id) = id.as_str() else {
                 return Err(Problem::bad(format!("{at}: must be an id (a string)")));
@@ -263,9 +258,11 @@ fn check_duplicate(
     id: &str,
 ) -> Result<(), Problem> {
     let other: Option<String> = conn
-        .query_row(
+        .prepare_cached(
             "SELECT id FROM api_objects WHERE org_id = ?1 AND type = ?2 AND parent_id = ?3
              AND scope = ?4 AND name_key = ?5 AND id <> ?6",
+        )?
+        .query_row(
             params![c.org, c.ty.name, c.parent.unwrap_or(""), scope, key, id],
             |r| r.get(0),
         )
@@ -302,7 +299,7 @@ fn validate(
             return Err(Problem::bad("name: must be a string"));
         }
     }
-    references(conn, c, &Value::Object(body.clone()))?;
+    references(conn, c, body)?;
     let (scope, key) = identity(c.ty, body, id);
     check_duplicate(conn, c, &scope, &key, id)?;
     Ok((scope, key))
@@ -337,26 +334,26 @@ fn write(
     let data = serde_json::to_string(body).map_err(|e| Problem::new(500, e.to_string()))?;
     let version = body.get("version").and_then(Value::as_i64).unwrap_or(0);
     let r = if insert {
-        conn.execute(
+        conn.prepare_cached(
             "INSERT INTO api_objects(org_id, type, id, parent_id, scope, name_key, version, data)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                c.org,
-                c.ty.name,
-                id,
-                c.parent.unwrap_or(""),
-                scope,
-                key,
-                version,
-                data
-            ],
-        )
+        )?
+        .execute(params![
+            c.org,
+            c.ty.name,
+            id,
+            c.parent.unwrap_or(""),
+            scope,
+            key,
+            version,
+            data
+        ])
     } else {
-        conn.execute(
+        conn.prepare_cached(
             "UPDATE api_objects SET scope = ?3, name_key = ?4, version = ?5, data = ?6
              WHERE org_id = ?1 AND id = ?2",
-            params![c.org, id, scope, key, version, data],
-        )
+        )?
+        .execute(params![c.org, id, scope, key, version, data])
     };
     match r {
         Err(rusqlite::Error::SqliteFailure(e, _))
@@ -386,9 +383,19 @@ pub fn replace(
     conn: &Connection,
     c: &Ctx,
     id: &str,
-    mut body: Map<String, Value>,
+    body: Map<String, Value>,
 ) -> Result<Value, Problem> {
     let old = get(conn, c.org, c.ty, c.parent, id)?.ok_or_else(|| not_found(c.ty, id))?;
+    replace_old(conn, c, id, &old, body)
+}
+
+fn replace_old(
+    conn: &Connection,
+    c: &Ctx,
+    id: &str,
+    old: &Value,
+    mut body: Map<String, Value>,
+) -> Result<Value, Problem> {
     if let Some(other) = body.get("id").and_then(Value::as_str) {
         if other != id {
             return Err(Problem::bad(format!(
@@ -416,7 +423,7 @@ pub fn patch(
     unknown_fields(c.ty, &changes)?;
     check_org(c, &changes)?;
     let old = get(conn, c.org, c.ty, c.parent, id)?.ok_or_else(|| not_found(c.ty, id))?;
-    let Value::Object(mut body) = old else {
+    let Value::Object(mut body) = old.clone() else {
         return Err(Problem::new(500, "stored object is not an object"));
     };
     for (k, v) in changes {
@@ -454,17 +461,13 @@ pub fn patch(
 
 /// Deletes an object (and its entries).
 pub fn delete(conn: &Connection, c: &Ctx, id: &str) -> Result<(), Problem> {
-    let n = conn.execute(
-        "DELETE FROM api_objects WHERE org_id = ?1 AND type = ?2 AND id = ?3 AND parent_id = ?4",
-        params![c.org, c.ty.name, id, c.parent.unwrap_or("")],
+    let n = conn.prepare_cached("DELETE FROM api_objects WHERE org_id = ?1 AND type = ?2 AND id = ?3 AND parent_id = ?4")?.execute(params![c.org, c.ty.name, id, c.parent.unwrap_or("")],
     )?;
     if n == 0 {
         return Err(not_found(c.ty, id));
     }
-    conn.execute(
-        "DELETE FROM api_objects WHERE org_id = ?1 AND parent_id = ?2",
-        params![c.org, id],
-    )?;
+    conn.prepare_cached("DELETE FROM api_objects WHERE org_id = ?1 AND parent_id = ?2")?
+        .execute(params![c.org, id])?;
     Ok(())
 }
 
@@ -531,21 +534,18 @@ pub fn list(
 
 /// Stores the bytes of an audio file.
 pub fn put_blob(conn: &Connection, org: &str, id: &str, data: &[u8]) -> Result<(), Problem> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT OR REPLACE INTO audio_blobs(org_id, id, data) VALUES (?1, ?2, ?3)",
-        params![org, id, data],
-    )?;
+    )?
+    .execute(params![org, id, data])?;
     Ok(())
 }
 
 /// The bytes of an audio file.
 pub fn blob(conn: &Connection, org: &str, id: &str) -> anyhow::Result<Option<Vec<u8>>> {
     Ok(conn
-        .query_row(
-            "SELECT data FROM audio_blobs WHERE org_id = ?1 AND id = ?2",
-            params![org, id],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT data FROM audio_blobs WHERE org_id = ?1 AND id = ?2")?
+        .query_row(params![org, id], |r| r.get(0))
         .optional()?)
 }
 
@@ -566,20 +566,19 @@ pub fn person_by_email(
     email: &str,
 ) -> anyhow::Result<Option<Person>> {
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT id, email, first_name, last_name, created_ms FROM people
              WHERE org_id = ?1 AND email = ?2",
-            params![org, email.trim().to_lowercase()],
-            |r| {
-                Ok(Person {
-                    id: r.get(0)?,
-                    email: r.get(1)?,
-                    first_name: r.get(2)?,
-                    last_name: r.get(3)?,
-                    created_ms: r.get(4)?,
-                })
-            },
-        )
+        )?
+        .query_row(params![org, email.trim().to_lowercase()], |r| {
+            Ok(Person {
+                id: r.get(0)?,
+                email: r.get(1)?,
+                first_name: r.get(2)?,
+                last_name: r.get(3)?,
+                created_ms: r.get(4)?,
+            })
+        })
         .optional()?)
 }
 
@@ -607,11 +606,13 @@ pub fn create_person(
         last_name: last_name.to_string(),
         created_ms: now_ms,
     };
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO people(org_id, id, email, first_name, last_name, created_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![org, person.id, email, first_name, last_name, now_ms],
-    )?;
+    )?
+    .execute(params![
+        org, person.id, email, first_name, last_name, now_ms
+    ])?;
     let profile = find_by_key(conn, org, "user-profile", "Standard Agent")?
         .ok_or_else(|| Problem::new(500, "the default user profile is missing"))?;
     let user = serde_json::json!({
