@@ -963,6 +963,9 @@ async fn every_type_of_the_face_answers_its_documented_list_and_bulk() {
     assert_item_error(&items[0]["apiError"], 400, "socialChannelType");
 }
 
+/// `src/sandbox/org/dtos.json` is generated from Cisco's document: the sorted properties and
+/// `required` list of each DTO the face's types name. Regenerate after a
+/// document update with `BULK_REGENERATE_DTOS=1 cargo test --test org_face dtos_json`.
 #[test]
 fn dtos_json_is_what_ciscos_document_says() {
     let doc: Value = serde_json::from_str(
@@ -970,14 +973,11 @@ fn dtos_json_is_what_ciscos_document_says() {
     )
     .unwrap();
     let table: Value = serde_json::from_str(bulk::sandbox::org::DTOS_JSON).unwrap();
-    for t in bulk::sandbox::org::TYPES {
-        assert!(
-            table.get(t.dto).is_some(),
-            "{} missing from dtos.json",
-            t.dto
-        );
-    }
-    for (name, entry) in table.as_object().unwrap() {
+    let mut names: Vec<&str> = bulk::sandbox::org::TYPES.iter().map(|t| t.dto).collect();
+    names.sort();
+    names.dedup();
+    let mut want = serde_json::Map::new();
+    for name in names {
         let schema = &doc["components"]["schemas"][name];
         let props: Vec<&String> = schema["properties"].as_object().unwrap().keys().collect();
         let mut required: Vec<&str> = schema["required"]
@@ -985,30 +985,22 @@ fn dtos_json_is_what_ciscos_document_says() {
             .map(|a| a.iter().map(|v| v.as_str().unwrap()).collect())
             .unwrap_or_default();
         required.sort();
-        let mut want_props: Vec<&str> = props.iter().map(|s| s.as_str()).collect();
-        let mut got_props: Vec<&str> = entry["properties"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap())
-            .collect();
-        want_props.sort();
-        got_props.sort();
-        assert_eq!(
-            got_props, want_props,
-            "src/sandbox/org/dtos.json: properties of {name} differ from the document"
-        );
-        let got_req: Vec<&str> = entry["required"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap())
-            .collect();
-        assert_eq!(
-            got_req, required,
-            "src/sandbox/org/dtos.json: required of {name} differs from the document"
+        want.insert(
+            name.to_string(),
+            json!({"properties": props, "required": required}),
         );
     }
+    let want = Value::Object(want);
+    if std::env::var_os("BULK_REGENERATE_DTOS").is_some() {
+        let text = serde_json::to_string_pretty(&want).unwrap() + "\n";
+        std::fs::write("src/sandbox/org/dtos.json", text).unwrap();
+        return;
+    }
+    assert!(
+        table == want,
+        "src/sandbox/org/dtos.json differs from Cisco's document; regenerate it with \
+         BULK_REGENERATE_DTOS=1 cargo test --test org_face dtos_json"
+    );
 }
 
 /// Validates `body` against the document's schema for the answer.
