@@ -279,7 +279,7 @@ async fn dispatch(state: AppState, req: Request) -> Result<Response, Problem> {
                 store::create(c, &ctx, body)
             })
             .await?;
-            Ok(json_response(201, &v))
+            Ok(json_response(ty.create_status, &v))
         }
         (Method::POST, Target::Entries(ty, parent)) => {
             let body = object(parse_json(&read_body(&state, req).await?)?, "body")?;
@@ -294,7 +294,7 @@ async fn dispatch(state: AppState, req: Request) -> Result<Response, Problem> {
                 store::create(c, &ctx, body)
             })
             .await?;
-            Ok(json_response(200, &v))
+            Ok(json_response(ty.create_status, &v))
         }
         (Method::PUT, Target::Item(ty, id)) => {
             read_only(ty)?;

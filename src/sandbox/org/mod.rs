@@ -71,6 +71,9 @@ pub struct ApiType {
     pub read_only: bool,
     /// Entries of a parent type (`address-book/{id}/entry`).
     pub parent: Option<&'static str>,
+    /// The status of a successful single `POST <type>` (the document says 201 for most, 200
+    /// for some).
+    pub create_status: u16,
 }
 
 const fn t(name: &'static str, dto: &'static str) -> ApiType {
@@ -86,6 +89,7 @@ const fn t(name: &'static str, dto: &'static str) -> ApiType {
         bulk_update_refused: false,
         read_only: false,
         parent: None,
+        create_status: 201,
     }
 }
 
@@ -149,7 +153,10 @@ pub static TYPES: &[ApiType] = &[
         item_prefix: "v3/",
         ..t("user-profile", "UserProfileGranularAccessDTO")
     },
-    t("work-type", "WorkTypeDTO"),
+    ApiType {
+        create_status: 200,
+        ..t("work-type", "WorkTypeDTO")
+    },
     ApiType {
         refs: &[("workTypeId", "work-type")],
         patch_bulk: true,
@@ -175,6 +182,7 @@ pub static TYPES: &[ApiType] = &[
     ApiType {
         unique: Unique::NameInParent,
         parent: Some("address-book"),
+        create_status: 200,
         ..t("address-book-entry", "AddressBookEntryDTO")
     },
     ApiType {
@@ -184,6 +192,7 @@ pub static TYPES: &[ApiType] = &[
     ApiType {
         unique: Unique::NameInParent,
         parent: Some("outdial-ani"),
+        create_status: 200,
         ..t("outdial-ani-entry", "OutdialANIEntryDTO")
     },
     ApiType {
@@ -197,25 +206,30 @@ pub static TYPES: &[ApiType] = &[
     },
     ApiType {
         unique: Unique::Field("dialledNumber"),
+        create_status: 200,
         refs: &[("entryPointId", "entry-point")],
         ..t("dial-number", "DialledNumberEntryPointDTO")
     },
     ApiType {
         bulk: false,
+        create_status: 200,
         ..t("audio-file", "AudioFileInfoDTO")
     },
     ApiType {
         read_only: true,
         bulk_update_refused: true,
+        create_status: 200,
         ..t("multimedia-profile", "MultimediaProfileDTO")
     },
     ApiType {
         read_only: true,
         bulk_update_refused: true,
+        create_status: 200,
         ..t("desktop-layout", "DesktopLayoutDTO")
     },
     ApiType {
         read_only: true,
+        create_status: 200,
         ..t("dial-plan", "DialPlanDTO")
     },
 ];
