@@ -18,3 +18,4 @@ pub mod wav;
 pub use commands::run;
 pub mod api;
 pub mod sandbox;
+pub mod wxcc;

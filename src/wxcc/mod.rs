@@ -1,0 +1,15 @@
+//! Cisco's Webex Contact Center Configuration API as a client sees it.
+//!
+//! `bulk` provisions a tenant from CSV files, but a real tenant speaks the Configuration API:
+//! per-type bulk calls answering 207, paged lists, objects that refer to each other by id. This
+//! module is that client side, with no knowledge of the sandbox (which emulates the API and
+//! uses the wire types from here, so the two cannot drift apart):
+//!
+//! - [`wire`]: the envelopes (errors, bulk request and 207 response, list pages), named as in
+//!   Cisco's OpenAPI document;
+//! - [`endpoints`]: which paths serve which object type;
+//! - [`openapi`]: the document's schemas as JSON Schema, for the conformance tests.
+
+pub mod endpoints;
+pub mod openapi;
+pub mod wire;
