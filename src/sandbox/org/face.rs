@@ -23,21 +23,23 @@ use super::filter::{self, Expr, Op};
 use super::store::{self, Ctx, Problem};
 use super::{api_type, entry_type, ApiType, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::sandbox::AppState;
+use crate::wxcc::wire::{
+    ApiErrorResponse, BulkRequest, BulkRequestItem, BulkResponse, BulkResponseItem, ListPage,
+    OperationType, PageMeta, PaginationLinks, RequestAction, AUDIO_FILE_INFO_PART, AUDIO_FILE_PART,
+};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
-/// The message of a bulk SAVE with an id under `--strict-bulk-updates` (Cisco's words).
-pub const NO_ID_ON_CREATE: &str = "New configuration cannot have an id";
-
-/// Cisco's error body for `status` with one description.
-pub fn error_body(status: u16, description: &str) -> Value {
-    json!({
-        "trackingId": format!("sandbox_{}", uuid::Uuid::new_v4()),
-        "error": { "key": status.to_string(), "message": [ { "description": description } ] }
-    })
+/// Cisco's error body for `status` with one description and a fresh tracking id.
+pub fn error_body(status: u16, description: &str) -> ApiErrorResponse {
+    ApiErrorResponse::new(
+        format!("sandbox_{}", uuid::Uuid::new_v4()),
+        status,
+        description,
+    )
 }
 
 /// A [`Problem`] as an HTTP answer with Cisco's body.
@@ -51,7 +53,7 @@ pub fn problem_response(p: &Problem) -> Response {
     resp
 }
 
-fn json_response(status: u16, v: &Value) -> Response {
+fn json_response(status: u16, v: &impl serde::Serialize) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     (status, axum::Json(v)).into_response()
 }
@@ -495,28 +497,24 @@ async fn list(
         }
         format!("{path}?{}", s.finish())
     };
-    let mut links = Map::new();
-    links.insert("self".into(), link(page).into());
-    links.insert("first".into(), link(0).into());
-    links.insert("last".into(), link(total_pages.saturating_sub(1)).into());
-    if page + 1 < total_pages {
-        links.insert("next".into(), link(page + 1).into());
-    }
-    if page > 0 {
-        links.insert("prev".into(), link(page - 1).into());
-    }
-    let body = json!({
-        "meta": {
-            "orgid": org,
-            "page": page,
-            "pageSize": page_size,
-            "totalPages": total_pages,
-            "totalRecords": total,
-            "links": links,
+    let page_out = ListPage {
+        meta: PageMeta {
+            orgid: Some(org),
+            page: page as u32,
+            page_size: page_size as u32,
+            total_pages: total_pages as u32,
+            total_records: total,
+            links: Some(PaginationLinks {
+                self_: link(page),
+                first: Some(link(0)),
+                last: Some(link(total_pages.saturating_sub(1))),
+                next: (page + 1 < total_pages).then(|| link(page + 1)),
+                prev: (page > 0).then(|| link(page - 1)),
+            }),
         },
-        "data": data,
-    });
-    Ok(json_response(200, &body))
+        data,
+    };
+    Ok(json_response(200, &page_out))
 }
 
 /// How a bulk call treats its items.
@@ -528,13 +526,14 @@ enum Mode {
     Patch,
 }
 
-fn item_error(id: Value, op: &str, p: &Problem) -> Value {
-    json!({
-        "itemIdentifier": id,
-        "status": p.status,
-        "operationType": op,
-        "apiError": error_body(p.status, &p.description),
-    })
+fn item_error(ident: i32, op: OperationType, p: &Problem) -> BulkResponseItem {
+    BulkResponseItem {
+        item_identifier: ident,
+        status: p.status,
+        operation_type: Some(op),
+        href: None,
+        api_error: Some(error_body(p.status, &p.description)),
+    }
 }
 
 async fn bulk(
@@ -546,16 +545,8 @@ async fn bulk(
     body: Value,
     now_ms: i64,
 ) -> Result<Response, Problem> {
-    let mut envelope = object(body, "body")?;
-    if let Some(k) = envelope.keys().find(|k| *k != "items") {
-        return Err(Problem::bad(format!(
-            "Unrecognized field \"{k}\": not a property of BulkRequestDTO"
-        )));
-    }
-    let items = match envelope.remove("items") {
-        Some(Value::Array(a)) => a,
-        _ => return Err(Problem::bad("items: must be an array")),
-    };
+    let request: BulkRequest = serde_json::from_value(body)
+        .map_err(|e| Problem::bad(format!("Malformed JSON request: {e}")))?;
     let results = write(state, move |c| {
         if let Some(p) = &parent {
             parent_exists(c, &org, ty, p)?;
@@ -573,14 +564,14 @@ async fn bulk(
             ),
             None => format!("/organization/{org}/{}{}/{id}", ty.item_prefix, ty.name),
         };
-        let mut out = Vec::with_capacity(items.len());
-        for (i, item) in items.into_iter().enumerate() {
-            out.push(bulk_item(c, &ctx, mode, i, item, &href));
-        }
-        Ok(out)
+        Ok(request
+            .items
+            .into_iter()
+            .map(|item| bulk_item(c, &ctx, mode, item, &href))
+            .collect::<Vec<_>>())
     })
     .await?;
-    let mut resp = json_response(207, &json!({ "items": results }));
+    let mut resp = json_response(207, &BulkResponse { items: results });
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
@@ -592,106 +583,55 @@ fn bulk_item(
     c: &rusqlite::Connection,
     ctx: &Ctx,
     mode: Mode,
-    index: usize,
-    item: Value,
+    item: BulkRequestItem,
     href: &dyn Fn(&str) -> String,
-) -> Value {
-    let Value::Object(mut wrapper) = item else {
-        return item_error(
-            Value::from(index),
-            "CREATE",
-            &Problem::bad(format!("items[{index}]: must be a JSON object")),
-        );
-    };
-    let ident = wrapper
-        .get("itemIdentifier")
-        .cloned()
-        .unwrap_or(Value::Null);
-    let ident_out = if ident.is_i64() {
-        ident.clone()
-    } else {
-        Value::from(index)
-    };
-    if let Some(k) = wrapper
-        .keys()
-        .find(|k| !matches!(k.as_str(), "itemIdentifier" | "requestAction" | "item"))
-    {
-        return item_error(
-            ident_out,
-            "CREATE",
-            &Problem::bad(format!(
-                "Unrecognized field \"{k}\": not a property of the bulk request item"
-            )),
-        );
-    }
-    if !ident.is_i64() {
-        return item_error(
-            ident_out,
-            "CREATE",
-            &Problem::bad("itemIdentifier: must be an integer"),
-        );
-    }
-    let action = wrapper
-        .get("requestAction")
-        .and_then(Value::as_str)
-        .unwrap_or("SAVE")
-        .to_string();
-    let obj = match wrapper.remove("item") {
-        Some(Value::Object(m)) => m,
-        _ => {
-            return item_error(
-                ident_out,
-                "CREATE",
-                &Problem::bad("item: must be a JSON object"),
-            )
-        }
-    };
+) -> BulkResponseItem {
+    let ident = item.item_identifier;
+    let action = item.request_action.unwrap_or(RequestAction::Save);
+    let obj = item.item;
     let id = obj.get("id").and_then(Value::as_str).map(str::to_string);
-    let result: Result<(u16, &str, Option<String>), (Problem, &str)> = match (action.as_str(), mode)
-    {
-        ("DELETE", _) => match &id {
-            None => Err((Problem::bad("id: must not be null"), "DELETE")),
+    use OperationType::{Create, Delete, Update};
+    let result = match (action, mode) {
+        (RequestAction::Delete, _) => match &id {
+            None => Err((Problem::bad("id: must not be null"), Delete)),
             Some(id) => store::delete(c, ctx, id)
-                .map(|()| (204, "DELETE", None))
-                .map_err(|p| (p, "DELETE")),
+                .map(|()| (204, Delete, None))
+                .map_err(|p| (p, Delete)),
         },
-        ("SAVE", Mode::Patch) => match &id {
-            None => Err((Problem::bad("id: must not be null"), "UPDATE")),
+        (RequestAction::Save, Mode::Patch) => match &id {
+            None => Err((Problem::bad("id: must not be null"), Update)),
             Some(id) => store::patch(c, ctx, id, obj)
-                .map(|_| (200, "UPDATE", Some(href(id))))
-                .map_err(|p| (p, "UPDATE")),
+                .map(|_| (200, Update, Some(href(id))))
+                .map_err(|p| (p, Update)),
         },
-        ("SAVE", Mode::Save { strict }) => match &id {
+        (RequestAction::Save, Mode::Save { strict }) => match &id {
             None => store::create(c, ctx, obj)
                 .map(|v| {
-                    let id = v["id"].as_str().unwrap_or_default().to_string();
-                    (201, "CREATE", Some(href(&id)))
+                    (
+                        201,
+                        Create,
+                        Some(href(v["id"].as_str().unwrap_or_default())),
+                    )
                 })
-                .map_err(|p| (p, "CREATE")),
-            Some(_) if strict && ctx.ty.bulk_update_refused => {
-                Err((Problem::bad(NO_ID_ON_CREATE), "CREATE"))
-            }
-            Some(id) => store::replace(c, ctx, id, obj)
-                .map(|_| (200, "UPDATE", Some(href(id))))
-                .map_err(|p| (p, "UPDATE")),
-        },
-        (other, _) => Err((
-            Problem::bad(format!(
-                "requestAction: {other:?} is not one of SAVE, DELETE"
+                .map_err(|p| (p, Create)),
+            Some(_) if strict && ctx.ty.bulk_update_refused => Err((
+                Problem::bad(crate::wxcc::wire::NEW_CONFIGURATION_CANNOT_HAVE_ID),
+                Create,
             )),
-            "CREATE",
-        )),
+            Some(id) => store::replace(c, ctx, id, obj)
+                .map(|_| (200, Update, Some(href(id))))
+                .map_err(|p| (p, Update)),
+        },
     };
     match result {
-        Ok((status, op, href)) => {
-            let mut v =
-                json!({ "itemIdentifier": ident_out, "status": status, "operationType": op });
-            if let Some(h) = href {
-                v["href"] = Value::from(h);
-            }
-            v
-        }
-        Err((p, op)) => item_error(ident_out, op, &p),
+        Ok((status, op, href)) => BulkResponseItem {
+            item_identifier: ident,
+            status,
+            operation_type: Some(op),
+            href,
+            api_error: None,
+        },
+        Err((p, op)) => item_error(ident, op, &p),
     }
 }
 
@@ -791,9 +731,9 @@ async fn audio(
 pub fn audio_form(info: &Value, file_name: &str, wav: &[u8]) -> (String, Body) {
     let boundary = format!("sandbox-{}", uuid::Uuid::new_v4().simple());
     let mut b = Vec::new();
-    b.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"audioFileInfo\"\r\nContent-Type: application/json\r\n\r\n").as_bytes());
+    b.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{AUDIO_FILE_INFO_PART}\"\r\nContent-Type: application/json\r\n\r\n").as_bytes());
     b.extend_from_slice(info.to_string().as_bytes());
-    b.extend_from_slice(format!("\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"audioFile\"; filename=\"{file_name}\"\r\nContent-Type: audio/wav\r\n\r\n").as_bytes());
+    b.extend_from_slice(format!("\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"{AUDIO_FILE_PART}\"; filename=\"{file_name}\"\r\nContent-Type: audio/wav\r\n\r\n").as_bytes());
     b.extend_from_slice(wav);
     b.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     (

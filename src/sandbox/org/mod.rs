@@ -268,37 +268,9 @@ pub fn dtos() -> &'static HashMap<String, Dto> {
     DTOS.get_or_init(|| serde_json::from_str(DTOS_JSON).expect("dtos.json parses"))
 }
 
-/// Required fields the face does not demand, with why: Cisco lists them as required but the
-/// document's own descriptions make them contextual or server-filled.
-pub const NOT_DEMANDED: &[(&str, &str, &str)] = &[
-    (
-        "EntryPointDTO",
-        "controlFlowScriptUrl",
-        "server-filled: the face fills it",
-    ),
-    (
-        "EntryPointDTO",
-        "socialChannelType",
-        "only for channelType SOCIAL_CHANNEL, where the face demands it",
-    ),
-    (
-        "EntryPointDTO",
-        "assetId",
-        "only for digital channels (Webex Connect asset)",
-    ),
-    (
-        "EntryPointDTO",
-        "imiOrgType",
-        "only for digital channels (Webex Connect)",
-    ),
-    (
-        "EntryPointDTO",
-        "overflowNumber",
-        "only for telephony entry points with overflow",
-    ),
-    (
-        "UserDTO",
-        "ciUserId",
-        "server-kept: the person's id, set when the person is created",
-    ),
-];
+/// Required fields the face does not demand, as (DTO, field, why). Empty: the face demands
+/// every field of the document's `required` lists, because its answers must conform to the
+/// same schemas (an entry point answered without `socialChannelType` would not). Where the
+/// document requires a field that makes no sense for the object (a telephony entry point's
+/// `socialChannelType`, `assetId`, `imiOrgType`), the client sends the documented constants.
+pub const NOT_DEMANDED: &[(&str, &str, &str)] = &[];

@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS audio_blobs(org_id TEXT NOT NULL, id TEXT NOT NULL, d
 ";
 
 /// Cisco's duplicate message.
-pub const DUPLICATE: &str = "Similar entity is already present";
+pub const DUPLICATE: &str = crate::wxcc::wire::SIMILAR_ENTITY_PRESENT;
 
 /// Why a write or a read was refused: an HTTP status and Cisco's description.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,14 +169,6 @@ fn required(ty: &ApiType, body: &Map<String, Value>) -> Result<(), Problem> {
             return Err(Problem::bad(format!("{f}: must not be null")));
         }
     }
-    if ty.name == "entry-point"
-        && body.get("channelType").and_then(Value::as_str) == Some("SOCIAL_CHANNEL")
-        && body.get("socialChannelType").is_none_or(Value::is_null)
-    {
-        return Err(Problem::bad(
-            "socialChannelType: must not be null for channelType SOCIAL_CHANNEL",
-        ));
-    }
     Ok(())
 }
 
@@ -311,15 +303,6 @@ fn server_fill(c: &Ctx, body: &mut Map<String, Value>, id: &str, version: i64, c
     body.insert("version".into(), Value::from(version));
     body.insert("createdTime".into(), Value::from(created));
     body.insert("lastUpdatedTime".into(), Value::from(c.now_ms));
-    if c.ty.name == "entry-point" && !body.contains_key("controlFlowScriptUrl") {
-        body.insert(
-            "controlFlowScriptUrl".into(),
-            Value::from(format!(
-                "https://sandbox.invalid/organization/{}/flow/{id}",
-                c.org
-            )),
-        );
-    }
 }
 
 fn write(
