@@ -1173,3 +1173,58 @@ async fn a_thousand_users_in_one_patch_bulk() {
     assert!(items.iter().all(|i| i["status"] == 200));
     eprintln!("1000 people created in {made:?}; one PATCH user/bulk of 1000 in {patched:?}");
 }
+
+/// The client's endpoint table (`bulk::wxcc::endpoints`) and the face agree: every route the
+/// client uses is served (no "no route" 404), with the DTO and the bulk-update rule the face
+/// applies.
+#[tokio::test]
+async fn the_face_serves_every_route_of_the_clients_endpoint_table() {
+    use bulk::wxcc::endpoints::TABLE;
+    let o = org();
+    let routed = |a: &Answer| {
+        !a.body["error"]["message"][0]["description"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("no route"))
+    };
+    for e in TABLE {
+        let face = bulk::sandbox::org::api_type(e.segment)
+            .unwrap_or_else(|| panic!("the face has no type {}", e.segment));
+        assert_eq!(face.dto, e.dto, "{}", e.segment);
+        assert_eq!(
+            face.bulk_update_refused, e.bulk_update_refused,
+            "{}: bulk_update_refused differs between the face and the client",
+            e.segment
+        );
+        let a = o.get(e.list, e.list).await;
+        assert_eq!(a.status, 200, "{}: {}", e.list, a.body);
+        let single = e.single.replace("{id}", "nope");
+        let a = o.get(&single, e.single).await;
+        assert_error(&a, 404, "nope");
+        assert!(routed(&a), "{}", e.single);
+        if let Some(b) = e.bulk {
+            let a = o.call("POST", b, b, Some(json!({"items": []}))).await;
+            assert!(routed(&a) && (a.status == 207 || a.status == 403), "{b}: {}", a.body);
+        }
+        if let Some(b) = e.patch_bulk {
+            let a = o.call("PATCH", b, b, Some(json!({"items": []}))).await;
+            assert_eq!(a.status, 207, "{b}: {}", a.body);
+        }
+        if let Some(entries) = e.entries {
+            let entry = bulk::sandbox::org::entry_type(e.segment).unwrap();
+            assert_eq!(entry.dto, entries.dto);
+            for (method, t, body) in [
+                ("GET", entries.list, None),
+                ("POST", entries.bulk, Some(json!({"items": []}))),
+                ("GET", entries.single, None),
+            ] {
+                let path = t
+                    .replace("{addressBookId}", "nope")
+                    .replace("{outDialAniId}", "nope")
+                    .replace("{id}", "nope");
+                let a = o.call(method, &path, t, body).await;
+                assert_error(&a, 404, "nope");
+                assert!(routed(&a), "{method} {t}");
+            }
+        }
+    }
+}
