@@ -977,8 +977,9 @@ async fn every_type_of_the_face_answers_its_documented_list_and_bulk() {
     assert_item_error(&items[0]["apiError"], 400, "socialChannelType");
 }
 
-/// `src/sandbox/org/dtos.json` is generated from Cisco's document: the sorted properties and
-/// `required` list of each DTO the face's types name. Regenerate after a
+/// `src/sandbox/org/dtos.json` is generated from Cisco's document: for each DTO the face's
+/// types name, its properties with their `type`, `enum` and `maxLength` (through a `$ref`), and
+/// its sorted `required` list. Regenerate after a
 /// document update with `BULK_REGENERATE_DTOS=1 cargo test --test org_face dtos_json`.
 #[test]
 fn dtos_json_is_what_ciscos_document_says() {
@@ -993,7 +994,20 @@ fn dtos_json_is_what_ciscos_document_says() {
     let mut want = serde_json::Map::new();
     for name in names {
         let schema = &doc["components"]["schemas"][name];
-        let props: Vec<&String> = schema["properties"].as_object().unwrap().keys().collect();
+        let mut props = serde_json::Map::new();
+        for (k, p) in schema["properties"].as_object().unwrap() {
+            let p = match p["$ref"].as_str() {
+                Some(r) => &doc["components"]["schemas"][r.rsplit('/').next().unwrap()],
+                None => p,
+            };
+            let mut rule = serde_json::Map::new();
+            for key in ["type", "enum", "maxLength"] {
+                if let Some(v) = p.get(key) {
+                    rule.insert(key.to_string(), v.clone());
+                }
+            }
+            props.insert(k.clone(), Value::Object(rule));
+        }
         let mut required: Vec<&str> = schema["required"]
             .as_array()
             .map(|a| a.iter().map(|v| v.as_str().unwrap()).collect())
@@ -1203,7 +1217,11 @@ async fn the_face_serves_every_route_of_the_clients_endpoint_table() {
         assert!(routed(&a), "{}", e.single);
         if let Some(b) = e.bulk {
             let a = o.call("POST", b, b, Some(json!({"items": []}))).await;
-            assert!(routed(&a) && (a.status == 207 || a.status == 403), "{b}: {}", a.body);
+            assert!(
+                routed(&a) && (a.status == 207 || a.status == 403),
+                "{b}: {}",
+                a.body
+            );
         }
         if let Some(b) = e.patch_bulk {
             let a = o.call("PATCH", b, b, Some(json!({"items": []}))).await;
@@ -1227,4 +1245,34 @@ async fn the_face_serves_every_route_of_the_clients_endpoint_table() {
             }
         }
     }
+}
+
+/// The face stores only values of the document's types, so its answers keep them.
+#[tokio::test]
+async fn values_of_the_wrong_type_or_outside_the_enum_are_400() {
+    let o = org();
+    let mmp = o.id_of("v2/multimedia-profile", "Blended").await;
+    let site = o.site("S").await;
+    let items = o
+        .bulk(
+            "site/bulk",
+            vec![
+                json!({"name": "A", "active": "yes", "multimediaProfileId": mmp}),
+                json!({"name": "B".repeat(81), "active": true, "multimediaProfileId": mmp}),
+            ],
+        )
+        .await;
+    assert_item_error(&items[0]["apiError"], 400, "active");
+    assert_item_error(&items[1]["apiError"], 400, "name: longer than 80");
+    let items = o
+        .bulk(
+            "team/bulk",
+            vec![json!({"name": "T", "siteId": site, "teamType": "BIG", "teamStatus": "IN_SERVICE", "active": true, "rankQueuesForTeam": false})],
+        )
+        .await;
+    assert_item_error(
+        &items[0]["apiError"],
+        400,
+        "teamType: \"BIG\" is not one of AGENT, CAPACITY",
+    );
 }

@@ -20,7 +20,7 @@ pub mod people;
 pub mod store;
 
 use serde::Deserialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 /// Largest `pageSize` a list answers with; larger requests are clamped (Cisco clamps silently
@@ -255,8 +255,21 @@ pub(crate) fn type_by_name(name: &str) -> &'static ApiType {
 /// What Cisco's document says about one DTO: its properties and its `required` list.
 #[derive(Debug, Deserialize)]
 pub struct Dto {
-    pub properties: Vec<String>,
+    pub properties: BTreeMap<String, Field>,
     pub required: Vec<String>,
+}
+
+/// What Cisco's document says about one property: its JSON type, its allowed values, its
+/// longest length (the face checks these at the top level of a DTO, so that what it stores,
+/// and answers, has the document's types).
+#[derive(Debug, Deserialize)]
+pub struct Field {
+    #[serde(rename = "type")]
+    pub ty: Option<String>,
+    #[serde(rename = "enum")]
+    pub allowed: Option<Vec<serde_json::Value>>,
+    #[serde(rename = "maxLength")]
+    pub max_length: Option<usize>,
 }
 
 /// The embedded per-DTO table, generated from Cisco's document (see `dtos.json`).

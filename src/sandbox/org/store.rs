@@ -145,11 +145,53 @@ pub struct Ctx<'a> {
 /// Properties of the body that the DTO does not have, as Cisco's 400 describes them.
 pub fn unknown_fields(ty: &ApiType, body: &Map<String, Value>) -> Result<(), Problem> {
     let dto = &dtos()[ty.dto];
-    for k in body.keys() {
-        if !dto.properties.iter().any(|p| p == k) {
+    for (k, v) in body {
+        let Some(field) = dto.properties.get(k) else {
             return Err(Problem::bad(format!(
                 "Unrecognized field \"{k}\": not a property of {}",
                 ty.dto
+            )));
+        };
+        if !v.is_null() {
+            check_field(k, field, v)?;
+        }
+    }
+    Ok(())
+}
+
+/// The document's type, allowed values and length of one top-level property.
+fn check_field(name: &str, field: &super::Field, v: &Value) -> Result<(), Problem> {
+    let fits = match field.ty.as_deref() {
+        Some("string") => v.is_string(),
+        Some("integer") => v.is_i64() || v.is_u64(),
+        Some("number") => v.is_number(),
+        Some("boolean") => v.is_boolean(),
+        Some("array") => v.is_array(),
+        Some("object") => v.is_object(),
+        _ => true,
+    };
+    if !fits {
+        return Err(Problem::bad(format!(
+            "{name}: {v} is not of type {}",
+            field.ty.as_deref().unwrap_or("?")
+        )));
+    }
+    if let Some(allowed) = &field.allowed {
+        if !allowed.contains(v) {
+            let list: Vec<String> = allowed
+                .iter()
+                .map(|a| a.as_str().map(str::to_string).unwrap_or(a.to_string()))
+                .collect();
+            return Err(Problem::bad(format!(
+                "{name}: {v} is not one of {}",
+                list.join(", ")
+            )));
+        }
+    }
+    if let (Some(max), Some(s)) = (field.max_length, v.as_str()) {
+        if s.chars().count() > max {
+            return Err(Problem::bad(format!(
+                "{name}: longer than {max} characters"
             )));
         }
     }
@@ -486,7 +528,7 @@ pub fn list(
                 Ok(Column::Id)
             } else if field == key_field {
                 Ok(Column::Key)
-            } else if dto.properties.iter().any(|p| p == field) {
+            } else if dto.properties.contains_key(field) {
                 Ok(Column::Json(field.to_string()))
             } else {
                 Err(format!(
