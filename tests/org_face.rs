@@ -29,12 +29,10 @@ fn org_with(tweak: impl FnOnce(&mut Settings)) -> Org {
     let mut s = Settings::new(dir.path());
     tweak(&mut s);
     let st = AppState::new(s).unwrap();
-    let creds: Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("credentials.json")).unwrap())
-            .unwrap();
+    let token = st.admin_token().unwrap();
     Org {
-        id: creds["org"].as_str().unwrap().to_string(),
-        token: st.admin_token().unwrap(),
+        id: st.organization_of(&token).unwrap().unwrap(),
+        token,
         st,
         _dir: dir,
     }

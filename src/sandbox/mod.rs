@@ -174,6 +174,13 @@ impl AppState {
         Ok(store::admin(&conn)?.map(|a| a.3).unwrap_or_default())
     }
 
+    /// The organisation a token belongs to (what the Configuration-API face's paths need, and
+    /// `bulk sandbox token --json` prints).
+    pub fn organization_of(&self, token: &str) -> anyhow::Result<Option<String>> {
+        let conn = self.inner.db.lock().expect("db");
+        Ok(store::authenticate(&conn, token)?.map(|p| p.org_id))
+    }
+
     /// Deletes jobs older than [`RETENTION`] with their files; returns how many.
     pub fn purge(&self) -> anyhow::Result<usize> {
         let mut conn = self.inner.db.lock().expect("db");
