@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS api_objects(org_id TEXT NOT NULL, type TEXT NOT NULL,
     parent_id TEXT NOT NULL DEFAULT '', scope TEXT NOT NULL DEFAULT '', name_key TEXT NOT NULL,
     version INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY(org_id, id));
 CREATE INDEX IF NOT EXISTS api_objects_type ON api_objects(org_id, type, parent_id);
+CREATE INDEX IF NOT EXISTS api_objects_name ON api_objects(org_id, type, name_key);
 CREATE UNIQUE INDEX IF NOT EXISTS api_objects_key
     ON api_objects(org_id, type, parent_id, scope, name_key);
 CREATE TABLE IF NOT EXISTS people(org_id TEXT NOT NULL, id TEXT NOT NULL, email TEXT NOT NULL,
