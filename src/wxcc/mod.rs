@@ -8,8 +8,18 @@
 //! - [`wire`]: the envelopes (errors, bulk request and 207 response, list pages), named as in
 //!   Cisco's OpenAPI document;
 //! - [`endpoints`]: which paths serve which object type;
-//! - [`openapi`]: the document's schemas as JSON Schema, for the conformance tests.
+//! - [`openapi`]: the document's schemas as JSON Schema, for the conformance tests;
+//! - [`mapping`]: CSV rows <-> API objects, through a [`resolve::Resolver`] for names and ids;
+//! - [`tenant`]: the `Tenant` trait the job engine writes through, and [`http`] its
+//!   implementation over HTTP (a base URL `…/organization/{orgid}/` and a bearer token);
+//! - [`apply`]: the CSV objects of one file through the mapping into a `Tenant`, one result per
+//!   object with its lines: what the job worker calls.
 
+pub mod apply;
 pub mod endpoints;
+pub mod http;
+pub mod mapping;
 pub mod openapi;
+pub mod resolve;
+pub mod tenant;
 pub mod wire;

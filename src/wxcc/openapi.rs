@@ -23,6 +23,9 @@
 //!   object}` although its values are numbers): it accepts any value.
 //! - a `pattern` in Java's dialect is made ECMA 262: `[\d-_]` (a literal `-` after a class
 //!   shorthand) becomes `[\d\-_]`.
+//! - a DTO declared as a query parameter (team, skill, skill-profile `POST`/`PUT`, a defect of the
+//!   document) is the schema of the JSON body.
+//! - [`CONTEXTUAL_REQUIRED`]: required fields that apply only to some channels are not enforced.
 //! - [`SchemaOptions::closed`]: objects that declare `properties` and say nothing about
 //!   `additionalProperties` refuse other fields, so a misspelt field (`multimediaProfileId` on a
 //!   team) is caught. Schemas taking part in `allOf`/`oneOf`/`anyOf` stay open.
@@ -88,6 +91,21 @@ pub struct OpenApiDoc {
     /// Components named inside `allOf`/`oneOf`/`anyOf`: never closed.
     composed: BTreeSet<String>,
 }
+
+/// Fields the document lists as `required` that only apply in some contexts (wxcc-config-api.md
+/// §3, Entry Point): `controlFlowScriptUrl` is filled by the server, `overflowNumber` is for
+/// telephony, `socialChannelType` for social channels, `assetId` and `imiOrgType` for digital
+/// channels. They are not enforced, for either direction.
+pub const CONTEXTUAL_REQUIRED: &[(&str, &[&str])] = &[(
+    "EntryPointDTO",
+    &[
+        "controlFlowScriptUrl",
+        "overflowNumber",
+        "socialChannelType",
+        "assetId",
+        "imiOrgType",
+    ],
+)];
 
 const REF_PREFIX: &str = "#/components/schemas/";
 const DEF_PREFIX: &str = "#/definitions/";
@@ -169,6 +187,7 @@ impl OpenApiDoc {
             .and_then(|b| b.get("content"))
             .and_then(|c| c.get(media))
             .and_then(|m| m.get("schema"))
+            .or_else(|| dto_as_query_parameter(op, media))
             .ok_or_else(|| OpenApiError::NoRequestBody {
                 method: method.to_ascii_uppercase(),
                 path: path.to_string(),
@@ -239,7 +258,12 @@ impl OpenApiDoc {
                 .component(&name)
                 .ok_or_else(|| OpenApiError::NoComponent(name.clone()))?;
             let open = self.composed.contains(&name);
-            let converted = convert(raw, options, open, None);
+            let mut converted = convert(raw, options, open, None);
+            if let Some((_, fields)) = CONTEXTUAL_REQUIRED.iter().find(|(n, _)| *n == name) {
+                if let Some(Value::Array(req)) = converted.get_mut("required") {
+                    req.retain(|f| !f.as_str().is_some_and(|f| fields.contains(&f)));
+                }
+            }
             collect_refs(&converted, &mut queue);
             definitions.insert(name, converted);
         }
@@ -251,6 +275,24 @@ impl OpenApiDoc {
             "definitions": Value::Object(definitions),
         }))
     }
+}
+
+/// The document declares the DTO of team, skill and skill-profile `POST`/`PUT` as a query
+/// parameter instead of a body (wxcc-config-api.md §4 #10); clients send it as the JSON body,
+/// so that parameter's schema is the body's.
+fn dto_as_query_parameter<'a>(op: &'a Value, media: &str) -> Option<&'a Value> {
+    if op.get("requestBody").is_some() || media != "application/json" {
+        return None;
+    }
+    op.get("parameters")?.as_array()?.iter().find_map(|p| {
+        let schema = p.get("schema")?;
+        let is_dto = p.get("in").and_then(Value::as_str) == Some("query")
+            && schema
+                .get("$ref")
+                .and_then(Value::as_str)?
+                .starts_with(REF_PREFIX);
+        is_dto.then_some(schema)
+    })
 }
 
 /// Names of components referenced directly inside `allOf`/`oneOf`/`anyOf` anywhere.

@@ -1,0 +1,523 @@
+//! The [`Tenant`] over HTTP: Cisco's Configuration API at a base URL
+//! (`https://api.wxcc-us1.cisco.com/organization/{orgid}/`, or the sandbox's face) with a bearer
+//! token. Blocking (the job worker is a std thread). Every request goes through
+//! [`HttpTenant::send`], the one place where OAuth refresh, rate limits and retries will go.
+//!
+//! The token is never logged, printed or put in an error: errors carry the method, the path
+//! relative to the base URL, the status and Cisco's message with its tracking id.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+
+use reqwest::blocking::{Client, RequestBuilder};
+use reqwest::Method;
+use serde_json::Value;
+
+use super::endpoints::{fill, ApiType};
+use super::resolve::{find_in, ResolveError, Resolver};
+use super::tenant::{Outcome, Tenant, TenantError};
+use super::wire::{
+    ApiErrorResponse, ApiObject, AudioFileInfo, BulkRequest, BulkRequestItem, BulkResponse,
+    ListPage, OperationType, RequestAction, AUDIO_FILE_INFO_PART, AUDIO_FILE_PART,
+    NEW_CONFIGURATION_CANNOT_HAVE_ID,
+};
+
+/// Items per bulk call: Cisco publishes no limit (wxcc-config-api.md §4 #14); Webex SCIM caps
+/// bulk at 100, and 50 keeps a call's body small.
+pub const DEFAULT_BATCH: usize = 50;
+/// Page size asked of list endpoints (Cisco's SDK uses 100; servers clamp larger values).
+pub const PAGE_SIZE: u32 = 100;
+
+/// A Configuration API tenant over HTTP, caching each list it reads for its lifetime (make one
+/// per job).
+pub struct HttpTenant {
+    client: Client,
+    base: url::Url,
+    token: String,
+    org_id: String,
+    batch: usize,
+    cache: Mutex<HashMap<ApiType, Vec<ApiObject>>>,
+    /// Types whose bulk SAVE refused an `id`: updated by GET + merge + PUT from then on.
+    put_updates: Mutex<HashSet<ApiType>>,
+}
+
+impl std::fmt::Debug for HttpTenant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpTenant")
+            .field("base", &self.base.as_str())
+            .field("org_id", &self.org_id)
+            .field("token", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpTenant {
+    /// A tenant at `base` (`…/organization/{orgid}/`; a missing final `/` is added) for
+    /// organisation `org_id`, authenticated with `token`.
+    pub fn new(base: &str, org_id: &str, token: &str) -> Result<Self, TenantError> {
+        let base = if base.ends_with('/') {
+            base.to_string()
+        } else {
+            format!("{base}/")
+        };
+        let base = url::Url::parse(&base).map_err(|e| {
+            TenantError::Unsupported(format!("the Configuration API URL is not valid: {e}"))
+        })?;
+        let client = Client::builder()
+            .timeout(std::time::Duration::from_secs(120))
+            .build()
+            .map_err(|e| TenantError::Unsupported(e.to_string()))?;
+        Ok(HttpTenant {
+            client,
+            base,
+            token: token.to_string(),
+            org_id: org_id.to_string(),
+            batch: DEFAULT_BATCH,
+            cache: Mutex::new(HashMap::new()),
+            put_updates: Mutex::new(HashSet::new()),
+        })
+    }
+
+    /// Items per bulk call (at least 1).
+    pub fn with_batch(mut self, batch: usize) -> Self {
+        self.batch = batch.max(1);
+        self
+    }
+
+    /// Whether updates of `api` have switched to GET + merge + PUT.
+    pub fn updates_by_put(&self, api: ApiType) -> bool {
+        self.put_updates.lock().expect("lock").contains(&api)
+    }
+
+    fn request(&self, method: Method, path: &str) -> Result<RequestBuilder, TenantError> {
+        let url = self
+            .base
+            .join(path)
+            .map_err(|e| TenantError::Unsupported(format!("{path}: {e}")))?;
+        Ok(self.client.request(method, url).bearer_auth(&self.token))
+    }
+
+    /// Sends a request and returns the status and the body. The one place requests leave from
+    /// (the seam for OAuth refresh, rate limits and retries).
+    fn send(
+        &self,
+        method: Method,
+        path: &str,
+        build: impl FnOnce(RequestBuilder) -> RequestBuilder,
+    ) -> Result<(u16, Vec<u8>), TenantError> {
+        let req = build(self.request(method.clone(), path)?);
+        let resp = req.send().map_err(|e| TenantError::Transport {
+            method: method.to_string(),
+            path: path.to_string(),
+            // Without the URL: it is the base and the path, both already known.
+            message: e.without_url().to_string(),
+        })?;
+        let status = resp.status().as_u16();
+        let body = resp.bytes().map_err(|e| TenantError::Transport {
+            method: method.to_string(),
+            path: path.to_string(),
+            message: e.without_url().to_string(),
+        })?;
+        Ok((status, body.to_vec()))
+    }
+
+    /// Sends JSON (or nothing) and parses a 2xx JSON answer; another status is a
+    /// [`TenantError::Status`] with Cisco's message.
+    fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<(u16, Value), TenantError> {
+        let (status, bytes) = self.send(method.clone(), path, |r| match body {
+            Some(b) => r.json(b),
+            None => r,
+        })?;
+        self.parse(method, path, status, &bytes)
+    }
+
+    fn parse(
+        &self,
+        method: Method,
+        path: &str,
+        status: u16,
+        bytes: &[u8],
+    ) -> Result<(u16, Value), TenantError> {
+        if !(200..300).contains(&status) {
+            let err: ApiErrorResponse = serde_json::from_slice(bytes).unwrap_or_default();
+            let message = match err.description() {
+                d if d.is_empty() => {
+                    String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned()
+                }
+                d => d,
+            };
+            return Err(TenantError::Status {
+                method: method.to_string(),
+                path: path.to_string(),
+                status,
+                message,
+                tracking_id: err.tracking_id,
+            });
+        }
+        if bytes.is_empty() {
+            return Ok((status, Value::Null));
+        }
+        let v = serde_json::from_slice(bytes).map_err(|e| TenantError::Decode {
+            method: method.to_string(),
+            path: path.to_string(),
+            message: e.to_string(),
+        })?;
+        Ok((status, v))
+    }
+
+    /// Every item of a paged list (`page` 0-based, until `meta.totalPages`).
+    fn list_path(&self, path: &str) -> Result<Vec<ApiObject>, TenantError> {
+        let mut out = Vec::new();
+        let mut page = 0u32;
+        loop {
+            let p = format!("{path}?page={page}&pageSize={PAGE_SIZE}");
+            let (_, v) = self.call(Method::GET, &p, None)?;
+            let list: ListPage = serde_json::from_value(v).map_err(|e| TenantError::Decode {
+                method: "GET".into(),
+                path: p.clone(),
+                message: e.to_string(),
+            })?;
+            out.extend(list.data);
+            if !list.meta.has_next() || page > 100_000 {
+                return Ok(out);
+            }
+            page += 1;
+        }
+    }
+
+    /// The cached list of `api`, fetched on first use. Lookups never use `filter=name==…`:
+    /// under Cisco's 300 requests a minute, one page of 100 objects per request beats one
+    /// request per name for any job larger than 1% of the tenant, and a job needs its lists
+    /// again for the next file (user profiles, sites, teams for users).
+    fn cached<T>(&self, api: ApiType, f: impl FnOnce(&[ApiObject]) -> T) -> Result<T, TenantError> {
+        if let Some(list) = self.cache.lock().expect("lock").get(&api) {
+            return Ok(f(list));
+        }
+        let list = self.list_path(api.endpoints().list)?;
+        let mut cache = self.cache.lock().expect("lock");
+        let list = cache.entry(api).or_insert(list);
+        Ok(f(list))
+    }
+
+    /// Keeps the cache in step with a successful write.
+    fn remember(&self, api: ApiType, object: &ApiObject, id: &str) {
+        let mut cache = self.cache.lock().expect("lock");
+        if let Some(list) = cache.get_mut(&api) {
+            let mut o = object.clone();
+            o.insert("id".into(), Value::String(id.to_string()));
+            match list
+                .iter_mut()
+                .find(|x| x.get("id").and_then(Value::as_str) == Some(id))
+            {
+                Some(existing) => existing.extend(o),
+                None => list.push(o),
+            }
+        }
+    }
+
+    /// One bulk call per batch of `items`; outcomes in input order.
+    fn bulk(
+        &self,
+        method: Method,
+        path: &str,
+        items: &[ApiObject],
+        action: Option<RequestAction>,
+    ) -> Result<Vec<Outcome>, TenantError> {
+        let mut out = Vec::with_capacity(items.len());
+        for chunk in items.chunks(self.batch) {
+            let body = BulkRequest {
+                items: chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| BulkRequestItem {
+                        item_identifier: i as i32,
+                        request_action: action,
+                        item: item.clone(),
+                    })
+                    .collect(),
+            };
+            let body = serde_json::to_value(&body).expect("serialisable");
+            let (_, v) = self.call(method.clone(), path, Some(&body))?;
+            let resp: BulkResponse =
+                serde_json::from_value(v).map_err(|e| TenantError::Decode {
+                    method: method.to_string(),
+                    path: path.to_string(),
+                    message: e.to_string(),
+                })?;
+            let mut outcomes = vec![Outcome::NotProcessed; chunk.len()];
+            for item in resp.items {
+                let Some(slot) = usize::try_from(item.item_identifier)
+                    .ok()
+                    .and_then(|i| outcomes.get_mut(i))
+                else {
+                    continue;
+                };
+                let given_id = chunk[item.item_identifier as usize]
+                    .get("id")
+                    .and_then(Value::as_str);
+                *slot = if item.is_success() {
+                    let id = item.id().or(given_id).unwrap_or_default().to_string();
+                    match item.operation_type {
+                        Some(OperationType::Create) => Outcome::Created { id },
+                        Some(OperationType::Update) => Outcome::Updated { id },
+                        _ if given_id.is_some() => Outcome::Updated { id },
+                        _ => Outcome::Created { id },
+                    }
+                } else {
+                    let err = item.api_error.unwrap_or_default();
+                    Outcome::Failed {
+                        status: item.status,
+                        message: match err.description() {
+                            d if d.is_empty() => format!("status {}", item.status),
+                            d => d,
+                        },
+                        tracking_id: err.tracking_id,
+                    }
+                };
+            }
+            out.extend(outcomes);
+        }
+        Ok(out)
+    }
+
+    /// GET the object, overlay `item`, PUT it back.
+    fn put_merged(&self, api: ApiType, item: &ApiObject) -> Outcome {
+        let Some(id) = item.get("id").and_then(Value::as_str) else {
+            return failed(400, "an update needs the object's id".into(), None);
+        };
+        let path = fill(api.endpoints().single, &[id]);
+        let result = self
+            .call(Method::GET, &path, None)
+            .and_then(|(_, current)| {
+                let mut merged = current.as_object().cloned().unwrap_or_default();
+                merged.extend(item.clone());
+                self.call(Method::PUT, &path, Some(&Value::Object(merged)))
+            });
+        match result {
+            Ok(_) => Outcome::Updated { id: id.to_string() },
+            Err(e) => outcome_of(e),
+        }
+    }
+}
+
+fn failed(status: u16, message: String, tracking_id: Option<String>) -> Outcome {
+    Outcome::Failed {
+        status,
+        message,
+        tracking_id,
+    }
+}
+
+/// A per-object call's error as that object's outcome.
+fn outcome_of(e: TenantError) -> Outcome {
+    match e {
+        TenantError::Status {
+            status,
+            message,
+            tracking_id,
+            ..
+        } => failed(status, message, tracking_id),
+        other => failed(0, other.to_string(), None),
+    }
+}
+
+fn refuses_id(o: &Outcome) -> bool {
+    matches!(o, Outcome::Failed { status: 400, message, .. } if message.contains(NEW_CONFIGURATION_CANNOT_HAVE_ID))
+}
+
+impl Resolver for HttpTenant {
+    fn id_of(
+        &self,
+        api: ApiType,
+        name: &str,
+        site_id: Option<&str>,
+    ) -> Result<Option<String>, ResolveError> {
+        self.cached(api, |list| find_in(api, list.iter(), name, site_id))?
+    }
+
+    fn object(&self, api: ApiType, id: &str) -> Result<Option<ApiObject>, ResolveError> {
+        Ok(self.cached(api, |list| {
+            list.iter()
+                .find(|o| o.get("id").and_then(Value::as_str) == Some(id))
+                .cloned()
+        })?)
+    }
+}
+
+impl Tenant for HttpTenant {
+    fn org_id(&self) -> &str {
+        &self.org_id
+    }
+
+    fn list(&self, api: ApiType) -> Result<Vec<ApiObject>, TenantError> {
+        self.cached(api, <[ApiObject]>::to_vec)
+    }
+
+    fn list_entries(&self, api: ApiType, parent_id: &str) -> Result<Vec<ApiObject>, TenantError> {
+        let entries = api.endpoints().entries.ok_or_else(|| {
+            TenantError::Unsupported(format!("{} has no entries", api.endpoints().segment))
+        })?;
+        self.list_path(&fill(entries.list, &[parent_id]))
+    }
+
+    fn create(&self, api: ApiType, items: &[ApiObject]) -> Result<Vec<Outcome>, TenantError> {
+        let path = api.endpoints().bulk.ok_or_else(|| {
+            TenantError::Unsupported(format!("{} has no bulk create", api.endpoints().segment))
+        })?;
+        let out = self.bulk(Method::POST, path, items, Some(RequestAction::Save))?;
+        for (item, o) in items.iter().zip(&out) {
+            if let Some(id) = o.id() {
+                self.remember(api, item, id);
+            }
+        }
+        Ok(out)
+    }
+
+    fn update(&self, api: ApiType, items: &[ApiObject]) -> Result<Vec<Outcome>, TenantError> {
+        let e = api.endpoints();
+        let mut out = match e.bulk {
+            Some(path) if !self.updates_by_put(api) => {
+                self.bulk(Method::POST, path, items, Some(RequestAction::Save))?
+            }
+            _ => vec![Outcome::NotProcessed; items.len()],
+        };
+        if out.iter().any(refuses_id) {
+            self.put_updates.lock().expect("lock").insert(api);
+        }
+        for (item, o) in items.iter().zip(out.iter_mut()) {
+            if refuses_id(o)
+                || (matches!(o, Outcome::NotProcessed) && self.updates_by_put(api))
+                || e.bulk.is_none()
+            {
+                *o = self.put_merged(api, item);
+            }
+            if let Some(id) = o.id() {
+                self.remember(api, item, id);
+            }
+        }
+        Ok(out)
+    }
+
+    fn patch_users(&self, items: &[ApiObject]) -> Result<Vec<Outcome>, TenantError> {
+        let path = ApiType::User
+            .endpoints()
+            .patch_bulk
+            .expect("user has PATCH bulk");
+        let out = self.bulk(Method::PATCH, path, items, Some(RequestAction::Save))?;
+        for (item, o) in items.iter().zip(&out) {
+            if let Some(id) = o.id() {
+                self.remember(ApiType::User, item, id);
+            }
+        }
+        Ok(out)
+    }
+
+    fn save_address_book(&self, book: &ApiObject) -> Result<Outcome, TenantError> {
+        let e = ApiType::AddressBook.endpoints();
+        let body = Value::Object(book.clone());
+        let outcome = match book.get("id").and_then(Value::as_str) {
+            Some(id) => match self.call(Method::PUT, &fill(e.single, &[id]), Some(&body)) {
+                Ok(_) => Outcome::Updated { id: id.to_string() },
+                Err(err) => outcome_of(err),
+            },
+            None => match self.call(
+                Method::POST,
+                e.create.expect("address book create"),
+                Some(&body),
+            ) {
+                Ok((_, v)) => match v.get("id").and_then(Value::as_str) {
+                    Some(id) => Outcome::Created { id: id.to_string() },
+                    None => failed(
+                        0,
+                        "the created address book came back without an id".into(),
+                        None,
+                    ),
+                },
+                Err(err) => outcome_of(err),
+            },
+        };
+        if let Some(id) = outcome.id() {
+            self.remember(ApiType::AddressBook, book, id);
+        }
+        Ok(outcome)
+    }
+
+    fn save_entries(
+        &self,
+        api: ApiType,
+        parent_id: &str,
+        entries: &[ApiObject],
+    ) -> Result<Vec<Outcome>, TenantError> {
+        let e = api.endpoints().entries.ok_or_else(|| {
+            TenantError::Unsupported(format!("{} has no entries", api.endpoints().segment))
+        })?;
+        self.bulk(
+            Method::POST,
+            &fill(e.bulk, &[parent_id]),
+            entries,
+            Some(RequestAction::Save),
+        )
+    }
+
+    fn upload_audio(&self, info: &AudioFileInfo, wav: Vec<u8>) -> Result<Outcome, TenantError> {
+        let e = ApiType::AudioFile.endpoints();
+        let (method, path) = match &info.id {
+            Some(id) => (Method::PUT, fill(e.single, &[id])),
+            None => (Method::POST, e.create.expect("audio create").to_string()),
+        };
+        let boundary = format!("bulk-{}", uuid::Uuid::new_v4().simple());
+        let info_json = serde_json::to_vec(info).expect("serialisable");
+        let body = multipart(&boundary, &info_json, &info.name, &wav);
+        let (status, bytes) = self.send(method.clone(), &path, |r| {
+            r.header(
+                reqwest::header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+        })?;
+        let outcome = match self.parse(method, &path, status, &bytes) {
+            Ok((_, v)) => match (v.get("id").and_then(Value::as_str), &info.id) {
+                (Some(id), None) => Outcome::Created { id: id.to_string() },
+                (id, Some(given)) => Outcome::Updated {
+                    id: id.unwrap_or(given).to_string(),
+                },
+                (None, None) => failed(
+                    0,
+                    "the uploaded audio file came back without an id".into(),
+                    None,
+                ),
+            },
+            Err(err) => outcome_of(err),
+        };
+        if let Some(id) = outcome.id() {
+            if let Ok(Value::Object(o)) = serde_json::to_value(info) {
+                self.remember(ApiType::AudioFile, &o, id);
+            }
+        }
+        Ok(outcome)
+    }
+}
+
+/// A `multipart/form-data` body with the two parts of an audio upload.
+fn multipart(boundary: &str, info_json: &[u8], file_name: &str, wav: &[u8]) -> Vec<u8> {
+    let safe_name: String = file_name
+        .chars()
+        .filter(|c| *c != '"' && *c != '\r' && *c != '\n')
+        .collect();
+    let mut body = Vec::with_capacity(wav.len() + info_json.len() + 400);
+    body.extend_from_slice(format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"{AUDIO_FILE_INFO_PART}\"\r\nContent-Type: application/json\r\n\r\n"
+    ).as_bytes());
+    body.extend_from_slice(info_json);
+    body.extend_from_slice(format!(
+        "\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"{AUDIO_FILE_PART}\"; filename=\"{safe_name}\"\r\nContent-Type: audio/wav\r\n\r\n"
+    ).as_bytes());
+    body.extend_from_slice(wav);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    body
+}
