@@ -280,10 +280,3 @@ pub fn dtos() -> &'static HashMap<String, Dto> {
     static DTOS: OnceLock<HashMap<String, Dto>> = OnceLock::new();
     DTOS.get_or_init(|| serde_json::from_str(DTOS_JSON).expect("dtos.json parses"))
 }
-
-/// Required fields the face does not demand, as (DTO, field, why). Empty: the face demands
-/// every field of the document's `required` lists, because its answers must conform to the
-/// same schemas (an entry point answered without `socialChannelType` would not). Where the
-/// document requires a field that makes no sense for the object (a telephony entry point's
-/// `socialChannelType`, `assetId`, `imiOrgType`), the client sends the documented constants.
-pub const NOT_DEMANDED: &[(&str, &str, &str)] = &[];

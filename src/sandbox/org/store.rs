@@ -11,7 +11,8 @@
 //! within its book, a user by email, an EP mapping by dialled number.
 
 use super::filter::{self, Column, Expr};
-use super::{dtos, type_by_name, ApiType, Unique, NOT_DEMANDED};
+use super::{dtos, type_by_name, ApiType, Unique};
+use crate::wxcc::openapi::CONTEXTUAL_REQUIRED;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 use serde_json::{Map, Value};
 
@@ -201,16 +202,27 @@ fn check_field(name: &str, field: &super::Field, v: &Value) -> Result<(), Proble
 
 fn required(ty: &ApiType, body: &Map<String, Value>) -> Result<(), Problem> {
     let dto = &dtos()[ty.dto];
+    // Fields the document requires only in some contexts: the one list the client's
+    // conformance checks use too, so the two sides demand the same.
+    let contextual: &[&str] = CONTEXTUAL_REQUIRED
+        .iter()
+        .find(|(d, _)| *d == ty.dto)
+        .map_or(&[], |(_, f)| f);
     for f in &dto.required {
-        if NOT_DEMANDED
-            .iter()
-            .any(|(d, field, _)| *d == ty.dto && field == f)
-        {
+        if contextual.contains(&f.as_str()) {
             continue;
         }
         if body.get(f).is_none_or(Value::is_null) {
             return Err(Problem::bad(format!("{f}: must not be null")));
         }
+    }
+    if ty.name == "entry-point"
+        && body.get("channelType").and_then(Value::as_str) == Some("SOCIAL_CHANNEL")
+        && body.get("socialChannelType").is_none_or(Value::is_null)
+    {
+        return Err(Problem::bad(
+            "socialChannelType: must not be null for channelType SOCIAL_CHANNEL",
+        ));
     }
     Ok(())
 }
@@ -346,6 +358,16 @@ fn server_fill(c: &Ctx, body: &mut Map<String, Value>, id: &str, version: i64, c
     body.insert("version".into(), Value::from(version));
     body.insert("createdTime".into(), Value::from(created));
     body.insert("lastUpdatedTime".into(), Value::from(c.now_ms));
+    // "The system automatically populates this field" (EntryPointDTO).
+    if c.ty.name == "entry-point" && body.get("controlFlowScriptUrl").is_none_or(Value::is_null) {
+        body.insert(
+            "controlFlowScriptUrl".into(),
+            Value::from(format!(
+                "https://sandbox.invalid/organization/{}/flow/{id}",
+                c.org
+            )),
+        );
+    }
 }
 
 fn write(
