@@ -1282,17 +1282,46 @@ async fn values_of_the_wrong_type_or_outside_the_enum_are_400() {
 
 /// The client side (`bulk::wxcc`: the mapping, `apply`, the HTTP tenant) against the face over
 /// loopback: the example row of every CSV type, in import order, is created (users: updated,
-/// after the person is made through `POST /v1/people`), then updated with the same ids. This is the seam the job worker will use; it shows the two sides fit.
+/// after the person is made through `POST /v1/people`), then updated with the same ids; and an
+/// audio file is uploaded, then replaced. This is the seam the job worker will use; it shows
+/// the two sides fit.
 #[test]
 fn the_clients_http_tenant_applies_every_example_row_through_the_face() {
+    let failures = apply_examples(|_| {});
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The same under `--strict-bulk-updates`: the client meets "New configuration cannot have an
+/// id" and updates those types with PUT, with the same result.
+#[test]
+fn under_strict_bulk_updates_the_client_updates_with_put() {
+    let failures = apply_examples(|s| s.strict_bulk_updates = true);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Under `--strict-people` the people route refuses, so a user row's person is missing and
+/// the row fails naming the email, as on a real tenant.
+#[test]
+fn under_strict_people_a_user_row_without_a_person_fails() {
+    let failures = apply_examples(|s| s.strict_people = true);
+    assert_eq!(failures.len(), 2, "{failures:?}");
+    for f in &failures {
+        assert!(f.contains(" user: ") && f.contains("Email"), "{f}");
+    }
+}
+
+/// Applies every example row twice through wxcc's HTTP tenant against a sandbox configured by
+/// `tweak`; returns what did not go as a real tenant would.
+fn apply_examples(tweak: impl FnOnce(&mut Settings)) -> Vec<String> {
     use bulk::schema::{example_row, registry};
-    use bulk::wxcc::apply::apply;
+    use bulk::wxcc::apply::{apply, apply_audio};
     use bulk::wxcc::http::HttpTenant;
     use bulk::wxcc::mapping::{group_rows, Row};
     use bulk::wxcc::tenant::Outcome;
 
     let dir = tempfile::tempdir().unwrap();
-    let mut sb = server::Sandbox::start(dir.path(), |_| {});
+    let mut sb = server::Sandbox::start(dir.path(), tweak);
+    let strict_people = sb.state.settings().strict_people;
     let org = sb.state.organization_of(&sb.token).unwrap().unwrap();
     let base = format!("{}/organization/{org}/", sb.url);
     let mut types: Vec<_> = registry()
@@ -1317,7 +1346,8 @@ fn the_clients_http_tenant_applies_every_example_row_through_the_face() {
                     .json(&json!({"emails": [email], "firstName": "A", "lastName": "B"}))
                     .send()
                     .unwrap();
-                assert_eq!(r.status(), 200);
+                let want = if strict_people { 403 } else { 200 };
+                assert_eq!(r.status().as_u16(), want);
             }
             // Multimedia profiles cannot be created: name a tenant default instead.
             let rec: Vec<&str> = rec
@@ -1354,7 +1384,12 @@ fn the_clients_http_tenant_applies_every_example_row_through_the_face() {
                 }
             }
         }
+        let wav = wavs::mulaw_wav(400);
+        match (apply_audio(&tenant, "welcome_prompt.wav", wav), pass) {
+            (Ok(Outcome::Created { .. }), 0) | (Ok(Outcome::Updated { .. }), 1) => {}
+            (r, _) => failures.push(format!("pass {pass} audio: {r:?}")),
+        }
     }
     sb.shutdown();
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    failures
 }
