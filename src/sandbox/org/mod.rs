@@ -108,6 +108,8 @@ pub(crate) fn routes() -> axum::Router<crate::sandbox::AppState> {
 /// Every type the face serves.
 pub static TYPES: &[ApiType] = &[
     ApiType {
+        // Undescribed in the document; the queue an outdial entry point uses
+        // (wxcc-config-api.md §3).
         refs: &[("outdialQueueId", "contact-service-queue")],
         ..t("entry-point", "EntryPointDTO")
     },
@@ -142,7 +144,7 @@ pub static TYPES: &[ApiType] = &[
             ("skillProfileId", "skill-profile"),
             ("agentProfileId", "agent-profile"),
             ("multimediaProfileId", "multimedia-profile"),
-            ("preferredSupervisorTeamId", "team"),
+            // Not `preferredSupervisorTeamId`: "the id of a preferred supervisor" names no type.
         ],
         bulk: false,
         patch_bulk: true,
