@@ -147,8 +147,8 @@ complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subco
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l row-delay-ms -d 'Pause this long per processed row, to watch progress' -r
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l max-rows -d 'Most data rows in one CSV (default 5000)' -r
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l max-bytes -d 'Largest CSV accepted (default 5MB)' -r
-complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-500 -d 'Fraction of /v1 requests answered 500 (0.0 to 1.0)' -r
-complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-429 -d 'Fraction of /v1 requests answered 429 with Retry-After: 1' -r
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-500 -d 'Fraction of /v1 and /organization requests answered 500 (0.0 to 1.0)' -r
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-429 -d 'Fraction of /v1 and /organization requests answered 429 with Retry-After: 1' -r
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-reset -d 'Fraction of /v1 requests whose connection is dropped without an answer (after the work)' -r
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-slow -d 'Fraction of /v1 requests delayed by --fault-slow-ms' -r
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-slow-ms -d 'Delay of a slow request' -r

@@ -188,10 +188,10 @@ pub struct SandboxServeArgs {
     /// Largest CSV accepted (default 5MB).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_bytes: Option<u64>,
-    /// Fraction of /v1 requests answered 500 (0.0 to 1.0).
+    /// Fraction of /v1 and /organization requests answered 500 (0.0 to 1.0).
     #[arg(long, value_name = "RATE", default_value_t = 0.0)]
     pub fault_500: f64,
-    /// Fraction of /v1 requests answered 429 with Retry-After: 1.
+    /// Fraction of /v1 and /organization requests answered 429 with Retry-After: 1.
     #[arg(long, value_name = "RATE", default_value_t = 0.0)]
     pub fault_429: f64,
     /// Fraction of /v1 requests whose connection is dropped without an answer (after the work).

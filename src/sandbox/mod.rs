@@ -6,7 +6,9 @@
 //! directory ([`default_data_dir`] unless told otherwise).
 //!
 //! A new organisation starts like a new Webex Contact Center tenant, with the objects listed in
-//! [`store::TENANT_DEFAULTS`]. Differences from the real service: users are created by an import
+//! [`store::TENANT_DEFAULTS`]. [`org`] is the emulated organisation as Cisco's Configuration API
+//! shows it (API objects, the `/organization/{orgid}/…` face, people); the job API's CSV-shaped
+//! `objects` stay until the worker applies rows through that face. Differences from the real service: users are created by an import
 //! (the real service only updates users that already exist in Control Hub); jobs of all
 //! organisations run one at a time in one worker; built-in tenant objects are not exported;
 //! tokens are local bearer tokens, not Webex OAuth.
