@@ -774,7 +774,7 @@ _bulk() {
             return 0
             ;;
         bulk__subcmd__sandbox__subcmd__serve)
-            opts="-q -h --addr --allow-remote --data-dir --print-url --row-delay-ms --max-rows --max-bytes --fault-500 --fault-429 --fault-reset --fault-slow --fault-slow-ms --fault-fail-job --fault-seed --json --quiet --help"
+            opts="-q -h --addr --allow-remote --data-dir --print-url --row-delay-ms --max-rows --max-bytes --fault-500 --fault-429 --fault-reset --fault-slow --fault-slow-ms --fault-fail-job --fault-seed --strict-bulk-updates --strict-people --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

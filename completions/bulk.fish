@@ -239,8 +239,8 @@ complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subco
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l row-delay-ms -d 'Pause this long per processed row, to watch progress' -r
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l max-rows -d 'Most data rows in one CSV (default 5000)' -r
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l max-bytes -d 'Largest CSV accepted (default 5MB)' -r
-complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-500 -d 'Fraction of /v1 requests answered 500 (0.0 to 1.0)' -r
-complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-429 -d 'Fraction of /v1 requests answered 429 with Retry-After: 1' -r
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-500 -d 'Fraction of /v1 and /organization requests answered 500 (0.0 to 1.0)' -r
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-429 -d 'Fraction of /v1 and /organization requests answered 429 with Retry-After: 1' -r
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-reset -d 'Fraction of /v1 requests whose connection is dropped without an answer (after the work)' -r
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-slow -d 'Fraction of /v1 requests delayed by --fault-slow-ms' -r
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-slow-ms -d 'Delay of a slow request' -r
@@ -248,6 +248,8 @@ complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subco
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-seed -d 'Seed of the fault dice, to repeat a run' -r
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l allow-remote -d 'Allow listening on an address other than loopback (the sandbox has no TLS)'
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l print-url -d 'Also print the URL alone on stdout once listening'
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l strict-bulk-updates -d 'Bulk SAVE items that carry an id fail with 400 "New configuration cannot have an id" for the types a live probe reported (site, team, skill, ...): update with PUT instead'
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l strict-people -d 'Refuse to create people (POST /v1/people answers 403): a user row naming a missing person fails, as on a real tenant'
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -219,10 +219,10 @@ pub struct SandboxServeArgs {
     /// Largest CSV accepted (default 5MB).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_bytes: Option<u64>,
-    /// Fraction of /v1 requests answered 500 (0.0 to 1.0).
+    /// Fraction of /v1 and /organization requests answered 500 (0.0 to 1.0).
     #[arg(long, value_name = "RATE", default_value_t = 0.0)]
     pub fault_500: f64,
-    /// Fraction of /v1 requests answered 429 with Retry-After: 1.
+    /// Fraction of /v1 and /organization requests answered 429 with Retry-After: 1.
     #[arg(long, value_name = "RATE", default_value_t = 0.0)]
     pub fault_429: f64,
     /// Fraction of /v1 requests whose connection is dropped without an answer (after the work).
@@ -240,6 +240,14 @@ pub struct SandboxServeArgs {
     /// Seed of the fault dice, to repeat a run.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub fault_seed: u64,
+    /// Bulk SAVE items that carry an id fail with 400 "New configuration cannot have an id"
+    /// for the types a live probe reported (site, team, skill, ...): update with PUT instead.
+    #[arg(long)]
+    pub strict_bulk_updates: bool,
+    /// Refuse to create people (POST /v1/people answers 403): a user row naming a missing
+    /// person fails, as on a real tenant.
+    #[arg(long)]
+    pub strict_people: bool,
 }
 
 /// Print the sandbox admin token on stdout (or create another organisation and print its token).

@@ -49,6 +49,8 @@ fn serve(a: SandboxServeArgs, printer: &Printer) -> anyhow::Result<Exit> {
         rate_fail_job: rate("fault-fail-job", a.fault_fail_job)?,
         seed: a.fault_seed,
     };
+    settings.strict_bulk_updates = a.strict_bulk_updates;
+    settings.strict_people = a.strict_people;
     let data_dir = settings.data_dir.clone();
     let _lock = crate::context::lock_data_dir(&data_dir)?.ok_or_else(|| {
         Failure::usage(format!(

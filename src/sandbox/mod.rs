@@ -6,13 +6,16 @@
 //! directory ([`default_data_dir`] unless told otherwise).
 //!
 //! A new organisation starts like a new Webex Contact Center tenant, with the objects listed in
-//! [`store::TENANT_DEFAULTS`]. Differences from the real service: users are created by an import
+//! [`store::TENANT_DEFAULTS`]. [`org`] is the emulated organisation as Cisco's Configuration API
+//! shows it (API objects, the `/organization/{orgid}/…` face, people); the job API's CSV-shaped
+//! `objects` stay until the worker applies rows through that face. Differences from the real service: users are created by an import
 //! (the real service only updates users that already exist in Control Hub); jobs of all
 //! organisations run one at a time in one worker; built-in tenant objects are not exported;
 //! tokens are local bearer tokens, not Webex OAuth.
 
 mod faults;
 mod jobs;
+pub mod org;
 mod routes;
 mod rows;
 pub mod store;
@@ -61,6 +64,15 @@ pub struct Settings {
     /// Pause per processed row, to watch progress in tests (default none).
     pub row_delay: Duration,
     pub faults: FaultSettings,
+    /// Bulk SAVE items carrying an `id` fail per item with 400 "New configuration cannot have
+    /// an id" for the types a live probe reported (`--strict-bulk-updates`).
+    pub strict_bulk_updates: bool,
+    /// `POST /v1/people` refuses with 403, as a real tenant does not create people from a CSV
+    /// (`--strict-people`).
+    pub strict_people: bool,
+    /// Largest request body of the Configuration-API face (default
+    /// [`org::DEFAULT_MAX_BODY_BYTES`]); larger ones get 413.
+    pub org_max_body_bytes: u64,
 }
 
 impl Settings {
@@ -74,6 +86,9 @@ impl Settings {
             export_rows_per_file: r.max_rows,
             row_delay: Duration::ZERO,
             faults: FaultSettings::default(),
+            strict_bulk_updates: false,
+            strict_people: false,
+            org_max_body_bytes: org::DEFAULT_MAX_BODY_BYTES,
         }
     }
 }
@@ -122,6 +137,7 @@ impl AppState {
                 &token,
             )?;
         }
+        org::defaults::seed_all(&mut conn, store::to_millis(clock()))?;
         std::fs::create_dir_all(settings.data_dir.join("files"))?;
         let dice = faults::Dice::new(settings.faults.seed);
         Ok(AppState {
@@ -149,13 +165,22 @@ impl AppState {
     /// Creates another organisation with its admin user; returns that user's token.
     pub fn create_org(&self, name: &str, email: &str) -> anyhow::Result<String> {
         let mut conn = self.inner.db.lock().expect("db");
-        Ok(store::create_org(&mut conn, name, email, self.now())?.1)
+        let (org_id, token) = store::create_org(&mut conn, name, email, self.now())?;
+        org::defaults::seed(&conn, &org_id, store::to_millis(self.now()))?;
+        Ok(token)
     }
 
     /// The first organisation's admin token (what `bulk sandbox token` prints).
     pub fn admin_token(&self) -> anyhow::Result<String> {
         let conn = self.inner.db.lock().expect("db");
         Ok(store::admin(&conn)?.map(|a| a.3).unwrap_or_default())
+    }
+
+    /// The organisation a token belongs to (what the Configuration-API face's paths need, and
+    /// `bulk sandbox token --json` prints).
+    pub fn organization_of(&self, token: &str) -> anyhow::Result<Option<String>> {
+        let conn = self.inner.db.lock().expect("db");
+        Ok(store::authenticate(&conn, token)?.map(|p| p.org_id))
     }
 
     /// Deletes jobs older than [`RETENTION`] with their files; returns how many.

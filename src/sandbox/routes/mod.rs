@@ -46,6 +46,7 @@ pub(super) fn router(state: AppState) -> Router {
         .route("/v1/jobs/{id}", get(jobs::get_job))
         .route("/v1/jobs/{id}/errors", get(jobs::errors))
         .route("/v1/jobs/{id}/file", get(jobs::file))
+        .merge(super::org::routes())
         .fallback(unknown_route)
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -1,0 +1,686 @@
+//! The organisation's objects in SQLite, as Cisco's API objects, with the rules Cisco enforces
+//! on writes.
+//!
+//! One table, `api_objects`, holds every type: the object's JSON (`data`) plus the columns the
+//! rules and lists need. Beside it, `people` (Control Hub users) and `audio_blobs` (uploaded
+//! audio). The old `objects` table of CSV-shaped rows is left alone.
+//!
+//! Names are unique per organisation and type, compared trimmed and case-insensitively (Cisco's
+//! configuration service runs on a case-insensitive collation as far as its 409s show; the
+//! stricter reading is the safer rehearsal). A team's name is unique within its site, an entry's
+//! within its book, a user by email, an EP mapping by dialled number.
+
+use super::filter::{self, Column, Expr};
+use super::{dtos, type_by_name, ApiType, Unique};
+use crate::wxcc::openapi::CONTEXTUAL_REQUIRED;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
+use serde_json::{Map, Value};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS api_objects(org_id TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL,
+    parent_id TEXT NOT NULL DEFAULT '', scope TEXT NOT NULL DEFAULT '', name_key TEXT NOT NULL,
+    version INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY(org_id, id));
+CREATE INDEX IF NOT EXISTS api_objects_type ON api_objects(org_id, type, parent_id);
+CREATE INDEX IF NOT EXISTS api_objects_name ON api_objects(org_id, type, name_key);
+CREATE UNIQUE INDEX IF NOT EXISTS api_objects_key
+    ON api_objects(org_id, type, parent_id, scope, name_key);
+CREATE TABLE IF NOT EXISTS people(org_id TEXT NOT NULL, id TEXT NOT NULL, email TEXT NOT NULL,
+    first_name TEXT NOT NULL, last_name TEXT NOT NULL, created_ms INTEGER NOT NULL,
+    PRIMARY KEY(org_id, id));
+CREATE UNIQUE INDEX IF NOT EXISTS people_email ON people(org_id, email);
+CREATE TABLE IF NOT EXISTS audio_blobs(org_id TEXT NOT NULL, id TEXT NOT NULL, data BLOB NOT NULL,
+    PRIMARY KEY(org_id, id));
+";
+
+/// Cisco's duplicate message.
+pub const DUPLICATE: &str = crate::wxcc::wire::SIMILAR_ENTITY_PRESENT;
+
+/// Why a write or a read was refused: an HTTP status and Cisco's description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub status: u16,
+    pub description: String,
+}
+
+impl Problem {
+    pub fn new(status: u16, description: impl Into<String>) -> Self {
+        Problem {
+            status,
+            description: description.into(),
+        }
+    }
+
+    pub fn bad(description: impl Into<String>) -> Self {
+        Self::new(400, description)
+    }
+}
+
+impl From<anyhow::Error> for Problem {
+    fn from(e: anyhow::Error) -> Self {
+        Problem::new(500, format!("internal error: {e:#}"))
+    }
+}
+
+impl From<rusqlite::Error> for Problem {
+    fn from(e: rusqlite::Error) -> Self {
+        Problem::new(500, format!("internal error: {e}"))
+    }
+}
+
+/// Creates the tables if needed.
+pub fn init(conn: &Connection) -> anyhow::Result<()> {
+    conn.execute_batch(SCHEMA)?;
+    Ok(())
+}
+
+/// Ids of every organisation.
+pub fn org_ids(conn: &Connection) -> anyhow::Result<Vec<String>> {
+    let mut stmt = conn.prepare("SELECT id FROM orgs ORDER BY created_at, rowid")?;
+    let ids = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<Vec<String>, _>>()?;
+    Ok(ids)
+}
+
+/// How many rows of the old CSV-shaped `objects` table an import created (built-in rows
+/// excluded): what the worker's rewire must migrate or refuse before reading this data dir.
+pub fn legacy_rows(conn: &Connection) -> anyhow::Result<u64> {
+    let n: i64 = conn
+        .prepare_cached("SELECT count(*) FROM objects WHERE builtin = 0")?
+        .query_row([], |r| r.get(0))?;
+    Ok(n as u64)
+}
+
+/// One object by id.
+pub fn get(
+    conn: &Connection,
+    org: &str,
+    ty: &ApiType,
+    parent: Option<&str>,
+    id: &str,
+) -> Result<Option<Value>, Problem> {
+    let data: Option<String> = conn
+        .prepare_cached(
+            "SELECT data FROM api_objects WHERE org_id = ?1 AND type = ?2 AND id = ?3
+             AND parent_id = ?4",
+        )?
+        .query_row(params![org, ty.name, id, parent.unwrap_or("")], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    Ok(data.map(|d| serde_json::from_str(&d).unwrap_or(Value::Null)))
+}
+
+/// The id of the object of a type with this identity key (name, email, …), if any.
+pub fn find_by_key(
+    conn: &Connection,
+    org: &str,
+    ty: &str,
+    key: &str,
+) -> anyhow::Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM api_objects WHERE org_id = ?1 AND type = ?2 AND name_key = ?3
+             ORDER BY rowid LIMIT 1",
+        )?
+        .query_row(params![org, ty, key.trim().to_lowercase()], |r| r.get(0))
+        .optional()?)
+}
+
+fn exists(conn: &Connection, org: &str, ty: &str, id: &str) -> Result<bool, Problem> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM api_objects WHERE org_id = ?1 AND type = ?2 AND id = ?3")?
+        .query_row(params![org, ty, id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// What a write needs to know besides the body.
+#[derive(Debug, Clone, Copy)]
+pub struct Ctx<'a> {
+    pub org: &'a str,
+    pub ty: &'static ApiType,
+    pub parent: Option<&'a str>,
+    pub now_ms: i64,
+}
+
+/// Properties of the body that the DTO does not have, as Cisco's 400 describes them.
+pub fn unknown_fields(ty: &ApiType, body: &Map<String, Value>) -> Result<(), Problem> {
+    let dto = &dtos()[ty.dto];
+    for (k, v) in body {
+        let Some(field) = dto.properties.get(k) else {
+            return Err(Problem::bad(format!(
+                "Unrecognized field \"{k}\": not a property of {}",
+                ty.dto
+            )));
+        };
+        if !v.is_null() {
+            check_field(k, field, v)?;
+        }
+    }
+    Ok(())
+}
+
+/// The document's type, allowed values and length of one top-level property.
+fn check_field(name: &str, field: &super::Field, v: &Value) -> Result<(), Problem> {
+    let fits = match field.ty.as_deref() {
+        Some("string") => v.is_string(),
+        Some("integer") => v.is_i64() || v.is_u64(),
+        Some("number") => v.is_number(),
+        Some("boolean") => v.is_boolean(),
+        Some("array") => v.is_array(),
+        Some("object") => v.is_object(),
+        _ => true,
+    };
+    if !fits {
+        return Err(Problem::bad(format!(
+            "{name}: {v} is not of type {}",
+            field.ty.as_deref().unwrap_or("?")
+        )));
+    }
+    if let Some(allowed) = &field.allowed {
+        if !allowed.contains(v) {
+            let list: Vec<String> = allowed
+                .iter()
+                .map(|a| a.as_str().map(str::to_string).unwrap_or(a.to_string()))
+                .collect();
+            return Err(Problem::bad(format!(
+                "{name}: {v} is not one of {}",
+                list.join(", ")
+            )));
+        }
+    }
+    if let (Some(max), Some(s)) = (field.max_length, v.as_str()) {
+        if s.chars().count() > max {
+            return Err(Problem::bad(format!(
+                "{name}: longer than {max} characters"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn required(ty: &ApiType, body: &Map<String, Value>) -> Result<(), Problem> {
+    let dto = &dtos()[ty.dto];
+    // Fields the document requires only in some contexts: the one list the client's
+    // conformance checks use too, so the two sides demand the same.
+    let contextual: &[&str] = CONTEXTUAL_REQUIRED
+        .iter()
+        .find(|(d, _)| *d == ty.dto)
+        .map_or(&[], |(_, f)| f);
+    for f in &dto.required {
+        if contextual.contains(&f.as_str()) {
+            continue;
+        }
+        if body.get(f).is_none_or(Value::is_null) {
+            return Err(Problem::bad(format!("{f}: must not be null")));
+        }
+    }
+    if ty.name == "entry-point"
+        && body.get("channelType").and_then(Value::as_str) == Some("SOCIAL_CHANNEL")
+        && body.get("socialChannelType").is_none_or(Value::is_null)
+    {
+        return Err(Problem::bad(
+            "socialChannelType: must not be null for channelType SOCIAL_CHANNEL",
+        ));
+    }
+    Ok(())
+}
+
+/// Every id at `path` (`a[].b`) in `obj`, with the concrete path (`a[0].b`) it was found at.
+fn ids_at(obj: &Map<String, Value>, path: &str, at: &str, out: &mut Vec<(String, Value)>) {
+    let (head, rest) = match path.split_once('.') {
+        Some((h, r)) => (h, Some(r)),
+        None => (path, None),
+    };
+    let (field, array) = match head.strip_suffix("[]") {
+        Some(f) => (f, true),
+        None => (head, false),
+    };
+    let name = if at.is_empty() {
+        field.to_string()
+    } else {
+        format!("{at}.{field}")
+    };
+    let Some(x) = obj.get(field) else { return };
+    if x.is_null() {
+        return;
+    }
+    let mut visit = |x: &Value, name: String| match (rest, x.as_object()) {
+        (Some(r), Some(m)) => ids_at(m, r, &name, out),
+        (Some(_), None) => {}
+        (None, _) => out.push((name, x.clone())),
+    };
+    match (array, x.as_array()) {
+        (true, Some(items)) => {
+            for (i, x) in items.iter().enumerate() {
+                visit(x, format!("{name}[{i}]"));
+            }
+        }
+        _ => visit(x, name),
+    }
+}
+
+fn references(conn: &Connection, c: &Ctx, body: &Map<String, Value>) -> Result<(), Problem> {
+    for (path, target) in c.ty.refs {
+        let mut found = Vec::new();
+        ids_at(body, path, "", &mut found);
+        for (at, id) in found {
+            let Some(id) = id.as_str() else {
+                return Err(Problem::bad(format!("{at}: must be an id (a string)")));
+            };
+            if id.is_empty() {
+                continue;
+            }
+            if !exists(conn, c.org, target, id)? {
+                return Err(Problem::bad(format!(
+                    "{at}: not found for given orgId ({target} {id:?})"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The identity (scope, key) of an object; `id` when the type's key field is missing.
+fn identity(ty: &ApiType, body: &Map<String, Value>, id: &str) -> (String, String) {
+    let text = |f: &str| body.get(f).and_then(Value::as_str).map(str::to_string);
+    let norm = |s: String| s.trim().to_lowercase();
+    let (scope, key) = match ty.unique {
+        Unique::Name | Unique::NameInParent => (String::new(), text("name")),
+        Unique::NameWithin(f) => (text(f).unwrap_or_default(), text("name")),
+        Unique::Field(f) => (String::new(), text(f)),
+    };
+    (
+        scope,
+        key.map(norm).unwrap_or_else(|| format!("\u{1f}{id}")),
+    )
+}
+
+fn check_duplicate(
+    conn: &Connection,
+    c: &Ctx,
+    scope: &str,
+    key: &str,
+    id: &str,
+) -> Result<(), Problem> {
+    let other: Option<String> = conn
+        .prepare_cached(
+            "SELECT id FROM api_objects WHERE org_id = ?1 AND type = ?2 AND parent_id = ?3
+             AND scope = ?4 AND name_key = ?5 AND id <> ?6",
+        )?
+        .query_row(
+            params![c.org, c.ty.name, c.parent.unwrap_or(""), scope, key, id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match other {
+        Some(_) => Err(Problem::new(409, DUPLICATE)),
+        None => Ok(()),
+    }
+}
+
+fn check_org(c: &Ctx, body: &Map<String, Value>) -> Result<(), Problem> {
+    match body.get("organizationId").and_then(Value::as_str) {
+        Some(o) if !o.eq_ignore_ascii_case(c.org) => Err(Problem::new(
+            403,
+            format!("organizationId: {o:?} is not the organization of the path"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Checks a full object (create or replace): known fields, required fields, organisation,
+/// references, and unique identity.
+fn validate(
+    conn: &Connection,
+    c: &Ctx,
+    body: &Map<String, Value>,
+    id: &str,
+) -> Result<(String, String), Problem> {
+    unknown_fields(c.ty, body)?;
+    required(c.ty, body)?;
+    check_org(c, body)?;
+    if let Some(n) = body.get("name") {
+        if !n.is_string() {
+            return Err(Problem::bad("name: must be a string"));
+        }
+    }
+    references(conn, c, body)?;
+    let (scope, key) = identity(c.ty, body, id);
+    check_duplicate(conn, c, &scope, &key, id)?;
+    Ok((scope, key))
+}
+
+fn server_fill(c: &Ctx, body: &mut Map<String, Value>, id: &str, version: i64, created: i64) {
+    body.insert("id".into(), Value::from(id));
+    body.insert("organizationId".into(), Value::from(c.org));
+    body.insert("version".into(), Value::from(version));
+    body.insert("createdTime".into(), Value::from(created));
+    body.insert("lastUpdatedTime".into(), Value::from(c.now_ms));
+    // "The system automatically populates this field" (EntryPointDTO).
+    if c.ty.name == "entry-point" && body.get("controlFlowScriptUrl").is_none_or(Value::is_null) {
+        body.insert(
+            "controlFlowScriptUrl".into(),
+            Value::from(format!(
+                "https://sandbox.invalid/organization/{}/flow/{id}",
+                c.org
+            )),
+        );
+    }
+}
+
+fn write(
+    conn: &Connection,
+    c: &Ctx,
+    id: &str,
+    scope: &str,
+    key: &str,
+    body: &Map<String, Value>,
+    insert: bool,
+) -> Result<(), Problem> {
+    let data = serde_json::to_string(body).map_err(|e| Problem::new(500, e.to_string()))?;
+    let version = body.get("version").and_then(Value::as_i64).unwrap_or(0);
+    let r = if insert {
+        conn.prepare_cached(
+            "INSERT INTO api_objects(org_id, type, id, parent_id, scope, name_key, version, data)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?
+        .execute(params![
+            c.org,
+            c.ty.name,
+            id,
+            c.parent.unwrap_or(""),
+            scope,
+            key,
+            version,
+            data
+        ])
+    } else {
+        conn.prepare_cached(
+            "UPDATE api_objects SET scope = ?3, name_key = ?4, version = ?5, data = ?6
+             WHERE org_id = ?1 AND id = ?2",
+        )?
+        .execute(params![c.org, id, scope, key, version, data])
+    };
+    match r {
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            Err(Problem::new(409, DUPLICATE))
+        }
+        Err(e) => Err(e.into()),
+        Ok(_) => Ok(()),
+    }
+}
+
+/// Creates an object; the body must not carry an `id` of an existing object. Returns it as
+/// stored (with `id`, `version` 0, `organizationId`, times).
+pub fn create(conn: &Connection, c: &Ctx, mut body: Map<String, Value>) -> Result<Value, Problem> {
+    let id = uuid::Uuid::new_v4().to_string();
+    body.remove("id");
+    let (scope, key) = validate(conn, c, &body, &id)?;
+    server_fill(c, &mut body, &id, 0, c.now_ms);
+    write(conn, c, &id, &scope, &key, &body, true)?;
+    Ok(Value::Object(body))
+}
+
+/// Replaces an object (PUT, or a bulk SAVE with an id): same id, `version` raised, created
+/// time kept.
+pub fn replace(
+    conn: &Connection,
+    c: &Ctx,
+    id: &str,
+    body: Map<String, Value>,
+) -> Result<Value, Problem> {
+    let old = get(conn, c.org, c.ty, c.parent, id)?.ok_or_else(|| not_found(c.ty, id))?;
+    replace_old(conn, c, id, &old, body)
+}
+
+fn replace_old(
+    conn: &Connection,
+    c: &Ctx,
+    id: &str,
+    old: &Value,
+    mut body: Map<String, Value>,
+) -> Result<Value, Problem> {
+    if let Some(other) = body.get("id").and_then(Value::as_str) {
+        if other != id {
+            return Err(Problem::bad(format!(
+                "id: {other:?} does not match the id of the path"
+            )));
+        }
+    }
+    body.remove("id");
+    let (scope, key) = validate(conn, c, &body, id)?;
+    let version = old["version"].as_i64().unwrap_or(0) + 1;
+    let created = old["createdTime"].as_i64().unwrap_or(c.now_ms);
+    server_fill(c, &mut body, id, version, created);
+    write(conn, c, id, &scope, &key, &body, false)?;
+    Ok(Value::Object(body))
+}
+
+/// Applies a partial update (PATCH): present fields replace, `null` clears. Server-kept fields
+/// (`id`, `version`, `organizationId`, times, a user's `email` and `ciUserId`) cannot change.
+pub fn patch(
+    conn: &Connection,
+    c: &Ctx,
+    id: &str,
+    changes: Map<String, Value>,
+) -> Result<Value, Problem> {
+    unknown_fields(c.ty, &changes)?;
+    check_org(c, &changes)?;
+    let old = get(conn, c.org, c.ty, c.parent, id)?.ok_or_else(|| not_found(c.ty, id))?;
+    let Value::Object(mut body) = old.clone() else {
+        return Err(Problem::new(500, "stored object is not an object"));
+    };
+    for (k, v) in changes {
+        if matches!(
+            k.as_str(),
+            "id" | "version" | "organizationId" | "createdTime" | "lastUpdatedTime"
+        ) {
+            continue;
+        }
+        if c.ty.name == "user" && matches!(k.as_str(), "email" | "ciUserId") {
+            if body.get(&k) != Some(&v) {
+                return Err(Problem::bad(format!(
+                    "{k}: cannot be changed here; it changes in Control Hub"
+                )));
+            }
+            continue;
+        }
+        if v.is_null() {
+            body.remove(&k);
+        } else {
+            body.insert(k, v);
+        }
+    }
+    for f in [
+        "id",
+        "version",
+        "organizationId",
+        "createdTime",
+        "lastUpdatedTime",
+    ] {
+        body.remove(f);
+    }
+    replace(conn, c, id, body)
+}
+
+/// Deletes an object (and its entries).
+pub fn delete(conn: &Connection, c: &Ctx, id: &str) -> Result<(), Problem> {
+    let n = conn.prepare_cached("DELETE FROM api_objects WHERE org_id = ?1 AND type = ?2 AND id = ?3 AND parent_id = ?4")?.execute(params![c.org, c.ty.name, id, c.parent.unwrap_or("")],
+    )?;
+    if n == 0 {
+        return Err(not_found(c.ty, id));
+    }
+    conn.prepare_cached("DELETE FROM api_objects WHERE org_id = ?1 AND parent_id = ?2")?
+        .execute(params![c.org, id])?;
+    Ok(())
+}
+
+/// Cisco's 404 for an id the organisation does not have.
+pub fn not_found(ty: &ApiType, id: &str) -> Problem {
+    Problem::new(404, format!("{} not found: {id}", ty.name))
+}
+
+/// One page of a type's objects, oldest first, filtered; and how many match in all.
+pub fn list(
+    conn: &Connection,
+    org: &str,
+    ty: &ApiType,
+    parent: Option<&str>,
+    filter: Option<&Expr>,
+    page: u64,
+    page_size: u64,
+) -> Result<(Vec<Value>, u64), Problem> {
+    let mut params: Vec<rusqlite::types::Value> = vec![
+        org.to_string().into(),
+        ty.name.to_string().into(),
+        parent.unwrap_or("").to_string().into(),
+    ];
+    let mut cond = String::from("org_id = ?1 AND type = ?2 AND parent_id = ?3");
+    if let Some(f) = filter {
+        let dto = &dtos()[ty.dto];
+        let key_field = match ty.unique {
+            Unique::Field(f) => f,
+            _ => "name",
+        };
+        let column = |field: &str| -> Result<Column, String> {
+            if field == "id" {
+                Ok(Column::Id)
+            } else if field == key_field {
+                Ok(Column::Key)
+            } else if dto.properties.contains_key(field) {
+                Ok(Column::Json(field.to_string()))
+            } else {
+                Err(format!(
+                    "filter: {field:?} is not a field of {} that can be filtered",
+                    ty.dto
+                ))
+            }
+        };
+        let sql = filter::to_sql(f, &column, &mut params).map_err(Problem::bad)?;
+        cond = format!("{cond} AND {sql}");
+    }
+    let total: i64 = conn.query_row(
+        &format!("SELECT count(*) FROM api_objects WHERE {cond}"),
+        params_from_iter(params.iter()),
+        |r| r.get(0),
+    )?;
+    let sql = format!(
+        "SELECT data FROM api_objects WHERE {cond} ORDER BY rowid LIMIT {page_size} OFFSET {}",
+        page.saturating_mul(page_size)
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt
+        .query_map(params_from_iter(params.iter()), |r| r.get::<_, String>(0))?
+        .map(|r| r.map(|d| serde_json::from_str(&d).unwrap_or(Value::Null)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((rows, total as u64))
+}
+
+/// Stores the bytes of an audio file.
+pub fn put_blob(conn: &Connection, org: &str, id: &str, data: &[u8]) -> Result<(), Problem> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO audio_blobs(org_id, id, data) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![org, id, data])?;
+    Ok(())
+}
+
+/// The bytes of an audio file.
+pub fn blob(conn: &Connection, org: &str, id: &str) -> anyhow::Result<Option<Vec<u8>>> {
+    Ok(conn
+        .prepare_cached("SELECT data FROM audio_blobs WHERE org_id = ?1 AND id = ?2")?
+        .query_row(params![org, id], |r| r.get(0))
+        .optional()?)
+}
+
+/// A Control Hub person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub id: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub created_ms: i64,
+}
+
+/// The person with this email, if any.
+pub fn person_by_email(
+    conn: &Connection,
+    org: &str,
+    email: &str,
+) -> anyhow::Result<Option<Person>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, email, first_name, last_name, created_ms FROM people
+             WHERE org_id = ?1 AND email = ?2",
+        )?
+        .query_row(params![org, email.trim().to_lowercase()], |r| {
+            Ok(Person {
+                id: r.get(0)?,
+                email: r.get(1)?,
+                first_name: r.get(2)?,
+                last_name: r.get(3)?,
+                created_ms: r.get(4)?,
+            })
+        })
+        .optional()?)
+}
+
+/// Creates a person and the Contact Center user that a licensed person has (with the
+/// "Standard Agent" user profile); 409 when the email is taken.
+pub fn create_person(
+    conn: &Connection,
+    org: &str,
+    email: &str,
+    first_name: &str,
+    last_name: &str,
+    now_ms: i64,
+) -> Result<Person, Problem> {
+    let email = email.trim().to_lowercase();
+    if person_by_email(conn, org, &email)?.is_some() {
+        return Err(Problem::new(
+            409,
+            format!("a person with email {email} exists"),
+        ));
+    }
+    let person = Person {
+        id: uuid::Uuid::new_v4().to_string(),
+        email: email.clone(),
+        first_name: first_name.to_string(),
+        last_name: last_name.to_string(),
+        created_ms: now_ms,
+    };
+    conn.prepare_cached(
+        "INSERT INTO people(org_id, id, email, first_name, last_name, created_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        org, person.id, email, first_name, last_name, now_ms
+    ])?;
+    let profile = find_by_key(conn, org, "user-profile", "Standard Agent")?
+        .ok_or_else(|| Problem::new(500, "the default user profile is missing"))?;
+    let user = serde_json::json!({
+        "firstName": first_name,
+        "lastName": last_name,
+        "email": email,
+        "ciUserId": person.id,
+        "active": true,
+        "contactCenterEnabled": true,
+        "userProfileId": profile,
+    });
+    let Value::Object(user) = user else {
+        unreachable!()
+    };
+    let c = Ctx {
+        org,
+        ty: type_by_name("user"),
+        parent: None,
+        now_ms,
+    };
+    create(conn, &c, user)?;
+    Ok(person)
+}
