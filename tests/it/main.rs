@@ -31,6 +31,7 @@ mod cli;
 mod faults;
 mod import;
 mod load;
+mod org_face;
 mod ops;
 mod sandbox;
 mod wxcc;

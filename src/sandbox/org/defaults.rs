@@ -10,6 +10,9 @@ use super::type_by_name;
 use rusqlite::Connection;
 use serde_json::{json, Value};
 
+/// Stands for the id of the "Default Multimedia Profile" in [`objects`] until [`seed`] knows it.
+const DEFAULT_MMP: &str = "Default Multimedia Profile";
+
 /// The default objects, in creation order, as (type, DTO without server fields).
 pub fn objects() -> Vec<(&'static str, Value)> {
     let mmp = |name: &str, mode: &str, t: i64, c: i64, e: i64, s: i64| {
@@ -39,6 +42,12 @@ pub fn objects() -> Vec<(&'static str, Value)> {
             json!({"name": "Global Layout", "editedBy": "System", "jsonFileName": "Desktop-Layout-Global.json",
                    "jsonFileContent": "{}", "global": true, "status": true, "defaultJsonModified": false,
                    "validated": true, "teamIds": [], "systemDefault": true}),
+        ),
+        // So that `bulk template user --example` (an agent at this site) imports on a fresh
+        // home; its multimedia profile id is filled in by `seed`.
+        (
+            "site",
+            json!({"name": "Default Site", "active": true, "multimediaProfileId": DEFAULT_MMP, "systemDefault": true}),
         ),
         ("user-profile", profile("Administrator", "ADMINISTRATOR")),
         ("user-profile", profile("Supervisor", "SUPERVISOR")),
@@ -89,9 +98,14 @@ pub fn seed(conn: &Connection, org: &str, now_ms: i64) -> anyhow::Result<usize> 
             parent: None,
             now_ms,
         };
-        let Value::Object(body) = obj else {
+        let Value::Object(mut body) = obj else {
             unreachable!("defaults are objects")
         };
+        if body.get("multimediaProfileId").and_then(Value::as_str) == Some(DEFAULT_MMP) {
+            let id = store::find_by_key(conn, org, "multimedia-profile", DEFAULT_MMP)?
+                .ok_or_else(|| anyhow::anyhow!("tenant default {DEFAULT_MMP:?} is missing"))?;
+            body.insert("multimediaProfileId".into(), Value::String(id));
+        }
         let stored = store::create(conn, &c, body)
             .map_err(|p| anyhow::anyhow!("tenant default {ty} {name:?}: {}", p.description))?;
         if ty == "audio-file" {

@@ -11,12 +11,7 @@ use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
-#[path = "wxcc_support/openapi.rs"]
-mod openapi;
-#[path = "common/server.rs"]
-mod server;
-#[path = "common/wav.rs"]
-mod wavs;
+use crate::harness::{self as wavs, openapi, Sandbox};
 
 /// A sandbox without a socket, its organisation and admin token.
 struct Org {
@@ -302,14 +297,16 @@ async fn site_create_duplicate_list_get_put() {
     for n in ["Lyon", "Nice", "Brest"] {
         o.site(n).await;
     }
-    // Paging: 0-based, meta read back, pageSize clamped.
+    // Paging: 0-based, meta read back, pageSize clamped. The tenant default "Default Site"
+    // comes first, then the four made here.
     let a = o.get("v2/site?page=1&pageSize=3", "v2/site").await;
     assert_eq!(a.body["meta"]["page"], 1);
     assert_eq!(a.body["meta"]["pageSize"], 3);
-    assert_eq!(a.body["meta"]["totalRecords"], 4);
+    assert_eq!(a.body["meta"]["totalRecords"], 5);
     assert_eq!(a.body["meta"]["totalPages"], 2);
-    assert_eq!(a.body["data"].as_array().unwrap().len(), 1);
-    assert_eq!(a.body["data"][0]["name"], "Brest");
+    assert_eq!(a.body["data"].as_array().unwrap().len(), 2);
+    assert_eq!(a.body["data"][0]["name"], "Nice");
+    assert_eq!(a.body["data"][1]["name"], "Brest");
     assert!(a.body["meta"]["links"]["prev"].is_string());
     assert!(a.body["meta"]["links"].get("next").is_none());
     let a = o.get("v2/site?pageSize=100000", "v2/site").await;
@@ -1320,9 +1317,9 @@ fn apply_examples(tweak: impl FnOnce(&mut Settings)) -> Vec<String> {
     use bulk::wxcc::tenant::Outcome;
 
     let dir = tempfile::tempdir().unwrap();
-    let mut sb = server::Sandbox::start(dir.path(), tweak);
-    let strict_people = sb.state.settings().strict_people;
-    let org = sb.state.organization_of(&sb.token).unwrap().unwrap();
+    let mut sb = Sandbox::start(dir.path(), tweak);
+    let strict_people = sb.state().settings().strict_people;
+    let org = sb.state().organization_of(&sb.token).unwrap().unwrap();
     let base = format!("{}/organization/{org}/", sb.url);
     let mut types: Vec<_> = registry()
         .types
