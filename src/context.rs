@@ -125,8 +125,7 @@ pub fn connect(settings: &RemoteSettings, printer: &Printer) -> anyhow::Result<C
 /// of the command. It holds a lock on its data directory so that two `bulk` processes never run
 /// two job workers on one database: the second one uses the first one's server.
 pub struct EmbeddedSandbox {
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<anyhow::Result<()>>>,
+    _server: crate::sandbox::Handle,
     _lock: File,
 }
 
@@ -139,8 +138,16 @@ impl EmbeddedSandbox {
         for _ in 0..50 {
             match lock_data_dir(data_dir)? {
                 Some(lock) => {
-                    let (server, url, token) = Self::start(data_dir, lock)?;
-                    return Ok((Some(server), url, token));
+                    let server = crate::sandbox::spawn(
+                        crate::sandbox::Settings::new(data_dir),
+                        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+                    )?;
+                    let (url, token) = (server.url().to_string(), server.token().to_string());
+                    let sandbox = EmbeddedSandbox {
+                        _server: server,
+                        _lock: lock,
+                    };
+                    return Ok((Some(sandbox), url, token));
                 }
                 None => {
                     // Another process serves this directory; its URL is in credentials.json.
@@ -157,60 +164,6 @@ impl EmbeddedSandbox {
             "another process holds the sandbox in {} but does not answer; stop it and retry",
             data_dir.display()
         )
-    }
-
-    fn start(data_dir: &std::path::Path, lock: File) -> anyhow::Result<(Self, String, String)> {
-        let state = crate::sandbox::AppState::new(crate::sandbox::Settings::new(data_dir))?;
-        let token = state.admin_token()?;
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<anyhow::Result<String>>();
-        let thread = std::thread::Builder::new()
-            .name("embedded-sandbox".into())
-            .spawn(move || -> anyhow::Result<()> {
-                let rt = tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .enable_all()
-                    .build()?;
-                rt.block_on(async move {
-                    let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
-                        Ok(l) => l,
-                        Err(e) => {
-                            let _ = ready_tx.send(Err(e.into()));
-                            return Ok(());
-                        }
-                    };
-                    let url = format!("http://{}", listener.local_addr()?);
-                    crate::sandbox::record_url(&state, &url)?;
-                    let _ = ready_tx.send(Ok(url));
-                    crate::sandbox::serve(listener, state, async move {
-                        let _ = rx.await;
-                    })
-                    .await
-                })
-            })?;
-        let url = ready_rx
-            .recv()
-            .context("the embedded sandbox did not start")??;
-        Ok((
-            EmbeddedSandbox {
-                shutdown: Some(tx),
-                thread: Some(thread),
-                _lock: lock,
-            },
-            url,
-            token,
-        ))
-    }
-}
-
-impl Drop for EmbeddedSandbox {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 

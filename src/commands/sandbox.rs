@@ -4,7 +4,6 @@ use crate::cli::{SandboxArgs, SandboxCommand, SandboxServeArgs, SandboxTokenArgs
 use crate::error::{Exit, Failure};
 use crate::output::Printer;
 use crate::sandbox::{self, AppState, FaultSettings, Settings};
-use anyhow::Context;
 use std::time::Duration;
 
 pub fn run(args: SandboxArgs, printer: &Printer) -> anyhow::Result<Exit> {
@@ -56,26 +55,16 @@ fn serve(a: SandboxServeArgs, printer: &Printer) -> anyhow::Result<Exit> {
             data_dir.display()
         ))
     })?;
-    let state = AppState::new(settings)
-        .with_context(|| format!("cannot open the sandbox in {}", data_dir.display()))?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind(a.addr)
-            .await
-            .with_context(|| format!("cannot listen on {}", a.addr))?;
-        let url = format!("http://{}", listener.local_addr()?);
-        sandbox::record_url(&state, &url)?;
-        printer.info(format!(
-            "sandbox listening on {url} (data in {}; token: bulk sandbox token)",
-            data_dir.display()
-        ));
-        if a.print_url {
-            printer.data(format!("{url}\n").as_bytes())?;
-        }
-        sandbox::serve(listener, state, shutdown_signal()).await
-    })?;
+    let server = sandbox::spawn(settings, a.addr)?;
+    let url = server.url().to_string();
+    printer.info(format!(
+        "sandbox listening on {url} (data in {}; token: bulk sandbox token)",
+        data_dir.display()
+    ));
+    if a.print_url {
+        printer.data(format!("{url}\n").as_bytes())?;
+    }
+    server.run_until(shutdown_signal())?;
     printer.info("sandbox stopped");
     Ok(Exit::Ok)
 }
