@@ -173,10 +173,12 @@ fn submit(
     loop {
         match ctx.api.export(req, key) {
             Ok(job) => return Ok(job),
-            Err(ApiError::Service { code, message, .. }) if code == "not_exportable" => {
+            Err(ApiError::Service { code, message, .. })
+                if code == crate::api::wire::ErrorCode::NotExportable.as_str() =>
+            {
                 return Err(Failure::usage(message).into())
             }
-            Err(e) if e.code() == Some("job_active") => {
+            Err(e) if e.is(crate::api::wire::ErrorCode::JobActive) => {
                 let Some(active) = e
                     .details()
                     .and_then(|d| d["job_id"].as_str())

@@ -13,7 +13,7 @@ use crate::context::{connect, RemoteSettings, Target};
 use crate::error::{Exit, Failure};
 use crate::output::Printer;
 use anyhow::Context as _;
-use std::io::{IsTerminal, Read};
+use std::io::Read;
 
 pub fn run(args: LoginArgs, printer: &Printer) -> anyhow::Result<Exit> {
     if args.status {
@@ -23,11 +23,6 @@ pub fn run(args: LoginArgs, printer: &Printer) -> anyhow::Result<Exit> {
         return logout(&args, printer);
     }
     login(args, printer)
-}
-
-/// Prompts only when a person can answer: stdin and stderr both terminals.
-fn interactive() -> bool {
-    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
 fn profile_name(args: &LoginArgs) -> String {
@@ -44,9 +39,8 @@ fn login(args: LoginArgs, printer: &Printer) -> anyhow::Result<Exit> {
     let url = match (&args.url, &existing) {
         (Some(u), _) => u.trim().to_string(),
         (None, Some(p)) => p.url.clone(),
-        (None, None) if interactive() => dialoguer::Input::<String>::new()
-            .with_prompt("Service URL (https://...)")
-            .interact_text()
+        (None, None) if printer.can_prompt() => printer
+            .prompt_text("Service URL (https://...)")
             .context("cannot read the URL")?
             .trim()
             .to_string(),
@@ -64,10 +58,9 @@ fn login(args: LoginArgs, printer: &Printer) -> anyhow::Result<Exit> {
             .read_to_string(&mut s)
             .context("cannot read the token from stdin")?;
         s.trim().to_string()
-    } else if interactive() {
-        dialoguer::Password::new()
-            .with_prompt(format!("Token for {url}"))
-            .interact()
+    } else if printer.can_prompt() {
+        printer
+            .prompt_secret(&format!("Token for {url}"))
             .context("cannot read the token")?
             .trim()
             .to_string()

@@ -1,14 +1,15 @@
 //! `bulk sandbox`: run the local service, or print its token.
 
+use crate::api::wait::Cancel;
 use crate::cli::{SandboxArgs, SandboxCommand, SandboxServeArgs, SandboxTokenArgs};
 use crate::error::{Exit, Failure};
 use crate::output::Printer;
 use crate::sandbox::{self, AppState, FaultSettings, Settings};
 use std::time::Duration;
 
-pub fn run(args: SandboxArgs, printer: &Printer) -> anyhow::Result<Exit> {
+pub fn run(args: SandboxArgs, printer: &Printer, cancel: &Cancel) -> anyhow::Result<Exit> {
     match args.command {
-        SandboxCommand::Serve(a) => serve(a, printer),
+        SandboxCommand::Serve(a) => serve(a, printer, cancel),
         SandboxCommand::Token(a) => token(a, printer),
     }
 }
@@ -21,7 +22,7 @@ fn rate(name: &str, r: f64) -> anyhow::Result<f64> {
     }
 }
 
-fn serve(a: SandboxServeArgs, printer: &Printer) -> anyhow::Result<Exit> {
+fn serve(a: SandboxServeArgs, printer: &Printer, cancel: &Cancel) -> anyhow::Result<Exit> {
     if !a.addr.ip().is_loopback() && !a.allow_remote {
         return Err(Failure::usage(format!(
             "--addr {}: the sandbox listens on loopback only; pass --allow-remote to listen on {}",
@@ -64,15 +65,18 @@ fn serve(a: SandboxServeArgs, printer: &Printer) -> anyhow::Result<Exit> {
     if a.print_url {
         printer.data(format!("{url}\n").as_bytes())?;
     }
-    server.run_until(shutdown_signal())?;
+    cancel.arm();
+    server.run_until(shutdown_signal(cancel.clone()))?;
     printer.info("sandbox stopped");
     Ok(Exit::Ok)
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
+/// Resolves on Ctrl-C (the cancel flag) or SIGTERM.
+async fn shutdown_signal(cancel: Cancel) {
+    let ctrl_c = async move {
+        while !cancel.is_cancelled() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     };
     #[cfg(unix)]
     let term = async {

@@ -20,8 +20,8 @@ pub mod store;
 pub use faults::FaultSettings;
 pub use routes::ROUTES;
 
-use crate::api::wire::ErrorBody;
 use crate::api::wire::ErrorInfo;
+use crate::api::wire::{ErrorBody, ErrorCode};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -438,10 +438,15 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    /// `code` is an [`ErrorCode`](crate::api::wire::ErrorCode) (or its wire spelling).
+    pub fn new(
+        status: StatusCode,
+        code: impl Into<&'static str>,
+        message: impl Into<String>,
+    ) -> Self {
         ApiError {
             status,
-            code,
+            code: code.into(),
             message: message.into(),
             details: serde_json::json!({}),
         }
@@ -455,12 +460,12 @@ impl ApiError {
     pub fn internal(e: anyhow::Error) -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            ErrorCode::Internal,
             format!("internal error: {e:#}"),
         )
     }
 
-    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn not_found(code: impl Into<&'static str>, message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, code, message)
     }
 }

@@ -99,6 +99,24 @@ impl Validation {
             b: self.dups.iter().cloned().peekable(),
         })
     }
+
+    /// Writes the rows with problems as an error CSV (header problems are not rows to fix).
+    pub fn write_error_csv(&self, path: &std::path::Path) -> anyhow::Result<()> {
+        use anyhow::Context;
+        let mut w =
+            crate::errors_csv::create(path, self.report.header.iter().map(|h| h.as_bytes()))?;
+        for b in self.bad_records()? {
+            let b = b?;
+            if b.line <= 1 {
+                continue;
+            }
+            w.row(b.fields.iter().map(|f| f.as_bytes()), b.line, &b.message())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        w.finish()
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(())
+    }
 }
 
 struct Merge<A: Iterator<Item = io::Result<BadRecord>>, B: Iterator<Item = BadRecord>> {

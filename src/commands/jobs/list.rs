@@ -84,7 +84,7 @@ pub fn run(args: JobsListArgs, remote: &RemoteSettings, printer: &Printer) -> an
         printer.json_doc(&serde_json::to_value(&list)?)?;
         return Ok(Exit::Ok);
     }
-    if table::stdout_is_tty() {
+    if printer.stdout_is_tty() {
         if jobs.is_empty() {
             printer.info("no jobs match");
         } else {

@@ -12,7 +12,7 @@ pub fn run(args: JobIdArgs, remote: &RemoteSettings, printer: &Printer) -> anyho
     if printer.json {
         printer.json_doc(&serde_json::to_value(&job)?)?;
     } else {
-        let text = table::job_details(&job, table::stdout_is_tty());
+        let text = table::job_details(&job, printer.stdout_is_tty());
         printer.data(text.as_bytes())?;
     }
     Ok(Exit::Ok)

@@ -2,6 +2,8 @@
 //! loop is shared with `bulk export`.
 
 use super::api_error;
+use crate::api;
+use crate::api::wait::{Update, WaitOptions, Waited};
 use crate::api::wire::{Job, JobStatus};
 use crate::cli::JobWaitArgs;
 use crate::context::{connect, Context, RemoteSettings};
@@ -73,35 +75,15 @@ pub fn until_done(ctx: &Context, id: &str, timeout: Option<Duration>) -> anyhow:
     let start = Instant::now();
     let mut last_beat = start;
     let mut last_status: Option<JobStatus> = None;
-    loop {
-        let elapsed = start.elapsed();
-        let poll = match timeout {
-            Some(t) if elapsed >= t => {
-                let job = ctx.api.job(id, None).map_err(api_error)?;
-                if !job.status.is_active() {
-                    return Ok(job);
-                }
-                return Err(Failure::new(
-                    Exit::Timeout,
-                    format!(
-                        "timed out after {} waiting for job {id} ({}, {}/{} rows); it carries on in the service: `bulk jobs wait {id}` resumes waiting",
-                        human(t),
-                        job.status.as_str(),
-                        job.rows_processed,
-                        job.rows_total
-                    ),
-                )
-                .into());
-            }
-            Some(t) => POLL.min(t - elapsed).max(Duration::from_secs(1)),
-            None => POLL,
-        };
-        let job = ctx
-            .api
-            .job(id, Some(poll.as_secs_f64().ceil() as u64))
-            .map_err(api_error)?;
+    let opts = WaitOptions {
+        poll: POLL,
+        deadline: timeout.map(|t| start + t),
+        cancel: None,
+    };
+    let waited = api::wait::wait(&ctx.api, id, &opts, |update| {
+        let Update::Job(job) = update else { return };
         if !job.status.is_active() {
-            return Ok(job);
+            return;
         }
         let line = || {
             format!(
@@ -121,6 +103,28 @@ pub fn until_done(ctx: &Context, id: &str, timeout: Option<Duration>) -> anyhow:
             last_beat = Instant::now();
         }
         last_status = Some(job.status);
+    })
+    .map_err(api_error)?;
+    match waited {
+        Waited::Done(job) => Ok(job),
+        Waited::Gone(e) => Err(api_error(e)),
+        Waited::TimedOut(_) | Waited::Cancelled(_) => {
+            let job = ctx.api.job(id, None).map_err(api_error)?;
+            if !job.status.is_active() {
+                return Ok(job);
+            }
+            Err(Failure::new(
+                Exit::Timeout,
+                format!(
+                    "timed out after {} waiting for job {id} ({}, {}/{} rows); it carries on in the service: `bulk jobs wait {id}` resumes waiting",
+                    human(timeout.unwrap_or_default()),
+                    job.status.as_str(),
+                    job.rows_processed,
+                    job.rows_total
+                ),
+            )
+            .into())
+        }
     }
 }
 

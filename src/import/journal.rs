@@ -79,9 +79,9 @@ pub struct ChunkEntry {
     pub state: ChunkState,
     #[serde(default)]
     pub job_id: Option<String>,
-    /// Final job status (wire spelling), once finished.
+    /// Final job status, once finished.
     #[serde(default)]
-    pub status: Option<String>,
+    pub status: Option<crate::api::wire::JobStatus>,
     #[serde(default)]
     pub created: u64,
     #[serde(default)]
