@@ -48,7 +48,22 @@ pub struct Context {
     pub printer: Printer,
     pub target: Target,
     pub api: Client,
+    /// Where the token came from: `BULK_TOKEN`, the credentials file or the sandbox.
+    pub token_source: &'static str,
     _sandbox: Option<EmbeddedSandbox>,
+}
+
+/// Whether commands with these settings reach a real service (a profile, or `BULK_URL` and
+/// `BULK_TOKEN`) rather than the local sandbox: the choice [`connect`] makes, without
+/// connecting.
+pub fn targets_service(settings: &RemoteSettings) -> anyhow::Result<bool> {
+    if settings.profile.is_some() || config::env(config::ENV_PROFILE).is_some() {
+        return Ok(true);
+    }
+    if Profiles::load()?.default.is_some() {
+        return Ok(true);
+    }
+    Ok(config::env(config::ENV_URL).is_some() && config::env(config::ENV_TOKEN).is_some())
 }
 
 /// Resolves the target and connects. With no profile configured this starts (or attaches to)
@@ -74,6 +89,11 @@ pub fn connect(settings: &RemoteSettings, printer: &Printer) -> anyhow::Result<C
             ))
         })?;
         config::check_url(&profile.url).map_err(Failure::usage)?;
+        let token_source = if env_token.is_some() {
+            "BULK_TOKEN"
+        } else {
+            "credentials file"
+        };
         let token = match env_token {
             Some(t) => t,
             None => Credentials::load()?.tokens.get(&name).cloned().ok_or_else(|| {
@@ -90,6 +110,7 @@ pub fn connect(settings: &RemoteSettings, printer: &Printer) -> anyhow::Result<C
                 name,
                 url: profile.url.clone(),
             },
+            token_source,
             _sandbox: None,
         });
     }
@@ -99,6 +120,7 @@ pub fn connect(settings: &RemoteSettings, printer: &Printer) -> anyhow::Result<C
             printer: printer.clone(),
             api: Client::new(&url, token, policy)?,
             target: Target::Environment { url },
+            token_source: "BULK_TOKEN",
             _sandbox: None,
         });
     }
@@ -117,6 +139,7 @@ pub fn connect(settings: &RemoteSettings, printer: &Printer) -> anyhow::Result<C
         printer: printer.clone(),
         api: Client::new(&url, &token, policy)?,
         target: Target::Sandbox { data_dir, url },
+        token_source: "sandbox",
         _sandbox: sandbox,
     })
 }

@@ -9,7 +9,7 @@
 //! answers 422 `not_exportable`, a request that can never succeed, so a usage error); 5 if the
 //! export job failed; 7 past `--timeout` (the job carries on; `bulk jobs wait ID`).
 
-use super::jobs::{api_error, wait};
+use super::jobs::wait;
 use crate::api::client::ApiError;
 use crate::api::wire::{ExportRequest, Job, JobStatus};
 use crate::cli::ExportArgs;
@@ -58,7 +58,7 @@ pub fn run(args: ExportArgs, printer: &Printer) -> anyhow::Result<Exit> {
         )),
         _ => {}
     }
-    let download = ctx.api.file(&job.id).map_err(api_error)?;
+    let download = ctx.api.file(&job.id).map_err(anyhow::Error::from)?;
     let is_zip = download.bytes.starts_with(b"PK\x03\x04")
         || download.content_type.contains("zip")
         || download
@@ -184,14 +184,14 @@ fn submit(
                     .and_then(|d| d["job_id"].as_str())
                     .map(str::to_string)
                 else {
-                    return Err(api_error(e));
+                    return Err(anyhow::Error::from(e));
                 };
                 ctx.printer.info(format!(
                     "job {active} is running; only one job runs at a time, waiting for it first"
                 ));
                 wait::until_done(ctx, &active, remaining())?;
             }
-            Err(e) => return Err(api_error(e)),
+            Err(e) => return Err(anyhow::Error::from(e)),
         }
     }
 }

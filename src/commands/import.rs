@@ -145,7 +145,7 @@ fn shell_quote(s: &str) -> String {
 fn report_invalid(inv: &import::plan::Invalid, printer: &Printer) -> anyhow::Result<()> {
     let v = &inv.validation;
     let r = &v.report;
-    super::validate::print_problems(v, Some(&inv.errors_out), printer)?;
+    crate::output::problems::print_problems(v, Some(&inv.errors_out), printer)?;
     printer.problem(format!(
         "{}: invalid: {} in {} of {} of {}; nothing was sent. Fix the rows listed in {} (or pass --skip-invalid to send the valid rows)",
         r.file,

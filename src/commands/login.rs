@@ -5,7 +5,6 @@
 //! it comes from stdin (`--token-stdin`), a hidden prompt on a terminal, or `BULK_TOKEN`
 //! at run time. It is checked against `/v1/me` before anything is saved, and never printed.
 
-use super::jobs::api_error;
 use crate::api::client::{Client, RetryPolicy};
 use crate::cli::LoginArgs;
 use crate::config::{self, Credentials, Profile, Profiles};
@@ -78,7 +77,7 @@ fn login(args: LoginArgs, printer: &Printer) -> anyhow::Result<Exit> {
         ..RetryPolicy::default()
     };
     let client = Client::new(&url, &token, policy)?;
-    let me = client.me().map_err(api_error)?;
+    let me = client.me().map_err(anyhow::Error::from)?;
     if let Some(org) = &args.org {
         if *org != me.org_id {
             return Err(Failure::new(
@@ -140,13 +139,8 @@ fn status(args: &LoginArgs, printer: &Printer) -> anyhow::Result<Exit> {
         },
         printer,
     )?;
-    let me = ctx.api.me().map_err(api_error)?;
-    let token_source = match &ctx.target {
-        Target::Sandbox { .. } => "sandbox",
-        Target::Environment { .. } => "BULK_TOKEN",
-        Target::Profile { .. } if config::env(config::ENV_TOKEN).is_some() => "BULK_TOKEN",
-        Target::Profile { .. } => "credentials file",
-    };
+    let me = ctx.api.me().map_err(anyhow::Error::from)?;
+    let token_source = ctx.token_source;
     if printer.json {
         printer.json_doc(&serde_json::json!({
             "target": ctx.target,

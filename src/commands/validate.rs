@@ -1,17 +1,13 @@
 //! `bulk validate`: check CSV files offline and report every problem.
 
-use super::{open_csv, Opened};
 use crate::cli::ValidateArgs;
 use crate::error::{Exit, Failure};
+use crate::input::typed::{open_csv, Opened};
 use crate::input::InputOptions;
 use crate::output::{thousands, Printer, Progress};
-use crate::validate::{validate, IssueKind, Settings, Validation};
+use crate::validate::{validate, Settings, Validation};
 use anyhow::Context;
-use std::collections::BTreeMap;
 use std::path::Path;
-
-/// Problems of one kind shown on screen before the rest are only counted.
-const SHOWN_PER_KIND: usize = 20;
 
 pub fn run(args: ValidateArgs, printer: &Printer) -> anyhow::Result<Exit> {
     let opts = InputOptions::resolve(
@@ -106,46 +102,8 @@ fn check_one(
     })
 }
 
-/// Prints every problem of a file grouped by kind, the first `SHOWN_PER_KIND` of each kind,
-/// then a count of the rest and where the full list is.
-pub(crate) fn print_problems(
-    v: &Validation,
-    errors_out: Option<&Path>,
-    printer: &Printer,
-) -> anyhow::Result<()> {
-    let r = &v.report;
-    let mut shown: BTreeMap<IssueKind, Vec<String>> = BTreeMap::new();
-    for b in v.bad_records()? {
-        for i in b?.issues {
-            let list = shown.entry(i.kind).or_default();
-            if list.len() < SHOWN_PER_KIND {
-                list.push(i.render(&r.file));
-            }
-        }
-    }
-    for (kind, lines) in &shown {
-        for l in lines {
-            printer.problem(l);
-        }
-        let total = r.by_kind.get(kind).copied().unwrap_or(0);
-        if total > lines.len() as u64 {
-            let whereto = match errors_out {
-                Some(p) => format!("every row is in {}", p.display()),
-                None => "--errors-out FILE writes every row".to_string(),
-            };
-            printer.problem(format!(
-                "{}: ... and {} more {} problems ({whereto})",
-                r.file,
-                total - lines.len() as u64,
-                kind.as_str()
-            ));
-        }
-    }
-    Ok(())
-}
-
 fn print_human(v: &Validation, errors_out: Option<&Path>, printer: &Printer) -> anyhow::Result<()> {
-    print_problems(v, errors_out, printer)?;
+    crate::output::problems::print_problems(v, errors_out, printer)?;
     let r = &v.report;
     let file = &r.file;
     if let Some(n) = &r.normalised {

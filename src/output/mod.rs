@@ -1,5 +1,6 @@
 //! The printer: the only place that writes to the terminal. stdout carries data, stderr the rest.
 
+pub mod problems;
 pub mod progress;
 pub mod table;
 

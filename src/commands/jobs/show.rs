@@ -1,6 +1,5 @@
 //! `bulk jobs show ID`: one job, as `field value` lines or (`--json`) the wire `Job`.
 
-use super::api_error;
 use crate::cli::JobIdArgs;
 use crate::context::{connect, RemoteSettings};
 use crate::error::Exit;
@@ -8,7 +7,7 @@ use crate::output::{table, Printer};
 
 pub fn run(args: JobIdArgs, remote: &RemoteSettings, printer: &Printer) -> anyhow::Result<Exit> {
     let ctx = connect(remote, printer)?;
-    let job = ctx.api.job(&args.id, None).map_err(api_error)?;
+    let job = ctx.api.job(&args.id, None).map_err(anyhow::Error::from)?;
     if printer.json {
         printer.json_doc(&serde_json::to_value(&job)?)?;
     } else {

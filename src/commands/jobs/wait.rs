@@ -1,7 +1,6 @@
 //! `bulk jobs wait ID`: wait (long-poll) until a job ends; exit as an import would. The waiting
 //! loop is shared with `bulk export`.
 
-use super::api_error;
 use crate::api;
 use crate::api::wait::{Update, WaitOptions, Waited};
 use crate::api::wire::{Job, JobStatus};
@@ -104,12 +103,12 @@ pub fn until_done(ctx: &Context, id: &str, timeout: Option<Duration>) -> anyhow:
         }
         last_status = Some(job.status);
     })
-    .map_err(api_error)?;
+    .map_err(anyhow::Error::from)?;
     match waited {
         Waited::Done(job) => Ok(job),
-        Waited::Gone(e) => Err(api_error(e)),
+        Waited::Gone(e) => Err(anyhow::Error::from(e)),
         Waited::TimedOut(_) | Waited::Cancelled(_) => {
-            let job = ctx.api.job(id, None).map_err(api_error)?;
+            let job = ctx.api.job(id, None).map_err(anyhow::Error::from)?;
             if !job.status.is_active() {
                 return Ok(job);
             }
