@@ -20,16 +20,18 @@ pub fn write_merged(entry: &InputEntry, dir: &Path) -> anyhow::Result<u64> {
     let audio = crate::schema::is_zip(&entry.object_type);
     for chunk in &entry.chunks {
         if let Some(file) = &chunk.errors_file {
-            let lines = if audio {
+            // The chunker's line map says where each chunk line came from; only a journal
+            // planned before it existed needs the chunk read again.
+            let lines = if audio || !chunk.line_map.is_empty() {
                 HashMap::new()
             } else {
                 chunk_rows(&dir.join(&chunk.file))?
             };
             let head = errors_csv::read(&dir.join(file), |mut r| {
-                // Line in the chunk -> row of the chunk -> line of the input.
-                r.line = lines
-                    .get(&r.line)
-                    .and_then(|&row| chunk.line_of_row(row))
+                // Line in the chunk -> line of the input.
+                r.line = chunk
+                    .input_line(r.line)
+                    .or_else(|| lines.get(&r.line).and_then(|&row| chunk.line_of_row(row)))
                     .unwrap_or(r.line);
                 rows.push(r)
             })?;

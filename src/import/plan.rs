@@ -319,9 +319,15 @@ pub fn build(
         let mut entry = entry;
         entry.errors_out = errors_out_of(&input.path);
         for c in &mut entry.chunks {
-            let bytes = std::fs::read(out_dir.join(&c.file))
-                .with_context(|| format!("cannot read chunk {}", c.file))?;
-            c.key = journal::chunk_key(id, &nonce, n + 1, c.index, &bytes);
+            c.key = match c.content_hash.take() {
+                // A CSV chunk was hashed as it was written.
+                Some(hash) => journal::chunk_key_of_hash(id, &nonce, n + 1, c.index, &hash),
+                None => {
+                    let bytes = std::fs::read(out_dir.join(&c.file))
+                        .with_context(|| format!("cannot read chunk {}", c.file))?;
+                    journal::chunk_key(id, &nonce, n + 1, c.index, &bytes)
+                }
+            };
         }
         inputs.push(entry);
     }
@@ -413,7 +419,11 @@ fn csv_entry(
         .chunks
         .into_iter()
         .filter(|c| c.rows > 0)
-        .map(|c| ChunkEntry::pending(c.index, c.file, c.rows, c.row_lines))
+        .map(|c| ChunkEntry {
+            line_map: c.line_map,
+            content_hash: c.content_hash,
+            ..ChunkEntry::pending(c.index, c.file, c.rows, c.row_lines)
+        })
         .collect();
     Ok(InputEntry {
         display: input.display.clone(),
