@@ -10,6 +10,7 @@ pub mod config;
 pub mod context;
 pub mod error;
 pub mod errors_csv;
+pub mod export;
 pub mod hash;
 pub mod import;
 pub mod input;
