@@ -16,6 +16,7 @@ pub mod import;
 pub mod input;
 pub mod output;
 pub mod pack;
+pub mod packer;
 pub mod schema;
 pub mod validate;
 pub mod wav;

@@ -14,10 +14,10 @@ pub mod rules;
 pub use issue::{BadRecord, Issue, IssueKind};
 pub use rules::Plan;
 
-use crate::chunk::Packer;
 use crate::input::record::{lenient_fields, FieldError, Fields};
 use crate::input::scan::{Block, RecordPos, Scanner};
 use crate::input::Source;
+use crate::packer::Packer;
 use crate::schema::{registry, ObjectType};
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
