@@ -1,14 +1,17 @@
 //! What a command that talks to the service needs: the resolved target (a profile, the
 //! `BULK_URL`/`BULK_TOKEN` pair, or the embedded sandbox) and an API client for it.
 
+use crate::api;
 use crate::api::client::{Client, RetryPolicy};
+use crate::api::wait::{Update, WaitOptions, Waited};
+use crate::api::wire::{Job, JobStatus};
 use crate::config::{self, Credentials, Profiles};
 use crate::error::{Exit, Failure};
 use crate::output::Printer;
 use anyhow::Context as _;
 use std::fs::File;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Where the commands' requests go, for messages and `login --status`.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -51,6 +54,86 @@ pub struct Context {
     /// Where the token came from: `BULK_TOKEN`, the credentials file or the sandbox.
     pub token_source: &'static str,
     _sandbox: Option<EmbeddedSandbox>,
+}
+
+/// Longest single long-poll of a job wait; short enough that a heartbeat is never late.
+const JOB_POLL: Duration = Duration::from_secs(10);
+/// Time between heartbeat lines of a job wait when stderr is not a terminal.
+const JOB_HEARTBEAT: Duration = Duration::from_secs(15);
+
+impl Context {
+    /// Waits until the job is no longer new or in progress and returns it. Past `timeout` it fails
+    /// with exit code 7 and names `bulk jobs wait ID` as the way to carry on. Never silent: status
+    /// changes are reported on a terminal, and a heartbeat line goes to stderr at least every 30 s
+    /// otherwise.
+    pub fn wait_for_job(&self, id: &str, timeout: Option<Duration>) -> anyhow::Result<Job> {
+        let ctx = self;
+        let printer = &ctx.printer;
+        let start = Instant::now();
+        let mut last_beat = start;
+        let mut last_status: Option<JobStatus> = None;
+        let opts = WaitOptions {
+            poll: JOB_POLL,
+            deadline: timeout.map(|t| start + t),
+            cancel: None,
+        };
+        let waited = api::wait::wait(&ctx.api, id, &opts, |update| {
+            let Update::Job(job) = update else { return };
+            if !job.status.is_active() {
+                return;
+            }
+            let line = || {
+                format!(
+                    "waiting for job {id}: {}, {}/{} rows, {} elapsed",
+                    job.status.as_str(),
+                    job.rows_processed,
+                    job.rows_total,
+                    human(start.elapsed())
+                )
+            };
+            if printer.stderr_is_tty() {
+                if last_status != Some(job.status) {
+                    printer.info(line());
+                }
+            } else if last_status.is_none() || last_beat.elapsed() >= JOB_HEARTBEAT {
+                printer.info(line());
+                last_beat = Instant::now();
+            }
+            last_status = Some(job.status);
+        })
+        .map_err(anyhow::Error::from)?;
+        match waited {
+            Waited::Done(job) => Ok(job),
+            Waited::Gone(e) => Err(anyhow::Error::from(e)),
+            Waited::TimedOut(_) | Waited::Cancelled(_) => {
+                let job = ctx.api.job(id, None).map_err(anyhow::Error::from)?;
+                if !job.status.is_active() {
+                    return Ok(job);
+                }
+                Err(Failure::new(
+                    Exit::Timeout,
+                    format!(
+                        "timed out after {} waiting for job {id} ({}, {}/{} rows); it carries on in the service: `bulk jobs wait {id}` resumes waiting",
+                        human(timeout.unwrap_or_default()),
+                        job.status.as_str(),
+                        job.rows_processed,
+                        job.rows_total
+                    ),
+                )
+                .into())
+            }
+        }
+    }
+}
+
+/// `95s` -> `1m35s`.
+fn human(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m{:02}s", s / 60, s % 60),
+        _ => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
+    }
 }
 
 /// Whether commands with these settings reach a real service (a profile, or `BULK_URL` and

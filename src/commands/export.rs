@@ -9,7 +9,6 @@
 //! answers 422 `not_exportable`, a request that can never succeed, so a usage error); 5 if the
 //! export job failed; 7 past `--timeout` (the job carries on; `bulk jobs wait ID`).
 
-use super::jobs::wait;
 use crate::api::client::ApiError;
 use crate::api::wire::{ExportRequest, Job, JobStatus};
 use crate::cli::ExportArgs;
@@ -35,7 +34,7 @@ pub fn run(args: ExportArgs, printer: &Printer) -> anyhow::Result<Exit> {
     let key = uuid::Uuid::new_v4().to_string();
     let job = submit(&ctx, &req, &key, || remaining(args.timeout))?;
     let job = if job.status.is_active() {
-        wait::until_done(&ctx, &job.id, remaining(args.timeout))?
+        ctx.wait_for_job(&job.id, remaining(args.timeout))?
     } else {
         job
     };
@@ -188,7 +187,7 @@ fn submit(
                 ctx.printer.info(format!(
                     "job {active} is running; only one job runs at a time, waiting for it first"
                 ));
-                wait::until_done(ctx, &active, remaining())?;
+                ctx.wait_for_job(&active, remaining())?;
             }
             Err(e) => return Err(anyhow::Error::from(e)),
         }
