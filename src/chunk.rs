@@ -3,113 +3,9 @@
 
 use crate::input::scan::{Block, RecordPos, Scanner};
 use crate::input::Source;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// An object that cannot fit in any chunk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TooBig {
-    pub rows: u64,
-    pub bytes: u64,
-    pub max_rows: u64,
-    pub max_bytes: u64,
-}
-
-impl fmt::Display for TooBig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.rows > self.max_rows {
-            write!(
-                f,
-                "spans {} rows, more than the {} one file may hold",
-                self.rows, self.max_rows
-            )
-        } else {
-            write!(
-                f,
-                "is {} bytes, more than the {} one file may hold with its header",
-                self.bytes, self.max_bytes
-            )
-        }
-    }
-}
-
-/// Decides where chunks start, object by object (first fit, in input order).
-#[derive(Debug, Clone)]
-pub struct Packer {
-    max_rows: u64,
-    max_bytes: u64,
-    header: u64,
-    rows: u64,
-    bytes: u64,
-    chunks: u64,
-}
-
-impl Packer {
-    /// A packer for chunks of at most `max_rows` data rows and `max_bytes` bytes, each starting
-    /// with a header of `header` bytes.
-    pub fn new(max_rows: u64, max_bytes: u64, header: u64) -> Self {
-        Packer {
-            max_rows: max_rows.max(1),
-            max_bytes,
-            header,
-            rows: 0,
-            bytes: 0,
-            chunks: 0,
-        }
-    }
-
-    /// Adds an object of `rows` rows and `bytes` bytes; `Ok(true)` when it starts a new chunk.
-    pub fn add(&mut self, rows: u64, bytes: u64) -> Result<bool, TooBig> {
-        if rows > self.max_rows || self.header + bytes > self.max_bytes {
-            return Err(TooBig {
-                rows,
-                bytes: self.header + bytes,
-                max_rows: self.max_rows,
-                max_bytes: self.max_bytes,
-            });
-        }
-        let fresh = self.would_start(rows, bytes);
-        if fresh {
-            self.chunks += 1;
-            self.rows = 0;
-            self.bytes = 0;
-        }
-        self.rows += rows;
-        self.bytes += bytes;
-        Ok(fresh)
-    }
-
-    /// Whether an object of `rows` and `bytes` would start a new chunk (if it fits at all).
-    pub fn would_start(&self, rows: u64, bytes: u64) -> bool {
-        self.chunks == 0
-            || self.rows + rows > self.max_rows
-            || self.header + self.bytes + bytes > self.max_bytes
-    }
-
-    /// Chunks started so far.
-    pub fn chunks(&self) -> u64 {
-        self.chunks
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn both_limits_bind() {
-        let mut p = Packer::new(3, 100, 10);
-        let starts: Vec<bool> = [(1, 20), (1, 20), (1, 20), (1, 20), (1, 50), (1, 30)]
-            .iter()
-            .map(|&(r, b)| p.add(r, b).unwrap())
-            .collect();
-        // rows: the 4th row starts chunk 2; bytes: 10 + 20 + 50 fits in 100, 10 + 70 + 30 does not
-        assert_eq!(starts, [true, false, false, true, false, true]);
-        assert_eq!(p.chunks(), 3);
-        assert!(p.add(1, 91).is_err());
-        assert!(p.add(4, 10).is_err());
-    }
-}
+pub use crate::packer::{Packer, TooBig};
 
 /// Why a split failed; nothing was written.
 #[derive(Debug, thiserror::Error)]
@@ -173,6 +69,14 @@ pub struct ChunkInfo {
     pub last_line: u64,
     /// The input line of every row, as runs `[first line, rows]`: rows on consecutive lines.
     pub row_lines: Vec<(u64, u64)>,
+    /// Line of the chunk file -> line of the input, as runs `[chunk line, input line, lines]`,
+    /// recorded as the rows are written (not in the manifest).
+    #[serde(skip)]
+    pub line_map: Vec<(u64, u64, u64)>,
+    /// Stable hash of the chunk file's bytes, computed as they are written (`None` on a dry
+    /// run; not in the manifest).
+    #[serde(skip)]
+    pub content_hash: Option<String>,
 }
 
 impl ChunkInfo {
@@ -193,6 +97,14 @@ pub fn line_of_row(runs: &[(u64, u64)], row: u64) -> Option<u64> {
         left -= n;
     }
     None
+}
+
+/// The input line of line `chunk_line` of a chunk file, given its line map (runs `[chunk line,
+/// input line, lines]`).
+pub fn input_line(map: &[(u64, u64, u64)], chunk_line: u64) -> Option<u64> {
+    map.iter()
+        .find(|&&(c, _, n)| chunk_line >= c && chunk_line < c + n)
+        .map(|&(c, i, _)| i + (chunk_line - c))
 }
 
 /// The manifest written beside the chunks: the plan plus the row-to-line map.
@@ -226,6 +138,12 @@ struct Pending {
 struct Writer {
     staging: Option<tempfile::TempDir>,
     header: Vec<u8>,
+    /// Physical lines of the header.
+    header_lines: u64,
+    /// The line of the current chunk file the next row starts on.
+    next_line: u64,
+    /// Hash of the current chunk file's bytes so far.
+    hash: Option<crate::hash::StableHash>,
     file: Option<std::fs::File>,
     chunks: Vec<ChunkInfo>,
     packer: Packer,
@@ -237,6 +155,13 @@ impl Writer {
         SplitError::Io {
             file: self.source.clone(),
             source,
+        }
+    }
+
+    /// Records the hash of the chunk written so far.
+    fn finish_hash(&mut self) {
+        if let (Some(h), Some(c)) = (self.hash.take(), self.chunks.last_mut()) {
+            c.content_hash = Some(h.hex());
         }
     }
 
@@ -276,6 +201,11 @@ impl Writer {
                 Some((l, n)) if *l + *n == line && c.last_line + 1 == line => *n += 1,
                 _ => c.row_lines.push((line, 1)),
             }
+            match c.line_map.last_mut() {
+                Some((cl, il, n)) if *cl + *n == self.next_line && *il + *n == line => *n += lines,
+                _ => c.line_map.push((self.next_line, line, lines)),
+            }
+            self.next_line += lines;
             c.last_line = line + lines - 1;
         }
         c.rows += rows.len() as u64;
@@ -287,6 +217,9 @@ impl Writer {
     fn write(&mut self, bytes: &[u8]) -> Result<(), SplitError> {
         if let Some(f) = self.file.as_mut() {
             use std::io::Write;
+            if let Some(h) = self.hash.as_mut() {
+                h.write(bytes);
+            }
             f.write_all(bytes).map_err(|e| SplitError::Io {
                 file: self.source.clone(),
                 source: e,
@@ -296,6 +229,8 @@ impl Writer {
     }
 
     fn start_chunk(&mut self, first_line: u64) -> Result<(), SplitError> {
+        self.finish_hash();
+        self.next_line = self.header_lines + 1;
         let index = self.chunks.len() as u64 + 1;
         self.chunks.push(ChunkInfo {
             index,
@@ -305,12 +240,17 @@ impl Writer {
             first_line,
             last_line: first_line,
             row_lines: Vec::new(),
+            line_map: Vec::new(),
+            content_hash: None,
         });
         if let Some(dir) = &self.staging {
             use std::io::Write;
             let path = dir.path().join(format!("{index}.csv"));
             let mut f = std::fs::File::create(&path).map_err(|e| self.io(e))?;
             f.write_all(&self.header).map_err(|e| self.io(e))?;
+            let mut hash = crate::hash::StableHash::new();
+            hash.write(&self.header);
+            self.hash = Some(hash);
             self.file = Some(f);
         }
         Ok(())
@@ -379,10 +319,14 @@ fn split_into(
         }
         None => None,
     };
+    let header_lines = memchr::memchr_iter(b'\n', &header).count() as u64;
     let mut w = Writer {
         staging,
         packer: Packer::new(settings.max_rows, settings.max_bytes, header.len() as u64),
         header,
+        header_lines,
+        next_line: header_lines + 1,
+        hash: None,
         file: None,
         chunks: Vec::new(),
         source: file.clone(),
@@ -464,6 +408,7 @@ fn split_into(
     if !pending.rows.is_empty() {
         w.object(&pending.rows, &pending.data)?;
     }
+    w.finish_hash();
     drop(w.file.take());
     let width = w.chunks.len().to_string().len().max(3);
     for c in &mut w.chunks {
@@ -528,4 +473,59 @@ fn check_record(b: &Block, r: RecordPos, file: &str, max: u64) -> Result<(), Spl
     }
     let _ = b;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Merging maps a job's error lines through the map the chunker records; it must agree
+    /// with the chunk files themselves (blank lines dropped, quoted line breaks kept), and the
+    /// hash taken while writing must be the hash of the file.
+    #[test]
+    fn line_map_and_hash_agree_with_the_written_chunks() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in.csv");
+        std::fs::write(
+            &input,
+            "Name,Note\r\na,1\r\n\r\nb,\"two\r\nlines\"\r\nc,3\r\n\r\n\r\nd,4\r\ne,5\r\n",
+        )
+        .unwrap();
+        let source = crate::input::open(&input, &crate::input::InputOptions::default()).unwrap();
+        let out = dir.path().join("out");
+        let settings = SplitSettings {
+            max_rows: 2,
+            max_bytes: 1 << 20,
+            out_dir: Some(out.clone()),
+            stem: "in".into(),
+            block_size: 64,
+        };
+        let manifest = split(&source, None, None, &settings, &|_| {}).unwrap();
+        let input_text = std::fs::read_to_string(&input).unwrap();
+        let input_lines: Vec<&str> = input_text.split("\r\n").collect();
+        let mut mapped = 0;
+        for c in &manifest.chunks {
+            let bytes = std::fs::read(out.join(&c.file)).unwrap();
+            assert_eq!(
+                c.content_hash.as_deref(),
+                Some(crate::hash::content_hash(&bytes).as_str())
+            );
+            let text = String::from_utf8(bytes).unwrap();
+            for (k, line) in text.split("\r\n").enumerate().skip(1) {
+                if line.is_empty() {
+                    continue;
+                }
+                let at = input_line(&c.line_map, k as u64 + 1).expect("every chunk line maps");
+                assert_eq!(
+                    input_lines[at as usize - 1],
+                    line,
+                    "chunk {} line {}",
+                    c.file,
+                    k + 1
+                );
+                mapped += 1;
+            }
+        }
+        assert_eq!(mapped, 6, "every data line of the input maps once");
+    }
 }

@@ -1,14 +1,17 @@
 //! What a command that talks to the service needs: the resolved target (a profile, the
 //! `BULK_URL`/`BULK_TOKEN` pair, or the embedded sandbox) and an API client for it.
 
+use crate::api;
 use crate::api::client::{Client, RetryPolicy};
+use crate::api::wait::{Update, WaitOptions, Waited};
+use crate::api::wire::{Job, JobStatus};
 use crate::config::{self, Credentials, Profiles};
 use crate::error::{Exit, Failure};
 use crate::output::Printer;
 use anyhow::Context as _;
 use std::fs::File;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Where the commands' requests go, for messages and `login --status`.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -48,7 +51,102 @@ pub struct Context {
     pub printer: Printer,
     pub target: Target,
     pub api: Client,
+    /// Where the token came from: `BULK_TOKEN`, the credentials file or the sandbox.
+    pub token_source: &'static str,
     _sandbox: Option<EmbeddedSandbox>,
+}
+
+/// Longest single long-poll of a job wait; short enough that a heartbeat is never late.
+const JOB_POLL: Duration = Duration::from_secs(10);
+/// Time between heartbeat lines of a job wait when stderr is not a terminal.
+const JOB_HEARTBEAT: Duration = Duration::from_secs(15);
+
+impl Context {
+    /// Waits until the job is no longer new or in progress and returns it. Past `timeout` it fails
+    /// with exit code 7 and names `bulk jobs wait ID` as the way to carry on. Never silent: status
+    /// changes are reported on a terminal, and a heartbeat line goes to stderr at least every 30 s
+    /// otherwise.
+    pub fn wait_for_job(&self, id: &str, timeout: Option<Duration>) -> anyhow::Result<Job> {
+        let ctx = self;
+        let printer = &ctx.printer;
+        let start = Instant::now();
+        let mut last_beat = start;
+        let mut last_status: Option<JobStatus> = None;
+        let opts = WaitOptions {
+            poll: JOB_POLL,
+            deadline: timeout.map(|t| start + t),
+            cancel: None,
+        };
+        let waited = api::wait::wait(&ctx.api, id, &opts, |update| {
+            let Update::Job(job) = update else { return };
+            if !job.status.is_active() {
+                return;
+            }
+            let line = || {
+                format!(
+                    "waiting for job {id}: {}, {}/{} rows, {} elapsed",
+                    job.status.as_str(),
+                    job.rows_processed,
+                    job.rows_total,
+                    human(start.elapsed())
+                )
+            };
+            if printer.stderr_is_tty() {
+                if last_status != Some(job.status) {
+                    printer.info(line());
+                }
+            } else if last_status.is_none() || last_beat.elapsed() >= JOB_HEARTBEAT {
+                printer.info(line());
+                last_beat = Instant::now();
+            }
+            last_status = Some(job.status);
+        })
+        .map_err(anyhow::Error::from)?;
+        match waited {
+            Waited::Done(job) => Ok(job),
+            Waited::Gone(e) => Err(anyhow::Error::from(e)),
+            Waited::TimedOut(_) | Waited::Cancelled(_) => {
+                let job = ctx.api.job(id, None).map_err(anyhow::Error::from)?;
+                if !job.status.is_active() {
+                    return Ok(job);
+                }
+                Err(Failure::new(
+                    Exit::Timeout,
+                    format!(
+                        "timed out after {} waiting for job {id} ({}, {}/{} rows); it carries on in the service: `bulk jobs wait {id}` resumes waiting",
+                        human(timeout.unwrap_or_default()),
+                        job.status.as_str(),
+                        job.rows_processed,
+                        job.rows_total
+                    ),
+                )
+                .into())
+            }
+        }
+    }
+}
+
+/// `95s` -> `1m35s`.
+fn human(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m{:02}s", s / 60, s % 60),
+        _ => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
+    }
+}
+
+/// Whether commands with these settings reach a real service (a profile, or `BULK_URL` and
+/// `BULK_TOKEN`) rather than the local sandbox: the choice [`connect`] makes, without
+/// connecting.
+pub fn targets_service(settings: &RemoteSettings) -> anyhow::Result<bool> {
+    if settings.profile.is_some() || config::env(config::ENV_PROFILE).is_some() {
+        return Ok(true);
+    }
+    if Profiles::load()?.default.is_some() {
+        return Ok(true);
+    }
+    Ok(config::env(config::ENV_URL).is_some() && config::env(config::ENV_TOKEN).is_some())
 }
 
 /// Resolves the target and connects. With no profile configured this starts (or attaches to)
@@ -74,6 +172,11 @@ pub fn connect(settings: &RemoteSettings, printer: &Printer) -> anyhow::Result<C
             ))
         })?;
         config::check_url(&profile.url).map_err(Failure::usage)?;
+        let token_source = if env_token.is_some() {
+            "BULK_TOKEN"
+        } else {
+            "credentials file"
+        };
         let token = match env_token {
             Some(t) => t,
             None => Credentials::load()?.tokens.get(&name).cloned().ok_or_else(|| {
@@ -90,6 +193,7 @@ pub fn connect(settings: &RemoteSettings, printer: &Printer) -> anyhow::Result<C
                 name,
                 url: profile.url.clone(),
             },
+            token_source,
             _sandbox: None,
         });
     }
@@ -99,6 +203,7 @@ pub fn connect(settings: &RemoteSettings, printer: &Printer) -> anyhow::Result<C
             printer: printer.clone(),
             api: Client::new(&url, token, policy)?,
             target: Target::Environment { url },
+            token_source: "BULK_TOKEN",
             _sandbox: None,
         });
     }
@@ -117,6 +222,7 @@ pub fn connect(settings: &RemoteSettings, printer: &Printer) -> anyhow::Result<C
         printer: printer.clone(),
         api: Client::new(&url, &token, policy)?,
         target: Target::Sandbox { data_dir, url },
+        token_source: "sandbox",
         _sandbox: sandbox,
     })
 }
@@ -125,8 +231,7 @@ pub fn connect(settings: &RemoteSettings, printer: &Printer) -> anyhow::Result<C
 /// of the command. It holds a lock on its data directory so that two `bulk` processes never run
 /// two job workers on one database: the second one uses the first one's server.
 pub struct EmbeddedSandbox {
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<anyhow::Result<()>>>,
+    _server: crate::sandbox::Handle,
     _lock: File,
 }
 
@@ -139,8 +244,16 @@ impl EmbeddedSandbox {
         for _ in 0..50 {
             match lock_data_dir(data_dir)? {
                 Some(lock) => {
-                    let (server, url, token) = Self::start(data_dir, lock)?;
-                    return Ok((Some(server), url, token));
+                    let server = crate::sandbox::spawn(
+                        crate::sandbox::Settings::new(data_dir),
+                        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+                    )?;
+                    let (url, token) = (server.url().to_string(), server.token().to_string());
+                    let sandbox = EmbeddedSandbox {
+                        _server: server,
+                        _lock: lock,
+                    };
+                    return Ok((Some(sandbox), url, token));
                 }
                 None => {
                     // Another process serves this directory; its URL is in credentials.json.
@@ -157,60 +270,6 @@ impl EmbeddedSandbox {
             "another process holds the sandbox in {} but does not answer; stop it and retry",
             data_dir.display()
         )
-    }
-
-    fn start(data_dir: &std::path::Path, lock: File) -> anyhow::Result<(Self, String, String)> {
-        let state = crate::sandbox::AppState::new(crate::sandbox::Settings::new(data_dir))?;
-        let token = state.admin_token()?;
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<anyhow::Result<String>>();
-        let thread = std::thread::Builder::new()
-            .name("embedded-sandbox".into())
-            .spawn(move || -> anyhow::Result<()> {
-                let rt = tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .enable_all()
-                    .build()?;
-                rt.block_on(async move {
-                    let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
-                        Ok(l) => l,
-                        Err(e) => {
-                            let _ = ready_tx.send(Err(e.into()));
-                            return Ok(());
-                        }
-                    };
-                    let url = format!("http://{}", listener.local_addr()?);
-                    crate::sandbox::record_url(&state, &url)?;
-                    let _ = ready_tx.send(Ok(url));
-                    crate::sandbox::serve(listener, state, async move {
-                        let _ = rx.await;
-                    })
-                    .await
-                })
-            })?;
-        let url = ready_rx
-            .recv()
-            .context("the embedded sandbox did not start")??;
-        Ok((
-            EmbeddedSandbox {
-                shutdown: Some(tx),
-                thread: Some(thread),
-                _lock: lock,
-            },
-            url,
-            token,
-        ))
-    }
-}
-
-impl Drop for EmbeddedSandbox {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 

@@ -2,7 +2,8 @@
 //! jitter (connection errors, 429 with Retry-After, 5xx), one error type. It never prints.
 
 use super::wire::{
-    ErrorBody, ExportRequest, Job, JobList, JobListQuery, Limits, Me, IDEMPOTENCY_KEY_HEADER,
+    ErrorBody, ErrorCode, ExportRequest, Job, JobList, JobListQuery, Limits, Me,
+    IDEMPOTENCY_KEY_HEADER,
 };
 use rand::Rng;
 use reqwest::blocking::{Client as Http, RequestBuilder, Response};
@@ -61,6 +62,11 @@ impl ApiError {
             ApiError::Service { code, .. } => Some(code),
             _ => None,
         }
+    }
+
+    /// Whether the service answered with this error code.
+    pub fn is(&self, code: crate::api::wire::ErrorCode) -> bool {
+        self.code() == Some(code.as_str())
     }
 
     pub fn details(&self) -> Option<&serde_json::Value> {
@@ -201,7 +207,7 @@ impl Client {
         body: &[u8],
         idempotency_key: &str,
     ) -> Result<Job, ApiError> {
-        let content_type = if object_type == "audio-file" {
+        let content_type = if crate::schema::is_zip(object_type) {
             "application/zip"
         } else {
             "text/csv"
@@ -249,7 +255,7 @@ impl Client {
                     .map_err(|e| ApiError::Decode(e.to_string()))?
                     .to_vec(),
             )),
-            Err(e) if e.code() == Some("no_error_file") => Ok(None),
+            Err(e) if e.is(ErrorCode::NoErrorFile) => Ok(None),
             Err(e) => Err(e),
         }
     }

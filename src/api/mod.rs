@@ -2,4 +2,5 @@
 //! and the sandbox, so the two cannot drift apart.
 
 pub mod client;
+pub mod wait;
 pub mod wire;

@@ -24,6 +24,108 @@ pub struct ErrorInfo {
     pub details: serde_json::Value,
 }
 
+/// The stable codes of [`ErrorInfo::code`] the service answers with; the client matches on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// Another job of the organisation is still running (`details.job_id` names it).
+    JobActive,
+    JobNotFound,
+    /// The job has no error CSV.
+    NoErrorFile,
+    /// The job has no result file.
+    NoResultFile,
+    NoTemplate,
+    NotExportable,
+    NotFound,
+    UnknownObjectType,
+    InvalidQuery,
+    InvalidBody,
+    InvalidRequest,
+    InvalidIdempotencyKey,
+    PayloadTooLarge,
+    TooManyRows,
+    UploadFailed,
+    Unauthorized,
+    RateLimited,
+    InjectedFault,
+    MethodNotAllowed,
+    UnsupportedMediaType,
+    BadRequest,
+    Internal,
+}
+
+impl ErrorCode {
+    const ALL: [ErrorCode; 22] = [
+        ErrorCode::JobActive,
+        ErrorCode::JobNotFound,
+        ErrorCode::NoErrorFile,
+        ErrorCode::NoResultFile,
+        ErrorCode::NoTemplate,
+        ErrorCode::NotExportable,
+        ErrorCode::NotFound,
+        ErrorCode::UnknownObjectType,
+        ErrorCode::InvalidQuery,
+        ErrorCode::InvalidBody,
+        ErrorCode::InvalidRequest,
+        ErrorCode::InvalidIdempotencyKey,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::TooManyRows,
+        ErrorCode::UploadFailed,
+        ErrorCode::Unauthorized,
+        ErrorCode::RateLimited,
+        ErrorCode::InjectedFault,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::BadRequest,
+        ErrorCode::Internal,
+    ];
+
+    /// The wire spelling (`job_active`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::JobActive => "job_active",
+            ErrorCode::JobNotFound => "job_not_found",
+            ErrorCode::NoErrorFile => "no_error_file",
+            ErrorCode::NoResultFile => "no_result_file",
+            ErrorCode::NoTemplate => "no_template",
+            ErrorCode::NotExportable => "not_exportable",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::UnknownObjectType => "unknown_object_type",
+            ErrorCode::InvalidQuery => "invalid_query",
+            ErrorCode::InvalidBody => "invalid_body",
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::InvalidIdempotencyKey => "invalid_idempotency_key",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::TooManyRows => "too_many_rows",
+            ErrorCode::UploadFailed => "upload_failed",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::InjectedFault => "injected_fault",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::Internal => "internal",
+        }
+    }
+
+    /// Parses the wire spelling; `None` for a code this client does not know.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+impl From<ErrorCode> for &'static str {
+    fn from(c: ErrorCode) -> Self {
+        c.as_str()
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Whether a job imports a file or exports objects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -213,3 +315,16 @@ pub struct Me {
 
 /// Header of job creation: the same key (per organisation) returns the same job.
 pub const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_codes_round_trip_their_wire_spelling() {
+        for c in ErrorCode::ALL {
+            assert_eq!(ErrorCode::parse(c.as_str()), Some(c));
+        }
+        assert_eq!(ErrorCode::parse("no_such_code"), None);
+    }
+}

@@ -1,6 +1,5 @@
 //! `bulk errors`: download a job's error CSV (the failed rows plus an Error Message column).
 
-use super::jobs::api_error;
 use crate::cli::ErrorsArgs;
 use crate::context::connect;
 use crate::error::{Exit, Failure};
@@ -9,8 +8,8 @@ use anyhow::Context as _;
 
 pub fn run(args: ErrorsArgs, printer: &Printer) -> anyhow::Result<Exit> {
     let ctx = connect(&super::remote_settings(&args.remote), printer)?;
-    let Some(bytes) = ctx.api.errors(&args.id).map_err(api_error)? else {
-        let job = ctx.api.job(&args.id, None).map_err(api_error)?;
+    let Some(bytes) = ctx.api.errors(&args.id).map_err(anyhow::Error::from)? else {
+        let job = ctx.api.job(&args.id, None).map_err(anyhow::Error::from)?;
         let why = if job.status.is_active() {
             format!(
                 "it is still {}; `bulk jobs wait {}` waits for it",

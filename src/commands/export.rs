@@ -9,17 +9,15 @@
 //! answers 422 `not_exportable`, a request that can never succeed, so a usage error); 5 if the
 //! export job failed; 7 past `--timeout` (the job carries on; `bulk jobs wait ID`).
 
-use super::jobs::{api_error, wait};
 use crate::api::client::ApiError;
 use crate::api::wire::{ExportRequest, Job, JobStatus};
 use crate::cli::ExportArgs;
 use crate::context::{connect, Context};
 use crate::error::{Exit, Failure};
+use crate::export::{count_csv_entries, excel_safe, excel_safe_zip, merge_zip};
 use crate::output::Printer;
 use crate::schema::find_type;
 use anyhow::Context as _;
-use std::borrow::Cow;
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -36,7 +34,7 @@ pub fn run(args: ExportArgs, printer: &Printer) -> anyhow::Result<Exit> {
     let key = uuid::Uuid::new_v4().to_string();
     let job = submit(&ctx, &req, &key, || remaining(args.timeout))?;
     let job = if job.status.is_active() {
-        wait::until_done(&ctx, &job.id, remaining(args.timeout))?
+        ctx.wait_for_job(&job.id, remaining(args.timeout))?
     } else {
         job
     };
@@ -58,7 +56,7 @@ pub fn run(args: ExportArgs, printer: &Printer) -> anyhow::Result<Exit> {
         )),
         _ => {}
     }
-    let download = ctx.api.file(&job.id).map_err(api_error)?;
+    let download = ctx.api.file(&job.id).map_err(anyhow::Error::from)?;
     let is_zip = download.bytes.starts_with(b"PK\x03\x04")
         || download.content_type.contains("zip")
         || download
@@ -173,23 +171,25 @@ fn submit(
     loop {
         match ctx.api.export(req, key) {
             Ok(job) => return Ok(job),
-            Err(ApiError::Service { code, message, .. }) if code == "not_exportable" => {
+            Err(ApiError::Service { code, message, .. })
+                if code == crate::api::wire::ErrorCode::NotExportable.as_str() =>
+            {
                 return Err(Failure::usage(message).into())
             }
-            Err(e) if e.code() == Some("job_active") => {
+            Err(e) if e.is(crate::api::wire::ErrorCode::JobActive) => {
                 let Some(active) = e
                     .details()
                     .and_then(|d| d["job_id"].as_str())
                     .map(str::to_string)
                 else {
-                    return Err(api_error(e));
+                    return Err(anyhow::Error::from(e));
                 };
                 ctx.printer.info(format!(
                     "job {active} is running; only one job runs at a time, waiting for it first"
                 ));
-                wait::until_done(ctx, &active, remaining())?;
+                ctx.wait_for_job(&active, remaining())?;
             }
-            Err(e) => return Err(api_error(e)),
+            Err(e) => return Err(anyhow::Error::from(e)),
         }
     }
 }
@@ -210,170 +210,4 @@ fn destination(output: Option<&Path>, default_name: &str) -> anyhow::Result<Opti
         return Ok(Some(out.join(default_name)));
     }
     Ok(Some(out.to_path_buf()))
-}
-
-/// Whether a spreadsheet would read the cell as a formula (or smuggle one behind a tab or CR).
-fn looks_like_formula(cell: &[u8]) -> bool {
-    matches!(
-        cell.first(),
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
-    )
-}
-
-/// The CSV with every formula-looking data cell prefixed by `'`; the header stays as it is.
-pub fn excel_safe(csv_bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(csv_bytes);
-    let mut writer = csv::WriterBuilder::new()
-        .flexible(true)
-        .from_writer(Vec::with_capacity(csv_bytes.len() + 64));
-    let mut record = csv::ByteRecord::new();
-    let mut first = true;
-    while reader
-        .read_byte_record(&mut record)
-        .context("the exported CSV cannot be read")?
-    {
-        if first {
-            writer.write_byte_record(&record)?;
-            first = false;
-            continue;
-        }
-        writer.write_record(record.iter().map(|cell| -> Cow<'_, [u8]> {
-            if looks_like_formula(cell) {
-                let mut v = Vec::with_capacity(cell.len() + 1);
-                v.push(b'\'');
-                v.extend_from_slice(cell);
-                Cow::Owned(v)
-            } else {
-                Cow::Borrowed(cell)
-            }
-        }))?;
-    }
-    writer.into_inner().context("cannot finish the CSV")
-}
-
-/// The CSV entries of a ZIP, in archive order: (name, bytes).
-fn csv_entries(zip_bytes: &[u8]) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes))
-        .context("the exported ZIP cannot be read")?;
-    let mut out = Vec::new();
-    for i in 0..archive.len() {
-        let mut f = archive.by_index(i)?;
-        if !f.is_file() || !f.name().to_ascii_lowercase().ends_with(".csv") {
-            continue;
-        }
-        let mut data = Vec::with_capacity(f.size() as usize);
-        f.read_to_end(&mut data)
-            .with_context(|| format!("cannot read {} in the exported ZIP", f.name()))?;
-        out.push((f.name().to_string(), data));
-    }
-    Ok(out)
-}
-
-fn count_csv_entries(zip_bytes: &[u8]) -> anyhow::Result<usize> {
-    let archive = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes))
-        .context("the exported ZIP cannot be read")?;
-    Ok(archive
-        .file_names()
-        .filter(|n| n.to_ascii_lowercase().ends_with(".csv"))
-        .count())
-}
-
-/// The same ZIP with each CSV made excel-safe.
-fn excel_safe_zip(zip_bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, data) in csv_entries(zip_bytes)? {
-        w.start_file(name, zip::write::SimpleFileOptions::default())?;
-        w.write_all(&excel_safe(&data)?)?;
-    }
-    Ok(w.finish()?.into_inner())
-}
-
-/// Byte offset just past the header record (its line end included).
-fn header_end(data: &[u8]) -> anyhow::Result<(usize, csv::ByteRecord)> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(data);
-    let mut header = csv::ByteRecord::new();
-    reader.read_byte_record(&mut header)?;
-    Ok((reader.position().byte() as usize, header))
-}
-
-/// Joins the CSVs of a ZIP into one CSV: the first file whole, then the records of the others
-/// byte for byte, without their header. Returns the CSV and how many files it joined.
-pub fn merge_zip(zip_bytes: &[u8]) -> anyhow::Result<(Vec<u8>, usize)> {
-    let entries = csv_entries(zip_bytes)?;
-    let mut out = Vec::with_capacity(zip_bytes.len() * 2);
-    let mut first_header: Option<csv::ByteRecord> = None;
-    for (name, data) in &entries {
-        let (end, header) = header_end(data)?;
-        match &first_header {
-            None => {
-                out.extend_from_slice(data);
-                first_header = Some(header);
-            }
-            Some(h) if *h == header => {
-                if !out.is_empty() && !out.ends_with(b"\n") {
-                    out.extend_from_slice(b"\n");
-                }
-                out.extend_from_slice(&data[end.min(data.len())..]);
-            }
-            Some(_) => anyhow::bail!(
-                "cannot merge the export: {name} has a different header from the first file; use it without --merge"
-            ),
-        }
-    }
-    if entries.is_empty() {
-        anyhow::bail!("the exported ZIP holds no CSV file");
-    }
-    Ok((out, entries.len()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn zip_of(files: &[(&str, &str)]) -> Vec<u8> {
-        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        for (n, d) in files {
-            w.start_file(*n, zip::write::SimpleFileOptions::default())
-                .unwrap();
-            w.write_all(d.as_bytes()).unwrap();
-        }
-        w.finish().unwrap().into_inner()
-    }
-
-    #[test]
-    fn formula_cells_get_a_quote_and_nothing_else_changes() {
-        let input = "NAME,NOTE\n=SUM(A1),plain\n+1,-2\n@x,\"\tx\"\nok,\"a,b\"\n";
-        let out = String::from_utf8(excel_safe(input.as_bytes()).unwrap()).unwrap();
-        assert_eq!(
-            out,
-            "NAME,NOTE\n'=SUM(A1),plain\n'+1,'-2\n'@x,'\tx\nok,\"a,b\"\n"
-        );
-    }
-
-    #[test]
-    fn merge_keeps_one_header_and_every_record_byte_for_byte() {
-        let z = zip_of(&[
-            ("u_1.csv", "A,B\n1,\"x\ny\"\n2,z\n"),
-            ("u_2.csv", "A,B\n3,w"),
-            ("u_3.csv", "A,B\n4,v\n"),
-        ]);
-        let (m, n) = merge_zip(&z).unwrap();
-        assert_eq!(n, 3);
-        assert_eq!(
-            String::from_utf8(m).unwrap(),
-            "A,B\n1,\"x\ny\"\n2,z\n3,w\n4,v\n"
-        );
-    }
-
-    #[test]
-    fn merge_refuses_different_headers() {
-        let z = zip_of(&[("a.csv", "A,B\n1,2\n"), ("b.csv", "A,C\n1,2\n")]);
-        assert!(merge_zip(&z).unwrap_err().to_string().contains("b.csv"));
-    }
 }

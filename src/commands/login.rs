@@ -5,7 +5,6 @@
 //! it comes from stdin (`--token-stdin`), a hidden prompt on a terminal, or `BULK_TOKEN`
 //! at run time. It is checked against `/v1/me` before anything is saved, and never printed.
 
-use super::jobs::api_error;
 use crate::api::client::{Client, RetryPolicy};
 use crate::cli::LoginArgs;
 use crate::config::{self, Credentials, Profile, Profiles};
@@ -13,7 +12,7 @@ use crate::context::{connect, RemoteSettings, Target};
 use crate::error::{Exit, Failure};
 use crate::output::Printer;
 use anyhow::Context as _;
-use std::io::{IsTerminal, Read};
+use std::io::Read;
 
 pub fn run(args: LoginArgs, printer: &Printer) -> anyhow::Result<Exit> {
     if args.status {
@@ -23,11 +22,6 @@ pub fn run(args: LoginArgs, printer: &Printer) -> anyhow::Result<Exit> {
         return logout(&args, printer);
     }
     login(args, printer)
-}
-
-/// Prompts only when a person can answer: stdin and stderr both terminals.
-fn interactive() -> bool {
-    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
 fn profile_name(args: &LoginArgs) -> String {
@@ -44,9 +38,8 @@ fn login(args: LoginArgs, printer: &Printer) -> anyhow::Result<Exit> {
     let url = match (&args.url, &existing) {
         (Some(u), _) => u.trim().to_string(),
         (None, Some(p)) => p.url.clone(),
-        (None, None) if interactive() => dialoguer::Input::<String>::new()
-            .with_prompt("Service URL (https://...)")
-            .interact_text()
+        (None, None) if printer.can_prompt() => printer
+            .prompt_text("Service URL (https://...)")
             .context("cannot read the URL")?
             .trim()
             .to_string(),
@@ -64,10 +57,9 @@ fn login(args: LoginArgs, printer: &Printer) -> anyhow::Result<Exit> {
             .read_to_string(&mut s)
             .context("cannot read the token from stdin")?;
         s.trim().to_string()
-    } else if interactive() {
-        dialoguer::Password::new()
-            .with_prompt(format!("Token for {url}"))
-            .interact()
+    } else if printer.can_prompt() {
+        printer
+            .prompt_secret(&format!("Token for {url}"))
             .context("cannot read the token")?
             .trim()
             .to_string()
@@ -85,7 +77,7 @@ fn login(args: LoginArgs, printer: &Printer) -> anyhow::Result<Exit> {
         ..RetryPolicy::default()
     };
     let client = Client::new(&url, &token, policy)?;
-    let me = client.me().map_err(api_error)?;
+    let me = client.me().map_err(anyhow::Error::from)?;
     if let Some(org) = &args.org {
         if *org != me.org_id {
             return Err(Failure::new(
@@ -147,13 +139,8 @@ fn status(args: &LoginArgs, printer: &Printer) -> anyhow::Result<Exit> {
         },
         printer,
     )?;
-    let me = ctx.api.me().map_err(api_error)?;
-    let token_source = match &ctx.target {
-        Target::Sandbox { .. } => "sandbox",
-        Target::Environment { .. } => "BULK_TOKEN",
-        Target::Profile { .. } if config::env(config::ENV_TOKEN).is_some() => "BULK_TOKEN",
-        Target::Profile { .. } => "credentials file",
-    };
+    let me = ctx.api.me().map_err(anyhow::Error::from)?;
+    let token_source = ctx.token_source;
     if printer.json {
         printer.json_doc(&serde_json::json!({
             "target": ctx.target,

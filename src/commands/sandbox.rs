@@ -1,15 +1,15 @@
 //! `bulk sandbox`: run the local service, or print its token.
 
+use crate::api::wait::Cancel;
 use crate::cli::{SandboxArgs, SandboxCommand, SandboxServeArgs, SandboxTokenArgs};
 use crate::error::{Exit, Failure};
 use crate::output::Printer;
 use crate::sandbox::{self, AppState, FaultSettings, Settings};
-use anyhow::Context;
 use std::time::Duration;
 
-pub fn run(args: SandboxArgs, printer: &Printer) -> anyhow::Result<Exit> {
+pub fn run(args: SandboxArgs, printer: &Printer, cancel: &Cancel) -> anyhow::Result<Exit> {
     match args.command {
-        SandboxCommand::Serve(a) => serve(a, printer),
+        SandboxCommand::Serve(a) => serve(a, printer, cancel),
         SandboxCommand::Token(a) => token(a, printer),
     }
 }
@@ -22,7 +22,7 @@ fn rate(name: &str, r: f64) -> anyhow::Result<f64> {
     }
 }
 
-fn serve(a: SandboxServeArgs, printer: &Printer) -> anyhow::Result<Exit> {
+fn serve(a: SandboxServeArgs, printer: &Printer, cancel: &Cancel) -> anyhow::Result<Exit> {
     if !a.addr.ip().is_loopback() && !a.allow_remote {
         return Err(Failure::usage(format!(
             "--addr {}: the sandbox listens on loopback only; pass --allow-remote to listen on {}",
@@ -58,34 +58,27 @@ fn serve(a: SandboxServeArgs, printer: &Printer) -> anyhow::Result<Exit> {
             data_dir.display()
         ))
     })?;
-    let state = AppState::new(settings)
-        .with_context(|| format!("cannot open the sandbox in {}", data_dir.display()))?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind(a.addr)
-            .await
-            .with_context(|| format!("cannot listen on {}", a.addr))?;
-        let url = format!("http://{}", listener.local_addr()?);
-        sandbox::record_url(&state, &url)?;
-        printer.info(format!(
-            "sandbox listening on {url} (data in {}; token: bulk sandbox token)",
-            data_dir.display()
-        ));
-        if a.print_url {
-            printer.data(format!("{url}\n").as_bytes())?;
-        }
-        sandbox::serve(listener, state, shutdown_signal()).await
-    })?;
+    let server = sandbox::spawn(settings, a.addr)?;
+    let url = server.url().to_string();
+    printer.info(format!(
+        "sandbox listening on {url} (data in {}; token: bulk sandbox token)",
+        data_dir.display()
+    ));
+    if a.print_url {
+        printer.data(format!("{url}\n").as_bytes())?;
+    }
+    cancel.arm();
+    server.run_until(shutdown_signal(cancel.clone()))?;
     printer.info("sandbox stopped");
     Ok(Exit::Ok)
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
+/// Resolves on Ctrl-C (the cancel flag) or SIGTERM.
+async fn shutdown_signal(cancel: Cancel) {
+    let ctrl_c = async move {
+        while !cancel.is_cancelled() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     };
     #[cfg(unix)]
     let term = async {

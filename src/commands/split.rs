@@ -1,10 +1,10 @@
 //! `bulk split`: cut a CSV, or a set of WAV files, into pieces the service accepts.
 
-use super::validate::thousands;
 use crate::chunk::{split, Manifest, SplitError, SplitSettings};
 use crate::cli::SplitArgs;
 use crate::error::{Exit, Failure};
 use crate::input::{self, InputOptions};
+use crate::output::thousands;
 use crate::output::{Printer, Progress};
 use crate::pack::{self, PackError, SafetyRules};
 use crate::schema::{detect_type, find_type, registry, DetectError, FileKind};
@@ -55,7 +55,7 @@ fn csv_split(args: SplitArgs, printer: &Printer) -> anyhow::Result<Exit> {
         other => Failure::invalid(other.to_string()).into(),
     })?;
     // The type is optional here: it only decides which rows belong together.
-    let header = super::peek_header(&source)?;
+    let header = crate::input::typed::peek_header(&source)?;
     let object = match detect_type(
         &args.input,
         args.source.object_type.as_deref(),

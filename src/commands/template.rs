@@ -5,10 +5,8 @@
 //! built-in schema stands in and a warning says so. With no profile (the local sandbox serves
 //! the built-in schema itself) or `--offline`, the built-in schema is used without a request.
 
-use super::jobs::api_error;
 use crate::api::client::ApiError;
 use crate::cli::{RemoteArgs, TemplateArgs};
-use crate::config::{self, Profiles};
 use crate::context::connect;
 use crate::error::{Exit, Failure};
 use crate::input::write_record;
@@ -30,7 +28,10 @@ pub fn run(args: TemplateArgs, printer: &Printer) -> anyhow::Result<Exit> {
         .into());
     }
     let builtin = t.header();
-    let header = match (args.offline, remote_configured(&args.remote)?) {
+    let header = match (
+        args.offline,
+        crate::context::targets_service(&super::remote_settings(&args.remote))?,
+    ) {
         (false, true) => remote_header(&args.remote, &t.id, printer)?,
         _ => None,
     };
@@ -65,18 +66,6 @@ pub fn run(args: TemplateArgs, printer: &Printer) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
-/// Whether the command targets a real service: the same choice `context::connect` makes,
-/// without starting the local sandbox.
-fn remote_configured(remote: &RemoteArgs) -> anyhow::Result<bool> {
-    if remote.profile.is_some() || config::env(config::ENV_PROFILE).is_some() {
-        return Ok(true);
-    }
-    if Profiles::load()?.default.is_some() {
-        return Ok(true);
-    }
-    Ok(config::env(config::ENV_URL).is_some() && config::env(config::ENV_TOKEN).is_some())
-}
-
 /// The header row the service serves, or `None` (with a warning) when it cannot be reached.
 fn remote_header(
     remote: &RemoteArgs,
@@ -109,7 +98,7 @@ fn remote_header(
             ));
             Ok(None)
         }
-        Err(e) => Err(api_error(e)),
+        Err(e) => Err(anyhow::Error::from(e)),
     }
 }
 

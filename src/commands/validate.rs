@@ -1,19 +1,13 @@
 //! `bulk validate`: check CSV files offline and report every problem.
 
-use super::{open_csv, Opened};
 use crate::cli::ValidateArgs;
 use crate::error::{Exit, Failure};
-use crate::input::{write_record, InputOptions};
-use crate::output::{Printer, Progress};
-use crate::validate::{validate, BadRecord, IssueKind, Settings, Validation};
+use crate::input::typed::{open_csv, Opened};
+use crate::input::InputOptions;
+use crate::output::{thousands, Printer, Progress};
+use crate::validate::{validate, Settings, Validation};
 use anyhow::Context;
-use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
-
-/// Problems of one kind shown on screen before the rest are only counted.
-const SHOWN_PER_KIND: usize = 20;
+use std::path::Path;
 
 pub fn run(args: ValidateArgs, printer: &Printer) -> anyhow::Result<Exit> {
     let opts = InputOptions::resolve(
@@ -26,12 +20,12 @@ pub fn run(args: ValidateArgs, printer: &Printer) -> anyhow::Result<Exit> {
         let dir = args.errors_out.as_ref().expect("checked");
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let mut json = printer.json.then(JsonDoc::new);
+    let mut json = printer.json.then(|| JsonDoc::new(printer));
     let mut exit = Exit::Ok;
     for file in &args.files {
         let errors_out = args.errors_out.as_ref().map(|p| {
             if errors_dir {
-                p.join(errors_file_name(file))
+                p.join(crate::errors_csv::file_name(file))
             } else {
                 p.clone()
             }
@@ -57,15 +51,6 @@ pub fn run(args: ValidateArgs, printer: &Printer) -> anyhow::Result<Exit> {
         j.finish(exit)?;
     }
     Ok(exit)
-}
-
-/// `users.csv` -> `users.errors.csv`.
-pub fn errors_file_name(input: &Path) -> PathBuf {
-    let stem = input
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "input".into());
-    PathBuf::from(format!("{stem}.errors.csv"))
 }
 
 /// The more serious of two outcomes: runtime errors, then usage, then invalid input.
@@ -104,7 +89,7 @@ fn check_one(
     )?;
     progress.finish();
     if let Some(path) = errors_out {
-        write_error_csv(&v, path)?;
+        v.write_error_csv(path)?;
     }
     match json {
         Some(j) => j.file(&v)?,
@@ -117,100 +102,9 @@ fn check_one(
     })
 }
 
-/// Writes the rows with problems: original columns, then `Line` and `Error Message`.
-pub fn write_error_csv(v: &Validation, path: &Path) -> anyhow::Result<()> {
-    let f = File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
-    let mut w = BufWriter::new(f);
-    let mut header: Vec<&[u8]> = v.report.header.iter().map(|h| h.as_bytes()).collect();
-    header.push(b"Line");
-    header.push(b"Error Message");
-    write_record(&mut w, header)?;
-    for b in v.bad_records()? {
-        let b = b?;
-        if b.line <= 1 {
-            continue; // header problems are not rows to fix
-        }
-        write_bad_row(&mut w, &b)?;
-    }
-    w.flush()
-        .with_context(|| format!("cannot write {}", path.display()))
-}
-
-fn write_bad_row(w: &mut impl Write, b: &BadRecord) -> std::io::Result<()> {
-    let line = b.line.to_string();
-    let message = b.message();
-    let mut row: Vec<&[u8]> = b.fields.iter().map(|f| f.as_bytes()).collect();
-    row.push(line.as_bytes());
-    row.push(message.as_bytes());
-    write_record(w, row)
-}
-
-/// Prints every problem of a file grouped by kind, the first `SHOWN_PER_KIND` of each kind,
-/// then a count of the rest and where the full list is.
-pub(crate) fn print_problems(
-    v: &Validation,
-    errors_out: Option<&Path>,
-    printer: &Printer,
-) -> anyhow::Result<()> {
-    let r = &v.report;
-    let mut shown: BTreeMap<IssueKind, Vec<String>> = BTreeMap::new();
-    for b in v.bad_records()? {
-        for i in b?.issues {
-            let list = shown.entry(i.kind).or_default();
-            if list.len() < SHOWN_PER_KIND {
-                list.push(i.render(&r.file));
-            }
-        }
-    }
-    for (kind, lines) in &shown {
-        for l in lines {
-            printer.problem(l);
-        }
-        let total = r.by_kind.get(kind).copied().unwrap_or(0);
-        if total > lines.len() as u64 {
-            let whereto = match errors_out {
-                Some(p) => format!("every row is in {}", p.display()),
-                None => "--errors-out FILE writes every row".to_string(),
-            };
-            printer.problem(format!(
-                "{}: ... and {} more {} problems ({whereto})",
-                r.file,
-                total - lines.len() as u64,
-                kind.as_str()
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Prints the warnings of a file, the first `SHOWN_PER_KIND` of each kind, then a count.
-fn print_warnings(v: &Validation, printer: &Printer) -> anyhow::Result<()> {
-    let r = &v.report;
-    let mut shown: BTreeMap<IssueKind, u64> = BTreeMap::new();
-    for w in v.warnings()? {
-        let w = w?;
-        let n = shown.entry(w.kind).or_default();
-        *n += 1;
-        if *n <= SHOWN_PER_KIND as u64 {
-            printer.warn(w.render(&r.file));
-        }
-    }
-    for (kind, total) in &r.warnings_by_kind {
-        if *total > SHOWN_PER_KIND as u64 {
-            printer.warn(format!(
-                "{}: ... and {} more {} warnings",
-                r.file,
-                total - SHOWN_PER_KIND as u64,
-                kind.as_str()
-            ));
-        }
-    }
-    Ok(())
-}
-
 fn print_human(v: &Validation, errors_out: Option<&Path>, printer: &Printer) -> anyhow::Result<()> {
-    print_problems(v, errors_out, printer)?;
-    print_warnings(v, printer)?;
+    crate::output::problems::print_problems(v, errors_out, printer)?;
+    crate::output::problems::print_warnings(v, printer)?;
     let r = &v.report;
     let file = &r.file;
     let warned = match r.warnings {
@@ -252,28 +146,17 @@ fn print_human(v: &Validation, errors_out: Option<&Path>, printer: &Printer) -> 
     Ok(())
 }
 
-/// 12000 -> "12,000".
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// The `--json` document, written file by file so errors are never all held in memory.
 struct JsonDoc {
+    printer: Printer,
     parts: Vec<u8>,
     files: usize,
 }
 
 impl JsonDoc {
-    fn new() -> Self {
+    fn new(printer: &Printer) -> Self {
         JsonDoc {
+            printer: printer.clone(),
             parts: b"{\"files\": [".to_vec(),
             files: 0,
         }
@@ -304,7 +187,7 @@ impl JsonDoc {
                 serde_json::to_writer(&mut self.parts, &i)?;
             }
             if self.parts.len() > 1 << 20 {
-                crate::output::raw_stdout(&std::mem::take(&mut self.parts))?;
+                self.printer.data(&std::mem::take(&mut self.parts))?;
             }
         }
         self.parts.extend_from_slice(b"],\"warning_list\":[");
@@ -316,7 +199,7 @@ impl JsonDoc {
             first = false;
             serde_json::to_writer(&mut self.parts, &w?)?;
             if self.parts.len() > 1 << 20 {
-                crate::output::raw_stdout(&std::mem::take(&mut self.parts))?;
+                self.printer.data(&std::mem::take(&mut self.parts))?;
             }
         }
         self.parts.extend_from_slice(b"]}");
@@ -341,7 +224,7 @@ impl JsonDoc {
             exit.code()
         );
         self.parts.extend_from_slice(tail.as_bytes());
-        crate::output::raw_stdout(&self.parts)?;
+        self.printer.data(&self.parts)?;
         Ok(())
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod record;
 pub mod scan;
+pub mod typed;
 
 use encoding_rs::Encoding;
 use std::fs::File;

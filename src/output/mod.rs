@@ -1,63 +1,203 @@
 //! The printer: the only place that writes to the terminal. stdout carries data, stderr the rest.
-#![allow(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod problems;
+pub mod progress;
 pub mod table;
 
 use std::io::{IsTerminal, Write};
+use std::sync::{Arc, Mutex};
 
-/// Owns the output streams and the user's choices about them.
-#[derive(Debug, Clone)]
-pub struct Printer {
-    pub json: bool,
-    pub quiet: bool,
+/// A stream the printer writes to: the process's own, or a buffer in tests.
+type Stream = Arc<Mutex<Box<dyn Write + Send>>>;
+
+/// The three streams and what they are connected to, decided once.
+struct Streams {
+    out: Stream,
+    err: Stream,
+    stdin_tty: bool,
+    stdout_tty: bool,
     stderr_tty: bool,
 }
 
+/// Owns the output streams (with their tty flags) and the user's choices about them; the only
+/// way to the terminal. Cheap to clone: clones share the streams.
+#[derive(Clone)]
+pub struct Printer {
+    pub json: bool,
+    pub quiet: bool,
+    streams: Arc<Streams>,
+}
+
+impl std::fmt::Debug for Printer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Printer")
+            .field("json", &self.json)
+            .field("quiet", &self.quiet)
+            .field("stdin_tty", &self.streams.stdin_tty)
+            .field("stdout_tty", &self.streams.stdout_tty)
+            .field("stderr_tty", &self.streams.stderr_tty)
+            .finish()
+    }
+}
+
+/// What a [`Printer::buffered`] printer wrote, for tests.
+#[derive(Clone, Default)]
+pub struct Captured {
+    out: Arc<Mutex<Vec<u8>>>,
+    err: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Captured {
+    /// Everything written to stdout so far.
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.out.lock().expect("buffer")).into_owned()
+    }
+
+    /// Everything written to stderr so far.
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.err.lock().expect("buffer")).into_owned()
+    }
+}
+
+/// A writer into a shared buffer.
+struct Shared(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("buffer").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 impl Printer {
+    /// The process's stdout and stderr, with their tty flags probed once.
     pub fn new(json: bool, quiet: bool) -> Self {
         Printer {
             json,
             quiet,
-            stderr_tty: std::io::stderr().is_terminal(),
+            streams: Arc::new(Streams {
+                out: Arc::new(Mutex::new(Box::new(std::io::stdout()))),
+                err: Arc::new(Mutex::new(Box::new(std::io::stderr()))),
+                stdin_tty: std::io::stdin().is_terminal(),
+                stdout_tty: std::io::stdout().is_terminal(),
+                stderr_tty: std::io::stderr().is_terminal(),
+            }),
         }
     }
 
-    /// Whether stderr is an interactive terminal (progress bars, prompts).
+    /// A printer over buffers (no terminal anywhere), and what it writes.
+    pub fn buffered(json: bool, quiet: bool) -> (Self, Captured) {
+        let captured = Captured::default();
+        let printer = Printer {
+            json,
+            quiet,
+            streams: Arc::new(Streams {
+                out: Arc::new(Mutex::new(Box::new(Shared(captured.out.clone())))),
+                err: Arc::new(Mutex::new(Box::new(Shared(captured.err.clone())))),
+                stdin_tty: false,
+                stdout_tty: false,
+                stderr_tty: false,
+            }),
+        };
+        (printer, captured)
+    }
+
+    /// Whether stderr is an interactive terminal (progress bars, table borders).
     pub fn stderr_is_tty(&self) -> bool {
-        self.stderr_tty
+        self.streams.stderr_tty
+    }
+
+    /// Whether stdout is an interactive terminal (tables) rather than a pipe or file.
+    pub fn stdout_is_tty(&self) -> bool {
+        self.streams.stdout_tty
+    }
+
+    /// Whether progress bars are drawn: on a terminal, unless --quiet or --json.
+    pub fn shows_progress(&self) -> bool {
+        self.stderr_is_tty() && !self.quiet && !self.json
+    }
+
+    /// Whether a person can answer a prompt: stdin and stderr are both terminals.
+    pub fn can_prompt(&self) -> bool {
+        self.streams.stdin_tty && self.streams.stderr_tty
+    }
+
+    /// Asks for a line of text on the terminal (check [`Printer::can_prompt`] first).
+    pub fn prompt_text(&self, prompt: &str) -> std::io::Result<String> {
+        dialoguer::Input::<String>::new()
+            .with_prompt(prompt)
+            .interact_text()
+            .map_err(dialoguer_io)
+    }
+
+    /// Asks for a secret on the terminal without echoing it.
+    pub fn prompt_secret(&self, prompt: &str) -> std::io::Result<String> {
+        dialoguer::Password::new()
+            .with_prompt(prompt)
+            .interact()
+            .map_err(dialoguer_io)
+    }
+
+    /// A line on stderr. A closed pipe is not an error worth dying for: the write is dropped.
+    fn err_line(&self, line: &str) {
+        let mut err = self.streams.err.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = writeln!(err, "{line}");
+        let _ = err.flush();
     }
 
     /// A message for the user (stderr), unless --quiet.
     pub fn info(&self, msg: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("{}", terminal_safe(msg.as_ref()));
+            self.err_line(&terminal_safe(msg.as_ref()));
         }
     }
 
     /// A warning (stderr), even with --quiet.
     pub fn warn(&self, msg: impl AsRef<str>) {
-        eprintln!("warning: {}", terminal_safe(msg.as_ref()));
+        self.err_line(&format!("warning: {}", terminal_safe(msg.as_ref())));
     }
 
     /// A line of problem output (stderr), even with --quiet.
     pub fn problem(&self, msg: impl AsRef<str>) {
-        eprintln!("{}", terminal_safe(msg.as_ref()));
+        self.err_line(&terminal_safe(msg.as_ref()));
     }
 
-    /// Data for stdout.
+    /// Data for stdout. A broken pipe comes back as the error (`main` treats it as success).
     pub fn data(&self, bytes: &[u8]) -> std::io::Result<()> {
-        let mut out = std::io::stdout().lock();
+        let mut out = self.streams.out.lock().unwrap_or_else(|p| p.into_inner());
         out.write_all(bytes)?;
         out.flush()
     }
 
     /// One JSON document on stdout.
     pub fn json_doc(&self, value: &serde_json::Value) -> std::io::Result<()> {
-        let mut out = std::io::stdout().lock();
-        serde_json::to_writer_pretty(&mut out, value)?;
-        out.write_all(b"\n")?;
-        out.flush()
+        let mut doc = serde_json::to_vec_pretty(value)?;
+        doc.push(b'\n');
+        self.data(&doc)
     }
+}
+
+fn dialoguer_io(e: dialoguer::Error) -> std::io::Error {
+    match e {
+        dialoguer::Error::IO(io) => io,
+    }
+}
+
+/// 12000 -> "12,000".
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Escapes control characters (ESC, BEL, NUL...) in text headed for a terminal: a cell of a
@@ -78,7 +218,8 @@ pub fn terminal_safe(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// Prints a top-level error once, with its chain of causes.
+/// Prints a top-level error once, with its chain of causes (on stderr; a closed stderr is
+/// ignored).
 pub fn report_error(err: &anyhow::Error) {
     let mut msg = format!("error: {err}");
     for cause in err.chain().skip(1) {
@@ -87,14 +228,7 @@ pub fn report_error(err: &anyhow::Error) {
             msg.push_str(&format!("\n  caused by: {c}"));
         }
     }
-    eprintln!("{}", terminal_safe(&msg));
-}
-
-/// Writes bytes to stdout as they are (streamed JSON documents).
-pub fn raw_stdout(bytes: &[u8]) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(bytes)?;
-    out.flush()
+    let _ = writeln!(std::io::stderr().lock(), "{}", terminal_safe(&msg));
 }
 
 /// A progress bar on a terminal; nothing otherwise (or with --quiet / --json).
@@ -105,7 +239,7 @@ pub struct Progress {
 impl Progress {
     /// A bar counting `total` bytes, labelled `what`.
     pub fn bytes(printer: &Printer, what: &str, total: u64) -> Progress {
-        if printer.quiet || printer.json || !printer.stderr_is_tty() || total < (8 << 20) {
+        if !printer.shows_progress() || total < (8 << 20) {
             return Progress { bar: None };
         }
         let bar = indicatif::ProgressBar::new(total);
@@ -130,5 +264,65 @@ impl Progress {
         if let Some(b) = &self.bar {
             b.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stream whose reader went away (`bulk import x.csv 2>&1 | head -1`).
+    struct ClosedPipe;
+
+    impl Write for ClosedPipe {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+    }
+
+    fn closed(json: bool, quiet: bool) -> Printer {
+        Printer {
+            json,
+            quiet,
+            streams: Arc::new(Streams {
+                out: Arc::new(Mutex::new(Box::new(ClosedPipe))),
+                err: Arc::new(Mutex::new(Box::new(ClosedPipe))),
+                stdin_tty: false,
+                stdout_tty: false,
+                stderr_tty: false,
+            }),
+        }
+    }
+
+    #[test]
+    fn a_closed_pipe_is_never_a_panic() {
+        let p = closed(false, false);
+        p.info("a message");
+        p.warn("a warning");
+        p.problem("a problem");
+        let e = p.data(b"data").unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe);
+        let e = p.json_doc(&serde_json::json!({"a": 1})).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe);
+    }
+
+    #[test]
+    fn buffered_printer_separates_data_from_messages() {
+        let (p, captured) = Printer::buffered(false, false);
+        p.info("hello \u{1b}[31m");
+        p.warn("careful");
+        p.data(b"a,b\n").unwrap();
+        assert_eq!(captured.stdout(), "a,b\n");
+        assert_eq!(captured.stderr(), "hello \\u{1b}[31m\nwarning: careful\n");
+        assert!(!p.can_prompt());
+        assert!(!p.shows_progress());
+        let (q, captured) = Printer::buffered(false, true);
+        q.info("hidden");
+        q.problem("shown");
+        assert_eq!(captured.stderr(), "shown\n");
     }
 }

@@ -3,7 +3,6 @@
 //! jobs prints them the same way.
 
 use crate::api::wire::Job;
-use std::io::IsTerminal;
 use tabled::settings::Style;
 use time::OffsetDateTime;
 
@@ -18,11 +17,6 @@ pub const JOB_COLUMNS: [&str; 8] = [
     "START",
     "END",
 ];
-
-/// Whether stdout is an interactive terminal (tables) rather than a pipe or file (plain text).
-pub fn stdout_is_tty() -> bool {
-    std::io::stdout().is_terminal()
-}
 
 fn time_human(t: Option<OffsetDateTime>) -> String {
     match t {
@@ -125,6 +119,42 @@ pub fn job_details(job: &Job, aligned: bool) -> String {
         }
     }
     out
+}
+
+/// The summary of an import, one line per input: a rounded table on a terminal, blank-separated
+/// columns otherwise.
+pub fn import_summary(results: &[crate::import::FileOutcome], terminal: bool) -> String {
+    use super::thousands;
+    #[derive(tabled::Tabled)]
+    struct Line {
+        file: String,
+        #[tabled(rename = "type")]
+        object_type: String,
+        rows: String,
+        created: String,
+        updated: String,
+        failed: String,
+        jobs: usize,
+    }
+    let lines: Vec<Line> = results
+        .iter()
+        .map(|r| Line {
+            file: r.file.clone(),
+            object_type: r.object_type.clone(),
+            rows: thousands(r.rows),
+            created: thousands(r.created),
+            updated: thousands(r.updated),
+            failed: thousands(r.failed),
+            jobs: r.jobs.len(),
+        })
+        .collect();
+    let mut table = tabled::Table::new(lines);
+    if terminal {
+        table.with(Style::rounded());
+    } else {
+        table.with(Style::blank());
+    }
+    table.to_string()
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub(crate) const FAILED_JOB_REASON: &str =
     "the job failed before processing any row (injected fault); submit the rows again";
 
 use super::{ApiError, AppState};
+use crate::api::wire::ErrorCode;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -71,7 +72,7 @@ pub(crate) async fn inject(State(state): State<AppState>, req: Request, next: Ne
     if dice.roll(f.rate_429) {
         let mut resp = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
+            ErrorCode::RateLimited,
             "too many requests (injected fault); retry after 1 second",
         )
         .into_response();
@@ -82,7 +83,7 @@ pub(crate) async fn inject(State(state): State<AppState>, req: Request, next: Ne
     if dice.roll(f.rate_500) {
         return ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "injected_fault",
+            ErrorCode::InjectedFault,
             "internal error (injected fault); retry the request",
         )
         .into_response();

@@ -101,7 +101,7 @@ fn process(state: &AppState, conn: &mut Connection, id: &str, dice: &Dice) -> an
                     )
                 }
             };
-            if rec.job.object_type == "audio-file" {
+            if crate::schema::is_zip(&rec.job.object_type) {
                 import_audio(state, conn, &rec, &data)
             } else {
                 import_csv(state, conn, &rec, &data)

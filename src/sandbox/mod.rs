@@ -23,8 +23,8 @@ pub mod store;
 pub use faults::FaultSettings;
 pub use routes::ROUTES;
 
-use crate::api::wire::ErrorBody;
 use crate::api::wire::ErrorInfo;
+use crate::api::wire::{ErrorBody, ErrorCode};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -324,6 +324,135 @@ pub async fn serve(
     Ok(result?)
 }
 
+/// A sandbox running on its own threads: the one way to run the service (`bulk sandbox serve`,
+/// the sandbox a command embeds, the tests). Stops gracefully when dropped.
+pub struct Handle {
+    addr: std::net::SocketAddr,
+    url: String,
+    token: String,
+    state: AppState,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    exited: Option<tokio::sync::oneshot::Receiver<()>>,
+    thread: Option<std::thread::JoinHandle<anyhow::Result<()>>>,
+}
+
+/// Opens the sandbox of `settings` and serves it on `addr` (port 0 picks a free one); records the
+/// URL in its `credentials.json`. Returns once the socket is bound.
+pub fn spawn(settings: Settings, addr: std::net::SocketAddr) -> anyhow::Result<Handle> {
+    let dir = settings.data_dir.clone();
+    let state = AppState::new(settings)
+        .map_err(|e| e.context(format!("cannot open the sandbox in {}", dir.display())))?;
+    spawn_state(state, addr)
+}
+
+/// [`spawn`] for a state already opened (with a test clock, for example).
+pub fn spawn_state(state: AppState, addr: std::net::SocketAddr) -> anyhow::Result<Handle> {
+    let listener = std::net::TcpListener::bind(addr)
+        .map_err(|e| anyhow::Error::new(e).context(format!("cannot listen on {addr}")))?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    let url = format!("http://{addr}");
+    record_url(&state, &url)?;
+    let token = state.admin_token()?;
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let (exited_tx, exited_rx) = tokio::sync::oneshot::channel::<()>();
+    let st = state.clone();
+    let thread = std::thread::Builder::new().name("sandbox".into()).spawn(
+        move || -> anyhow::Result<()> {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
+            let result = rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener)?;
+                serve(listener, st, async move {
+                    let _ = stop_rx.await;
+                })
+                .await
+            });
+            let _ = exited_tx.send(());
+            result
+        },
+    )?;
+    Ok(Handle {
+        addr,
+        url,
+        token,
+        state,
+        stop: Some(stop_tx),
+        exited: Some(exited_rx),
+        thread: Some(thread),
+    })
+}
+
+impl Handle {
+    /// The address it listens on.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.addr
+    }
+
+    /// `http://<addr>`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The admin token of its first organisation.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// Its state (to create organisations, purge, read settings).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves (or the server stops on its own), then stops.
+    pub fn run_until(
+        mut self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let exited = self.exited.take();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        rt.block_on(async move {
+            let exited = async move {
+                if let Some(rx) = exited {
+                    let _ = rx.await;
+                }
+            };
+            tokio::select! {
+                _ = shutdown => {}
+                _ = exited => {}
+            }
+        });
+        self.stop()
+    }
+
+    /// Stops taking requests, lets the job worker finish its batch and waits for it.
+    pub fn stop(mut self) -> anyhow::Result<()> {
+        self.shutdown()
+    }
+
+    fn shutdown(&mut self) -> anyhow::Result<()> {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        match self.thread.take() {
+            Some(t) => t
+                .join()
+                .map_err(|_| anyhow::anyhow!("the sandbox server panicked"))?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        let _ = self.shutdown();
+    }
+}
+
 /// A failure answered with the one JSON error body.
 #[derive(Debug)]
 pub struct ApiError {
@@ -334,10 +463,15 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    /// `code` is an [`ErrorCode`](crate::api::wire::ErrorCode) (or its wire spelling).
+    pub fn new(
+        status: StatusCode,
+        code: impl Into<&'static str>,
+        message: impl Into<String>,
+    ) -> Self {
         ApiError {
             status,
-            code,
+            code: code.into(),
             message: message.into(),
             details: serde_json::json!({}),
         }
@@ -351,12 +485,12 @@ impl ApiError {
     pub fn internal(e: anyhow::Error) -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            ErrorCode::Internal,
             format!("internal error: {e:#}"),
         )
     }
 
-    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn not_found(code: impl Into<&'static str>, message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, code, message)
     }
 }

@@ -17,6 +17,21 @@ use std::sync::OnceLock;
 /// Columns an error CSV appends to the original ones; recognised in a header and ignored.
 pub const ERROR_CSV_COLUMNS: [&str; 2] = ["Line", "Error Message"];
 
+/// Whether objects of type `id` travel as a ZIP of WAV files (audio) rather than a CSV, by the
+/// registry's file kind.
+pub fn is_zip(id: &str) -> bool {
+    registry().get(id).is_some_and(|t| t.file == FileKind::Zip)
+}
+
+/// The object type imported as a ZIP of WAV files.
+pub fn audio_type() -> &'static ObjectType {
+    registry()
+        .types
+        .iter()
+        .find(|t| t.file == FileKind::Zip)
+        .expect("the registry has an audio type")
+}
+
 /// The whole registry: limits of the service and every object type.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Registry {

@@ -14,10 +14,10 @@ pub mod rules;
 pub use issue::{BadRecord, Issue, IssueKind};
 pub use rules::Plan;
 
-use crate::chunk::Packer;
 use crate::input::record::{lenient_fields, FieldError, Fields};
 use crate::input::scan::{Block, RecordPos, Scanner};
 use crate::input::Source;
+use crate::packer::Packer;
 use crate::schema::{registry, ObjectType};
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
@@ -108,6 +108,24 @@ impl Validation {
             a: logged.peekable(),
             b: self.dups.iter().cloned().peekable(),
         })
+    }
+
+    /// Writes the rows with problems as an error CSV (header problems are not rows to fix).
+    pub fn write_error_csv(&self, path: &std::path::Path) -> anyhow::Result<()> {
+        use anyhow::Context;
+        let mut w =
+            crate::errors_csv::create(path, self.report.header.iter().map(|h| h.as_bytes()))?;
+        for b in self.bad_records()? {
+            let b = b?;
+            if b.line <= 1 {
+                continue;
+            }
+            w.row(b.fields.iter().map(|f| f.as_bytes()), b.line, &b.message())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        w.finish()
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(())
     }
 }
 

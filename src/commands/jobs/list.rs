@@ -1,7 +1,6 @@
 //! `bulk jobs [list]`: the dashboard, newest first; a table on a terminal, tab-separated text
 //! when piped, the wire `JobList` with `--json`.
 
-use super::api_error;
 use crate::api::wire::{Job, JobList, JobListQuery, JobStatus, JobType};
 use crate::cli::JobsListArgs;
 use crate::context::{connect, RemoteSettings};
@@ -62,7 +61,7 @@ pub fn run(args: JobsListArgs, remote: &RemoteSettings, printer: &Printer) -> an
     while (jobs.len() as u64) < limit {
         q.page = Some(page);
         q.page_size = Some(page_size);
-        let got = ctx.api.jobs(&q).map_err(api_error)?;
+        let got = ctx.api.jobs(&q).map_err(anyhow::Error::from)?;
         total = got.total;
         let n = got.jobs.len() as u64;
         jobs.extend(got.jobs);
@@ -84,7 +83,7 @@ pub fn run(args: JobsListArgs, remote: &RemoteSettings, printer: &Printer) -> an
         printer.json_doc(&serde_json::to_value(&list)?)?;
         return Ok(Exit::Ok);
     }
-    if table::stdout_is_tty() {
+    if printer.stdout_is_tty() {
         if jobs.is_empty() {
             printer.info("no jobs match");
         } else {

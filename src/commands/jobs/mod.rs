@@ -4,9 +4,8 @@ pub mod list;
 pub mod show;
 pub mod wait;
 
-use crate::api::client::ApiError;
 use crate::cli::{JobsArgs, JobsCommand};
-use crate::error::{Exit, Failure};
+use crate::error::Exit;
 use crate::output::Printer;
 
 pub fn run(args: JobsArgs, printer: &Printer) -> anyhow::Result<Exit> {
@@ -16,14 +15,5 @@ pub fn run(args: JobsArgs, printer: &Printer) -> anyhow::Result<Exit> {
         Some(JobsCommand::List(list)) => list::run(list, &remote, printer),
         Some(JobsCommand::Show(a)) => show::run(a, &remote, printer),
         Some(JobsCommand::Wait(a)) => wait::run(a, &remote, printer),
-    }
-}
-
-/// Turns an API error into one with the documented exit code: a refused token is exit 6,
-/// everything else exit 1.
-pub(crate) fn api_error(e: ApiError) -> anyhow::Error {
-    match e {
-        ApiError::Unauthorized { .. } => Failure::new(Exit::Auth, e.to_string()).into(),
-        other => other.into(),
     }
 }

@@ -1,22 +1,15 @@
 //! `bulk jobs wait ID`: wait (long-poll) until a job ends; exit as an import would. The waiting
-//! loop is shared with `bulk export`.
+//! itself is `Context::wait_for_job`, shared with `bulk export`.
 
-use super::api_error;
 use crate::api::wire::{Job, JobStatus};
 use crate::cli::JobWaitArgs;
-use crate::context::{connect, Context, RemoteSettings};
-use crate::error::{Exit, Failure};
+use crate::context::{connect, RemoteSettings};
+use crate::error::Exit;
 use crate::output::Printer;
-use std::time::{Duration, Instant};
-
-/// Longest single long-poll; short enough that a heartbeat is never more than 30 s late.
-const POLL: Duration = Duration::from_secs(10);
-/// Time between heartbeat lines when stderr is not a terminal.
-const HEARTBEAT: Duration = Duration::from_secs(15);
 
 pub fn run(args: JobWaitArgs, remote: &RemoteSettings, printer: &Printer) -> anyhow::Result<Exit> {
     let ctx = connect(remote, printer)?;
-    let job = until_done(&ctx, &args.id, args.timeout)?;
+    let job = ctx.wait_for_job(&args.id, args.timeout)?;
     if printer.json {
         printer.json_doc(&serde_json::to_value(&job)?)?;
     } else {
@@ -61,75 +54,5 @@ pub fn report(printer: &Printer, job: &Job) {
         JobStatus::New | JobStatus::InProgress => {
             printer.info(format!("job {} is {}", job.id, job.status.as_str()))
         }
-    }
-}
-
-/// Waits until the job is no longer new or in progress and returns it. Past `timeout` it fails
-/// with exit code 7 and names `bulk jobs wait ID` as the way to carry on. Never silent: status
-/// changes are reported on a terminal, and a heartbeat line goes to stderr at least every 30 s
-/// otherwise.
-pub fn until_done(ctx: &Context, id: &str, timeout: Option<Duration>) -> anyhow::Result<Job> {
-    let printer = &ctx.printer;
-    let start = Instant::now();
-    let mut last_beat = start;
-    let mut last_status: Option<JobStatus> = None;
-    loop {
-        let elapsed = start.elapsed();
-        let poll = match timeout {
-            Some(t) if elapsed >= t => {
-                let job = ctx.api.job(id, None).map_err(api_error)?;
-                if !job.status.is_active() {
-                    return Ok(job);
-                }
-                return Err(Failure::new(
-                    Exit::Timeout,
-                    format!(
-                        "timed out after {} waiting for job {id} ({}, {}/{} rows); it carries on in the service: `bulk jobs wait {id}` resumes waiting",
-                        human(t),
-                        job.status.as_str(),
-                        job.rows_processed,
-                        job.rows_total
-                    ),
-                )
-                .into());
-            }
-            Some(t) => POLL.min(t - elapsed).max(Duration::from_secs(1)),
-            None => POLL,
-        };
-        let job = ctx
-            .api
-            .job(id, Some(poll.as_secs_f64().ceil() as u64))
-            .map_err(api_error)?;
-        if !job.status.is_active() {
-            return Ok(job);
-        }
-        let line = || {
-            format!(
-                "waiting for job {id}: {}, {}/{} rows, {} elapsed",
-                job.status.as_str(),
-                job.rows_processed,
-                job.rows_total,
-                human(start.elapsed())
-            )
-        };
-        if printer.stderr_is_tty() {
-            if last_status != Some(job.status) {
-                printer.info(line());
-            }
-        } else if last_status.is_none() || last_beat.elapsed() >= HEARTBEAT {
-            printer.info(line());
-            last_beat = Instant::now();
-        }
-        last_status = Some(job.status);
-    }
-}
-
-/// `95s` -> `1m35s`.
-fn human(d: Duration) -> String {
-    let s = d.as_secs();
-    match s {
-        0..=59 => format!("{s}s"),
-        60..=3599 => format!("{}m{:02}s", s / 60, s % 60),
-        _ => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
     }
 }

@@ -3,6 +3,7 @@
 use super::super::store::{self, Created, NewJob, Principal};
 use super::super::{ApiError, AppState};
 use super::meta::{find_type, MAX_PAGE_SIZE, MAX_WAIT_SECONDS};
+use crate::api::wire::ErrorCode;
 use crate::api::wire::{
     ExportRequest, ImportQuery, Job, JobList, JobListQuery, JobQuery, JobType,
     IDEMPOTENCY_KEY_HEADER,
@@ -19,17 +20,21 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
 fn bad_query(e: QueryRejection) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text())
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        ErrorCode::InvalidQuery,
+        e.body_text(),
+    )
 }
 
 fn job_not_found(id: &str) -> ApiError {
-    ApiError::not_found("job_not_found", format!("job {id} does not exist"))
+    ApiError::not_found(ErrorCode::JobNotFound, format!("job {id} does not exist"))
 }
 
 fn job_active(id: &str) -> ApiError {
     ApiError::new(
         StatusCode::CONFLICT,
-        "job_active",
+        ErrorCode::JobActive,
         format!("job {id} is still active; only one job may run at a time, wait for it to finish"),
     )
     .with_details(serde_json::json!({ "job_id": id }))
@@ -42,7 +47,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
             Ok(s) if !s.trim().is_empty() && s.len() <= 200 => Ok(Some(s.trim().to_string())),
             _ => Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
-                "invalid_idempotency_key",
+                ErrorCode::InvalidIdempotencyKey,
                 "the Idempotency-Key header must be 1 to 200 visible ASCII characters",
             )),
         },
@@ -138,7 +143,7 @@ pub(super) async fn import(
     if file_name.is_empty() {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
-            "invalid_query",
+            ErrorCode::InvalidQuery,
             "file_name must not be empty",
         ));
     }
@@ -153,7 +158,7 @@ pub(super) async fn import(
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            ErrorCode::PayloadTooLarge,
             format!(
                 "{file_name} is larger than {limit_bytes} bytes, the most one {} may hold; split it (bulk split)",
                 if is_zip { "ZIP" } else { "CSV" }
@@ -189,7 +194,7 @@ pub(super) async fn import(
                 cleanup(tmp).await;
                 return Err(ApiError::new(
                     StatusCode::BAD_REQUEST,
-                    "upload_failed",
+                    ErrorCode::UploadFailed,
                     format!("the upload broke off: {e}"),
                 ));
             }
@@ -207,7 +212,7 @@ pub(super) async fn import(
                 cleanup(tmp).await;
                 return Err(ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    "too_many_rows",
+                    ErrorCode::TooManyRows,
                     format!(
                         "{file_name} has more than {limit_rows} data rows, the most one CSV may hold; split it (bulk split)"
                     ),
@@ -263,7 +268,8 @@ pub(super) async fn export(
     headers: HeaderMap,
     body: Result<Json<ExportRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let Json(req) = body.map_err(|e| ApiError::new(e.status(), "invalid_body", e.body_text()))?;
+    let Json(req) =
+        body.map_err(|e| ApiError::new(e.status(), ErrorCode::InvalidBody, e.body_text()))?;
     let object = find_type(&req.object_type).map_err(|mut e| {
         e.status = StatusCode::UNPROCESSABLE_ENTITY;
         e
@@ -271,7 +277,7 @@ pub(super) async fn export(
     if object.file == FileKind::Zip {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "not_exportable",
+            ErrorCode::NotExportable,
             format!(
                 "{} cannot be exported: the service exports CSV object types only, not audio files",
                 object.display_name
@@ -322,7 +328,7 @@ pub(super) async fn list(
     if page == 0 || page_size == 0 || page_size > MAX_PAGE_SIZE {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
-            "invalid_query",
+            ErrorCode::InvalidQuery,
             format!("page starts at 1 and page_size must be 1 to {MAX_PAGE_SIZE}"),
         ));
     }
@@ -402,7 +408,7 @@ pub(super) async fn errors(
     let rec = load(&state, &p, &id).await?;
     if !rec.job.has_errors_file {
         return Err(ApiError::not_found(
-            "no_error_file",
+            ErrorCode::NoErrorFile,
             format!(
                 "job {id} has no error file: it has no failed rows (status {})",
                 rec.job.status.as_str()
@@ -411,22 +417,16 @@ pub(super) async fn errors(
     }
     let id2 = id.clone();
     let rows = state.db(move |c| store::job_errors(c, &id2)).await?;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header = rec.header.clone().unwrap_or_default();
-    header.extend(["Line".to_string(), "Error Message".to_string()]);
-    let write = |w: &mut csv::Writer<Vec<u8>>| -> csv::Result<()> {
-        w.write_record(&header)?;
-        for (line, mut fields, message) in rows {
-            fields.push(line.to_string());
-            fields.push(message);
-            w.write_record(&fields)?;
+    let header = rec.header.clone().unwrap_or_default();
+    let write = || -> std::io::Result<Vec<u8>> {
+        let mut w =
+            crate::errors_csv::Writer::with_lf(Vec::new(), header.iter().map(|h| h.as_bytes()))?;
+        for (line, fields, message) in &rows {
+            w.row(fields.iter().map(|f| f.as_bytes()), *line, message)?;
         }
-        Ok(())
+        w.finish()
     };
-    write(&mut w).map_err(|e| ApiError::internal(e.into()))?;
-    let body = w
-        .into_inner()
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
+    let body = write().map_err(|e| ApiError::internal(e.into()))?;
     let stem = rec
         .job
         .file_name
@@ -443,7 +443,7 @@ pub(super) async fn file(
     let rec = load(&state, &p, &id).await?;
     let (Some(name), Some(ct)) = (rec.result_name, rec.result_type) else {
         return Err(ApiError::not_found(
-            "no_result_file",
+            ErrorCode::NoResultFile,
             format!(
                 "job {id} has no file to download: only a completed export job has one (status {})",
                 rec.job.status.as_str()

@@ -2,6 +2,7 @@
 
 use super::super::store::Principal;
 use super::super::{ApiError, AppState};
+use crate::api::wire::ErrorCode;
 use crate::api::wire::{Limits, Me};
 use crate::schema;
 use axum::extract::{Path, State};
@@ -46,7 +47,7 @@ pub(super) async fn template(Path(ty): Path<String>) -> Result<impl IntoResponse
     if object.file == schema::FileKind::Zip {
         return Err(ApiError::new(
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            "no_template",
+            ErrorCode::NoTemplate,
             format!(
                 "{} is imported as a ZIP of WAV files and has no CSV template",
                 object.id
@@ -88,7 +89,7 @@ pub(crate) fn find_type(id: &str) -> Result<&'static schema::ObjectType, ApiErro
             .map(|t| t.id.as_str())
             .collect();
         ApiError::not_found(
-            "unknown_object_type",
+            ErrorCode::UnknownObjectType,
             format!(
                 "\"{id}\" is not an object type; known types: {}",
                 ids.join(", ")

@@ -5,8 +5,8 @@
 //! in code, stopped gracefully on drop. Only tests that must SIGKILL the service (a crash is
 //! their point) use [`Sandbox::serve`], a `bulk sandbox serve` child process.
 //
-// When `bulk::sandbox::spawn(settings, addr) -> Handle` lands, the body of `start_with_clock`
-// becomes that call and `Kind::InProcess` holds the handle; nothing else changes.
+// In the test process it is `bulk::sandbox::spawn_state`, the very starter `bulk sandbox serve` and
+// the embedded sandbox use.
 
 use bulk::sandbox::{self, AppState, Clock, Settings};
 use reqwest::blocking::{Client, RequestBuilder, Response};
@@ -34,11 +34,8 @@ pub struct Sandbox {
 }
 
 enum Kind {
-    InProcess {
-        state: AppState,
-        stop: Option<tokio::sync::oneshot::Sender<()>>,
-        thread: Option<std::thread::JoinHandle<()>>,
-    },
+    /// Served in the test process; `None` once stopped.
+    InProcess(Option<sandbox::Handle>),
     Process(Child),
 }
 
@@ -69,37 +66,13 @@ impl Sandbox {
         let mut settings = Settings::new(dir);
         tweak(&mut settings);
         let state = AppState::with_clock(settings, clock).unwrap();
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let st = state.clone();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                sandbox::serve(listener, st, async {
-                    let _ = rx.await;
-                })
-                .await
-                .unwrap();
-            });
-        });
-        let token = state.admin_token().unwrap();
+        let handle = sandbox::spawn_state(state, "127.0.0.1:0".parse().unwrap()).unwrap();
         Sandbox {
-            url: format!("http://{addr}"),
-            addr,
-            token,
+            url: handle.url().to_string(),
+            addr: handle.addr(),
+            token: handle.token().to_string(),
             data_dir: dir.to_path_buf(),
-            kind: Kind::InProcess {
-                state,
-                stop: Some(tx),
-                thread: Some(thread),
-            },
+            kind: Kind::InProcess(Some(handle)),
             http: client(Duration::from_secs(60)),
             _temp: None,
         }
@@ -177,7 +150,8 @@ impl Sandbox {
     /// The service's state, for a test that looks inside (in-process sandboxes only).
     pub fn state(&self) -> &AppState {
         match &self.kind {
-            Kind::InProcess { state, .. } => state,
+            Kind::InProcess(Some(h)) => h.state(),
+            Kind::InProcess(None) => panic!("the sandbox was stopped"),
             Kind::Process(_) => panic!("a `bulk sandbox serve` process has no state here"),
         }
     }
@@ -185,12 +159,9 @@ impl Sandbox {
     /// Stops the server and waits for it (the job worker finishes its current batch).
     pub fn shutdown(&mut self) {
         match &mut self.kind {
-            Kind::InProcess { stop, thread, .. } => {
-                if let Some(tx) = stop.take() {
-                    let _ = tx.send(());
-                }
-                if let Some(t) = thread.take() {
-                    t.join().unwrap();
+            Kind::InProcess(handle) => {
+                if let Some(h) = handle.take() {
+                    h.stop().unwrap();
                 }
             }
             Kind::Process(child) => {

@@ -8,6 +8,7 @@
 //! before a chunk is submitted, so a crash between the request and the write is covered by the
 //! chunk's deterministic idempotency key: sending it again returns the job it already created.
 
+use crate::hash::StableHash;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -76,12 +77,20 @@ pub struct ChunkEntry {
     /// Input line of every row, as runs `[first line, rows]` (see `chunk::ChunkInfo`).
     #[serde(default)]
     pub row_lines: Vec<(u64, u64)>,
+    /// Line of the chunk file -> line of the input, as runs `[chunk line, input line, lines]`
+    /// (see `chunk::ChunkInfo::line_map`), so merging maps a job's error lines without reading
+    /// the chunk again.
+    #[serde(default)]
+    pub line_map: Vec<(u64, u64, u64)>,
+    /// Hash of the chunk's bytes while it is being planned (then it is in `key`).
+    #[serde(skip)]
+    pub content_hash: Option<String>,
     pub state: ChunkState,
     #[serde(default)]
     pub job_id: Option<String>,
-    /// Final job status (wire spelling), once finished.
+    /// Final job status, once finished.
     #[serde(default)]
-    pub status: Option<String>,
+    pub status: Option<crate::api::wire::JobStatus>,
     #[serde(default)]
     pub created: u64,
     #[serde(default)]
@@ -104,6 +113,8 @@ impl ChunkEntry {
             rows,
             key: String::new(),
             row_lines,
+            line_map: Vec::new(),
+            content_hash: None,
             state: ChunkState::Pending,
             job_id: None,
             status: None,
@@ -119,6 +130,12 @@ impl ChunkEntry {
     pub fn line_of_row(&self, row: u64) -> Option<u64> {
         crate::chunk::line_of_row(&self.row_lines, row)
     }
+
+    /// The input line of a line of the chunk file, from the map the chunker recorded; `None`
+    /// for a journal planned before the map existed.
+    pub fn input_line(&self, chunk_line: u64) -> Option<u64> {
+        crate::chunk::input_line(&self.line_map, chunk_line)
+    }
 }
 
 /// What identifies an input in the plan hash.
@@ -133,7 +150,7 @@ pub struct Fingerprint {
 /// The journal id of a plan: a hash of the target, the options that change the plan, and the
 /// inputs' fingerprints.
 pub fn plan_id(target: &str, options: &str, inputs: &[Fingerprint]) -> String {
-    let mut h = Hasher128::new();
+    let mut h = StableHash::new();
     h.field(target.as_bytes());
     h.field(options.as_bytes());
     for f in inputs {
@@ -157,55 +174,25 @@ pub fn chunk_key(
     index: u64,
     content: &[u8],
 ) -> String {
+    chunk_key_of_hash(journal_id, nonce, input, index, &content_hash(content))
+}
+
+/// [`chunk_key`] from the chunk's [`content_hash`], computed while the chunk was written.
+pub fn chunk_key_of_hash(
+    journal_id: &str,
+    nonce: &str,
+    input: usize,
+    index: u64,
+    hash: &str,
+) -> String {
     format!(
-        "bulk-{}-{}-{input}.{index:04}-{}",
+        "bulk-{}-{}-{input}.{index:04}-{hash}",
         &journal_id[..16.min(journal_id.len())],
         nonce,
-        content_hash(content)
     )
 }
 
-/// A stable 128-bit hash of bytes, as 32 hex digits (the same on every platform and version).
-pub fn content_hash(bytes: &[u8]) -> String {
-    let mut h = Hasher128::new();
-    h.write(bytes);
-    h.hex()
-}
-
-/// Two FNV-1a 64-bit hashes with different offsets: stable and dependency-free; not for
-/// adversaries, only to tell our own plans and chunks apart.
-struct Hasher128 {
-    a: u64,
-    b: u64,
-}
-
-impl Hasher128 {
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-
-    fn new() -> Self {
-        Hasher128 {
-            a: 0xcbf2_9ce4_8422_2325,
-            b: 0x6c62_272e_07bb_0142,
-        }
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &x in bytes {
-            self.a = (self.a ^ u64::from(x)).wrapping_mul(Self::PRIME);
-            self.b = (self.b ^ u64::from(x.rotate_left(3))).wrapping_mul(Self::PRIME);
-        }
-    }
-
-    /// Writes a length-prefixed field, so that ("ab", "c") and ("a", "bc") differ.
-    fn field(&mut self, bytes: &[u8]) {
-        self.write(&(bytes.len() as u64).to_le_bytes());
-        self.write(bytes);
-    }
-
-    fn hex(&self) -> String {
-        format!("{:016x}{:016x}", self.a, self.b)
-    }
-}
+pub use crate::hash::content_hash;
 
 /// Where journals live, and reading and writing them.
 #[derive(Debug, Clone)]

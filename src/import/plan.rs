@@ -1,16 +1,16 @@
 //! Turning the paths on the command line into a journal: which inputs, in which order, checked
 //! locally and cut into the exact chunk files that will be sent.
 
-use super::super::validate::{errors_file_name, write_error_csv};
-use super::super::{open_csv, Opened};
+use super::reporter::ImportReporter;
 use crate::api::wire::Limits;
 use crate::chunk::{self, SplitError, SplitSettings};
 use crate::error::Failure;
+use crate::errors_csv::{self, file_name as errors_file_name};
+use crate::import::journal::{self, ChunkEntry, Fingerprint, InputEntry, Journal};
 use crate::input::record::{lenient_fields, Fields};
 use crate::input::scan::{RecordPos, Scanner};
-use crate::input::{self, write_record, InputOptions, Source};
-use crate::journal::{self, ChunkEntry, Fingerprint, InputEntry, Journal};
-use crate::output::{Printer, Progress};
+use crate::input::typed::{open_csv, Opened};
+use crate::input::{self, InputOptions, Source};
 use crate::pack::{self, Collection, PackError, SafetyRules};
 use crate::schema::{find_type, registry, FileKind, ObjectType};
 use crate::validate::{validate, Plan, Settings, Validation};
@@ -20,21 +20,21 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// One input to import: a CSV, or a set of WAV files (a directory or a ZIP).
-pub(super) struct Input {
+pub struct Input {
     pub path: PathBuf,
     pub display: String,
     pub object: &'static ObjectType,
     pub body: Body,
 }
 
-pub(super) enum Body {
+pub enum Body {
     Csv(Opened),
     Audio(Collection),
 }
 
 /// The inputs named by `paths`, directories expanded, in dependency order (sites before teams
 /// before users; the order given otherwise).
-pub(super) fn resolve(
+pub fn resolve(
     paths: &[PathBuf],
     given_type: Option<&str>,
     opts: &InputOptions,
@@ -93,7 +93,7 @@ fn audio_input(path: &Path) -> anyhow::Result<Input> {
     Ok(Input {
         path: path.to_path_buf(),
         display: path.display().to_string(),
-        object: find_type("audio-file")?,
+        object: crate::schema::audio_type(),
         body: Body::Audio(collection),
     })
 }
@@ -144,7 +144,7 @@ fn has_wav(dir: &Path) -> anyhow::Result<bool> {
 
 /// What identifies an input for the journal id: its path, type, and the size and time of
 /// every file it reads.
-pub(super) fn fingerprint(input: &Input) -> anyhow::Result<Fingerprint> {
+pub fn fingerprint(input: &Input) -> anyhow::Result<Fingerprint> {
     let stat = |p: &Path| -> anyhow::Result<(u64, u128)> {
         let m = std::fs::metadata(p).with_context(|| format!("cannot read {}", p.display()))?;
         let mtime = m
@@ -180,7 +180,7 @@ pub(super) fn fingerprint(input: &Input) -> anyhow::Result<Fingerprint> {
 }
 
 /// Where an input's merged error CSV goes.
-pub(super) fn errors_out(input: &Path, given: Option<&Path>, several: bool) -> PathBuf {
+pub fn errors_out(input: &Path, given: Option<&Path>, several: bool) -> PathBuf {
     match given {
         Some(p) if several => p.join(errors_file_name(input)),
         Some(p) => p.to_path_buf(),
@@ -192,25 +192,25 @@ pub(super) fn errors_out(input: &Path, given: Option<&Path>, several: bool) -> P
 }
 
 /// An input that failed local validation (nothing will be sent).
-pub(super) struct Invalid {
+pub struct Invalid {
     pub validation: Validation,
     pub errors_out: PathBuf,
 }
 
 /// The checked inputs: either all fit to send (with `--skip-invalid`: their valid rows), or the
 /// invalid ones.
-pub(super) enum Checked {
+pub enum Checked {
     Ok(Vec<(Input, Option<Validation>)>),
     Invalid(Vec<Invalid>),
 }
 
 /// Validates every CSV input with the service's limits; audio sets are checked by `collect`.
-pub(super) fn check(
+pub fn check(
     inputs: Vec<Input>,
     limits: &Limits,
     skip_invalid: bool,
     errors_out_of: &dyn Fn(&Path) -> PathBuf,
-    printer: &Printer,
+    reporter: &dyn ImportReporter,
 ) -> anyhow::Result<Checked> {
     let settings = validate_settings(limits);
     let mut ok = Vec::new();
@@ -218,25 +218,21 @@ pub(super) fn check(
     for input in inputs {
         let validation = match &input.body {
             Body::Csv(o) => {
-                let progress = Progress::bytes(
-                    printer,
-                    &format!("validating {}", input.display),
-                    o.source.len,
-                );
+                reporter.reading_started(&format!("validating {}", input.display), o.source.len);
                 let v = validate(
                     &o.source,
                     o.detected.object,
                     o.detected.from,
                     &settings,
-                    &|done| progress.set(done),
+                    &|done| reporter.reading_progressed(done),
                 )?;
-                progress.finish();
+                reporter.reading_done();
                 Some(v)
             }
             Body::Audio(c) => {
                 if !c.problems.is_empty() {
                     for p in &c.problems {
-                        printer.problem(format!("{}: {}", p.path, p.message));
+                        reporter.problem(&format!("{}: {}", p.path, p.message));
                     }
                     return Err(Failure::invalid(format!(
                         "{}: {} problem{} with the WAV files; nothing was sent",
@@ -287,19 +283,19 @@ fn has_file_problem(v: &Validation) -> anyhow::Result<bool> {
 }
 
 /// Writes the error CSV of an invalid input (as `bulk validate --errors-out` does).
-pub(super) fn write_invalid(inv: &Invalid) -> anyhow::Result<()> {
-    write_error_csv(&inv.validation, &inv.errors_out)
+pub fn write_invalid(inv: &Invalid) -> anyhow::Result<()> {
+    inv.validation.write_error_csv(&inv.errors_out)
 }
 
 /// Builds a new journal: chunk files (and audio ZIPs) in the journal's directory, and keys.
-pub(super) fn build(
+pub fn build(
     id: &str,
     target: &str,
     checked: Vec<(Input, Option<Validation>)>,
     limits: &Limits,
     chunk_root: &Path,
     errors_out_of: &dyn Fn(&Path) -> PathBuf,
-    printer: &Printer,
+    reporter: &dyn ImportReporter,
 ) -> anyhow::Result<Journal> {
     let nonce = uuid::Uuid::new_v4().simple().to_string();
     let mut inputs = Vec::new();
@@ -315,7 +311,7 @@ pub(super) fn build(
             .with_context(|| format!("cannot create {}", out_dir.display()))?;
         let entry = match (&input.body, validation) {
             (Body::Csv(opened), Some(v)) => {
-                csv_entry(&input, opened, &v, limits, &out_dir, &dir, &stem, printer)?
+                csv_entry(&input, opened, &v, limits, &out_dir, &dir, &stem, reporter)?
             }
             (Body::Audio(c), _) => audio_entry(&input, c, limits, &out_dir, &dir, &stem)?,
             (Body::Csv(_), None) => unreachable!("every CSV is validated"),
@@ -323,9 +319,15 @@ pub(super) fn build(
         let mut entry = entry;
         entry.errors_out = errors_out_of(&input.path);
         for c in &mut entry.chunks {
-            let bytes = std::fs::read(out_dir.join(&c.file))
-                .with_context(|| format!("cannot read chunk {}", c.file))?;
-            c.key = journal::chunk_key(id, &nonce, n + 1, c.index, &bytes);
+            c.key = match c.content_hash.take() {
+                // A CSV chunk was hashed as it was written.
+                Some(hash) => journal::chunk_key_of_hash(id, &nonce, n + 1, c.index, &hash),
+                None => {
+                    let bytes = std::fs::read(out_dir.join(&c.file))
+                        .with_context(|| format!("cannot read chunk {}", c.file))?;
+                    journal::chunk_key(id, &nonce, n + 1, c.index, &bytes)
+                }
+            };
         }
         inputs.push(entry);
     }
@@ -359,9 +361,9 @@ fn csv_entry(
     out_dir: &Path,
     dir: &str,
     stem: &str,
-    printer: &Printer,
+    reporter: &dyn ImportReporter,
 ) -> anyhow::Result<InputEntry> {
-    let header = crate::commands::peek_header(&opened.source)?.unwrap_or_default();
+    let header = crate::input::typed::peek_header(&opened.source)?.unwrap_or_default();
     let plan = Plan::new(input.object, &header);
     let mut local_errors = None;
     let mut dropped_rows = 0;
@@ -382,7 +384,7 @@ fn csv_entry(
         } else {
             String::new()
         };
-        printer.warn(format!(
+        reporter.warning(&format!(
             "{}: --skip-invalid: leaving out {} invalid row{}{groups}; they go to the error file",
             input.display,
             v.report.invalid_rows,
@@ -417,7 +419,11 @@ fn csv_entry(
         .chunks
         .into_iter()
         .filter(|c| c.rows > 0)
-        .map(|c| ChunkEntry::pending(c.index, c.file, c.rows, c.row_lines))
+        .map(|c| ChunkEntry {
+            line_map: c.line_map,
+            content_hash: c.content_hash,
+            ..ChunkEntry::pending(c.index, c.file, c.rows, c.row_lines)
+        })
         .collect();
     Ok(InputEntry {
         display: input.display.clone(),
@@ -606,22 +612,11 @@ fn filter_invalid(
         .chain(dropped)
         .collect();
     rows.sort_by_key(|r| r.0);
-    let mut w = BufWriter::new(
-        std::fs::File::create(errors)
-            .with_context(|| format!("cannot write {}", errors.display()))?,
-    );
-    let mut head: Vec<&[u8]> = v.report.header.iter().map(|h| h.as_bytes()).collect();
-    head.push(b"Line");
-    head.push(b"Error Message");
-    write_record(&mut w, head)?;
+    let mut w = errors_csv::create(errors, v.report.header.iter().map(|h| h.as_bytes()))?;
     for (line, fields, message) in &rows {
-        let l = line.to_string();
-        let mut rec: Vec<&[u8]> = fields.iter().map(|f| f.as_bytes()).collect();
-        rec.push(l.as_bytes());
-        rec.push(message.as_bytes());
-        write_record(&mut w, rec)?;
+        w.row(fields.iter().map(|f| f.as_bytes()), *line, message)?;
     }
-    w.flush()?;
+    w.finish()?;
     Ok(Dropped {
         rows: rows.len() as u64,
         group_rows,

@@ -1,24 +1,22 @@
 //! Sending the chunks one after another and following their jobs: idempotent submission, waiting
 //! out another active job, long-polling, progress, Ctrl-C and `--timeout`.
 
-use super::super::validate::thousands;
+use super::reporter::ImportReporter;
+use crate::api;
 use crate::api::client::{ApiError, Client};
-use crate::api::wire::Job;
+use crate::api::wait::{Cancel, Update, WaitOptions};
+use crate::api::wire::{ErrorCode, Job, JobStatus};
 use crate::error::{Exit, Failure};
-use crate::journal::{ChunkState, Journal, Store};
-use crate::output::Printer;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
+use crate::import::journal::{ChunkState, Journal, Store};
+use crate::output::thousands;
 use std::time::{Duration, Instant};
 
-/// Longest long-poll of one job request, in seconds.
-const LONG_POLL_SECS: u64 = 30;
-/// Most time between two heartbeat lines when stderr is not a terminal.
-const HEARTBEAT: Duration = Duration::from_secs(30);
+/// Longest long-poll of one job request.
+const LONG_POLL: Duration = Duration::from_secs(30);
 
 /// Why the submission loop stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Stop {
+pub enum Stop {
     /// Every chunk is done.
     Finished,
     /// `--no-wait`: a job was submitted (or is running) and we return without waiting.
@@ -30,93 +28,43 @@ pub(super) enum Stop {
 }
 
 /// An API error, as a failure with the right exit code.
-pub(super) fn api_failure(e: ApiError, doing: String) -> anyhow::Error {
+pub fn api_failure(e: ApiError, doing: String) -> anyhow::Error {
     match e {
         ApiError::Unauthorized { .. } => Failure::new(Exit::Auth, format!("{doing}: {e}")).into(),
         other => anyhow::Error::new(other).context(doing),
     }
 }
 
-/// The flag set by the first Ctrl-C; the second one exits at once.
-pub(super) fn interrupt_flag() -> &'static AtomicBool {
-    static FLAG: AtomicBool = AtomicBool::new(false);
-    static INSTALL: std::sync::Once = std::sync::Once::new();
-    INSTALL.call_once(|| {
-        let (ready_tx, ready_rx) = mpsc::channel::<()>();
-        let spawned = std::thread::Builder::new()
-            .name("ctrl-c".into())
-            .spawn(move || {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                else {
-                    let _ = ready_tx.send(());
-                    return;
-                };
-                rt.block_on(async move {
-                    #[cfg(unix)]
-                    {
-                        use tokio::signal::unix::{signal, SignalKind};
-                        // Registered before we say ready, so no early Ctrl-C is lost.
-                        let Ok(mut sigint) = signal(SignalKind::interrupt()) else {
-                            let _ = ready_tx.send(());
-                            return;
-                        };
-                        let _ = ready_tx.send(());
-                        sigint.recv().await;
-                        FLAG.store(true, Ordering::SeqCst);
-                        sigint.recv().await;
-                    }
-                    #[cfg(not(unix))]
-                    {
-                        let _ = ready_tx.send(());
-                        let _ = tokio::signal::ctrl_c().await;
-                        FLAG.store(true, Ordering::SeqCst);
-                        let _ = tokio::signal::ctrl_c().await;
-                    }
-                    std::process::exit(i32::from(Exit::Interrupted.code()));
-                });
-            });
-        if spawned.is_ok() {
-            let _ = ready_rx.recv_timeout(Duration::from_secs(2));
-        }
-    });
-    &FLAG
-}
-
 /// Follows the journal's chunks to the end (or to a stop).
-pub(super) struct Runner<'a> {
+pub struct Runner<'a> {
     pub api: &'a Client,
-    pub printer: &'a Printer,
+    pub reporter: &'a dyn ImportReporter,
     pub store: &'a Store,
     pub journal: &'a mut Journal,
     pub deadline: Option<Instant>,
-    pub interrupted: &'static AtomicBool,
+    pub cancel: &'a Cancel,
     pub no_wait: bool,
-    pub bars: Option<Bars>,
-    last_beat: Instant,
 }
 
 impl<'a> Runner<'a> {
     pub fn new(
         api: &'a Client,
-        printer: &'a Printer,
+        reporter: &'a dyn ImportReporter,
         store: &'a Store,
         journal: &'a mut Journal,
         deadline: Option<Instant>,
         no_wait: bool,
+        cancel: &'a Cancel,
     ) -> Self {
-        let bars = (printer.stderr_is_tty() && !printer.quiet && !printer.json).then(Bars::new);
+        cancel.arm();
         Runner {
             api,
-            printer,
+            reporter,
             store,
             journal,
             deadline,
-            interrupted: interrupt_flag(),
+            cancel,
             no_wait,
-            bars,
-            last_beat: Instant::now(),
         }
     }
 
@@ -125,16 +73,13 @@ impl<'a> Runner<'a> {
     }
 
     fn info(&self, msg: String) {
-        match &self.bars {
-            Some(b) => b.multi.suspend(|| self.printer.info(msg)),
-            None => self.printer.info(msg),
-        }
+        self.reporter.message(&msg);
     }
 
     /// Runs every input's chunks in order.
     pub fn run(&mut self) -> anyhow::Result<Stop> {
         for i in 0..self.journal.inputs.len() {
-            if let Some(b) = &mut self.bars {
+            {
                 let e = &self.journal.inputs[i];
                 let done: u64 = e
                     .chunks
@@ -142,20 +87,17 @@ impl<'a> Runner<'a> {
                     .filter(|c| c.state == ChunkState::Done)
                     .map(|c| c.rows)
                     .sum();
-                b.start_file(&e.display, e.rows, done + e.dropped_rows);
+                self.reporter
+                    .file_started(&e.display, e.rows, done + e.dropped_rows);
             }
             for c in 0..self.journal.inputs[i].chunks.len() {
                 let stop = self.chunk(i, c)?;
                 if stop != Stop::Finished {
-                    if let Some(b) = &self.bars {
-                        b.clear();
-                    }
+                    self.reporter.stopped();
                     return Ok(stop);
                 }
             }
-            if let Some(b) = &mut self.bars {
-                b.finish_file();
-            }
+            self.reporter.file_done();
         }
         Ok(Stop::Finished)
     }
@@ -196,7 +138,7 @@ impl<'a> Runner<'a> {
                         match self.api.job(&id, None) {
                             Ok(j) if j.status.is_active() => return Ok(Stop::NoWait(Some(id))),
                             Ok(j) => Waited::Done(j),
-                            Err(e) if e.code() == Some("job_not_found") => Waited::Gone,
+                            Err(e) if e.is(ErrorCode::JobNotFound) => Waited::Gone,
                             Err(e) => {
                                 return Err(api_failure(e, format!("cannot follow job {id}")))
                             }
@@ -240,7 +182,7 @@ impl<'a> Runner<'a> {
         loop {
             match self.api.import(&object_type, &file, &body, &key) {
                 Ok(job) => return Ok(Ok(job)),
-                Err(err) if err.code() == Some("job_active") => {
+                Err(err) if err.is(ErrorCode::JobActive) => {
                     let other = err
                         .details()
                         .and_then(|d| d["job_id"].as_str())
@@ -253,10 +195,7 @@ impl<'a> Runner<'a> {
                         ));
                         return Ok(Err(Stop::NoWait(None)));
                     }
-                    self.info(format!(
-                        "{}: waiting for job {other} to finish (only one job may run at a time)",
-                        self.label(i, c)
-                    ));
+                    self.reporter.waiting_for_job(&self.label(i, c), &other);
                     if other.is_empty() {
                         std::thread::sleep(Duration::from_secs(1));
                     } else if let Waited::Stopped(stop) = self.wait(&other, None)? {
@@ -278,7 +217,7 @@ impl<'a> Runner<'a> {
 
     /// Ctrl-C or `--timeout`, if either happened.
     fn check_stop(&self, job: Option<&str>) -> Option<Stop> {
-        if self.interrupted.load(Ordering::SeqCst) {
+        if self.cancel.is_cancelled() {
             return Some(Stop::Interrupted(job.map(str::to_string)));
         }
         if self.deadline.is_some_and(|d| Instant::now() >= d) {
@@ -289,9 +228,9 @@ impl<'a> Runner<'a> {
 
     /// Long-polls job `id` until it is no longer active. `own` names our chunk, for progress.
     fn wait(&mut self, id: &str, own: Option<(usize, usize)>) -> anyhow::Result<Waited> {
-        if let (Some(b), Some((i, c))) = (&mut self.bars, own) {
+        if let Some((i, c)) = own {
             let rows = self.journal.inputs[i].chunks[c].rows;
-            b.start_chunk(
+            self.reporter.chunk_started(
                 &format!(
                     "chunk {}/{} ({id})",
                     c + 1,
@@ -300,56 +239,37 @@ impl<'a> Runner<'a> {
                 rows,
             );
         }
+        let opts = WaitOptions {
+            poll: LONG_POLL,
+            deadline: self.deadline,
+            cancel: Some(self.cancel),
+        };
         let mut last: Option<Job> = None;
-        loop {
-            let wait = match self.deadline {
-                Some(d) => d
-                    .saturating_duration_since(Instant::now())
-                    .as_secs()
-                    .clamp(1, LONG_POLL_SECS),
-                None => LONG_POLL_SECS,
-            };
-            let (tx, rx) = mpsc::channel();
-            let api = self.api.clone();
-            let job_id = id.to_string();
-            std::thread::spawn(move || {
-                let _ = tx.send(api.job(&job_id, Some(wait)));
-            });
-            let answer = loop {
-                match rx.recv_timeout(Duration::from_millis(200)) {
-                    Ok(a) => break a,
-                    Err(mpsc::RecvTimeoutError::Timeout) => {
-                        if let Some(stop) = self.check_stop(Some(id)) {
-                            return Ok(Waited::Stopped(stop));
-                        }
-                        self.heartbeat(own, last.as_ref());
-                    }
-                    Err(mpsc::RecvTimeoutError::Disconnected) => {
-                        anyhow::bail!("the request for job {id} was lost")
-                    }
+        let waited = api::wait::wait(self.api, id, &opts, |update| match update {
+            Update::Job(job) => {
+                if let Some((i, c)) = own {
+                    let before: u64 = self.done_rows(i, c);
+                    self.reporter
+                        .rows_progressed(before + job.rows_processed, job.rows_processed);
                 }
-            };
-            let job = match answer {
-                Ok(j) => j,
-                Err(e) if e.code() == Some("job_not_found") => return Ok(Waited::Gone),
-                Err(e) => return Err(api_failure(e, format!("cannot follow job {id}"))),
-            };
-            if let (Some(b), Some((i, c))) = (&self.bars, own) {
-                let before: u64 = self.done_rows(i, c);
-                b.progress(before + job.rows_processed, job.rows_processed);
+                last = Some(job.clone());
+                self.heartbeat(own, last.as_ref());
             }
-            let active = job.status.is_active();
-            last = Some(job);
-            self.heartbeat(own, last.as_ref());
-            if !active {
-                if let Some(b) = &mut self.bars {
-                    b.finish_chunk();
-                }
-                return Ok(Waited::Done(last.expect("just set")));
+            Update::Tick => self.heartbeat(own, last.as_ref()),
+        });
+        match waited {
+            Ok(api::wait::Waited::Done(job)) => {
+                self.reporter.chunk_done();
+                Ok(Waited::Done(job))
             }
-            if let Some(stop) = self.check_stop(Some(id)) {
-                return Ok(Waited::Stopped(stop));
+            Ok(api::wait::Waited::Gone(_)) => Ok(Waited::Gone),
+            Ok(api::wait::Waited::Cancelled(_)) => {
+                Ok(Waited::Stopped(Stop::Interrupted(Some(id.to_string()))))
             }
+            Ok(api::wait::Waited::TimedOut(_)) => {
+                Ok(Waited::Stopped(Stop::TimedOut(Some(id.to_string()))))
+            }
+            Err(e) => Err(api_failure(e, format!("cannot follow job {id}"))),
         }
     }
 
@@ -365,13 +285,13 @@ impl<'a> Runner<'a> {
                 .sum::<u64>()
     }
 
-    /// A line every `HEARTBEAT` when stderr is not a terminal, so a long wait is never silent.
-    fn heartbeat(&mut self, own: Option<(usize, usize)>, job: Option<&Job>) {
-        if self.bars.is_some() || self.last_beat.elapsed() < HEARTBEAT {
-            return;
-        }
-        self.last_beat = Instant::now();
-        let msg = match (own, job) {
+    /// Where a wait stands, for the reporter's heartbeat (a long wait is never silent).
+    fn heartbeat(&self, own: Option<(usize, usize)>, job: Option<&Job>) {
+        self.reporter.heartbeat(&|| self.where_we_are(own, job));
+    }
+
+    fn where_we_are(&self, own: Option<(usize, usize)>, job: Option<&Job>) -> String {
+        match (own, job) {
             (Some((i, c)), job) => {
                 let e = &self.journal.inputs[i];
                 let processed = self.done_rows(i, c) + job.map_or(0, |j| j.rows_processed);
@@ -389,8 +309,7 @@ impl<'a> Runner<'a> {
                 thousands(j.rows_total)
             ),
             (None, None) => "still waiting for the active job".to_string(),
-        };
-        self.printer.info(msg);
+        }
     }
 
     /// Records a finished job and downloads its error CSV.
@@ -423,14 +342,14 @@ impl<'a> Runner<'a> {
         let label = self.label(i, c);
         let ch = &mut self.journal.inputs[i].chunks[c];
         ch.state = ChunkState::Done;
-        ch.status = Some(job.status.as_str().to_string());
+        ch.status = Some(job.status);
         ch.created = job.objects_created;
         ch.updated = job.objects_updated;
         ch.failed = job.rows_failed;
         ch.failure_reason = job.failure_reason.clone();
         ch.errors_file = errors;
         let msg = match &job.failure_reason {
-            Some(r) if job.status.as_str() == "failed" => {
+            Some(r) if job.status == JobStatus::Failed => {
                 format!("{label}: job {} failed: {r}", job.id)
             }
             _ => format!(
@@ -454,82 +373,4 @@ enum Waited {
     Stopped(Stop),
     /// The service does not know the job.
     Gone,
-}
-
-/// Progress bars on a terminal: one for the file in rows, one for the running chunk.
-pub(super) struct Bars {
-    multi: indicatif::MultiProgress,
-    file: Option<indicatif::ProgressBar>,
-    chunk: Option<indicatif::ProgressBar>,
-}
-
-impl Bars {
-    fn new() -> Self {
-        Bars {
-            multi: indicatif::MultiProgress::with_draw_target(
-                indicatif::ProgressDrawTarget::stderr(),
-            ),
-            file: None,
-            chunk: None,
-        }
-    }
-
-    fn style(template: &str) -> indicatif::ProgressStyle {
-        indicatif::ProgressStyle::with_template(template)
-            .expect("valid template")
-            .progress_chars("=> ")
-    }
-
-    fn start_file(&mut self, name: &str, rows: u64, done: u64) {
-        let bar = self.multi.add(indicatif::ProgressBar::new(rows));
-        bar.set_style(Self::style(
-            "{msg:30!} [{bar:30}] {human_pos}/{human_len} rows ({eta})",
-        ));
-        bar.set_message(name.to_string());
-        bar.set_position(done);
-        self.file = Some(bar);
-    }
-
-    fn start_chunk(&mut self, name: &str, rows: u64) {
-        if let Some(old) = self.chunk.take() {
-            old.finish_and_clear();
-        }
-        let bar = self.multi.add(indicatif::ProgressBar::new(rows));
-        bar.set_style(Self::style(
-            "  {msg:28!} [{bar:30}] {human_pos}/{human_len}",
-        ));
-        bar.set_message(name.to_string());
-        self.chunk = Some(bar);
-    }
-
-    fn progress(&self, file_rows: u64, chunk_rows: u64) {
-        if let Some(b) = &self.file {
-            b.set_position(file_rows);
-        }
-        if let Some(b) = &self.chunk {
-            b.set_position(chunk_rows);
-        }
-    }
-
-    fn finish_chunk(&mut self) {
-        if let Some(b) = self.chunk.take() {
-            b.finish_and_clear();
-        }
-    }
-
-    fn finish_file(&mut self) {
-        self.finish_chunk();
-        if let Some(b) = self.file.take() {
-            b.finish_and_clear();
-        }
-    }
-
-    fn clear(&self) {
-        if let Some(b) = &self.chunk {
-            b.finish_and_clear();
-        }
-        if let Some(b) = &self.file {
-            b.finish_and_clear();
-        }
-    }
 }

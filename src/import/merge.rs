@@ -1,57 +1,43 @@
 //! The one error CSV per input: rows left out locally and rows the service rejected, with the
 //! `Line` of the original file (not of a chunk), sorted by line, importable again as is.
 
+use super::journal::{ChunkEntry, InputEntry};
+use crate::errors_csv::{self, ErrorRow as Row};
 use crate::input::scan::Scanner;
-use crate::input::write_record;
-use crate::journal::{ChunkEntry, InputEntry};
 use anyhow::Context;
 use std::collections::HashMap;
-use std::io::{BufWriter, Write};
 use std::path::Path;
-
-/// One row of the merged file.
-struct Row {
-    line: u64,
-    fields: Vec<String>,
-    message: String,
-}
 
 /// Writes `entry.errors_out` from the local errors and the downloaded job error CSVs in
 /// `dir`; returns the rows in it. With no rows, removes a stale file instead.
-pub(super) fn write_merged(entry: &InputEntry, dir: &Path) -> anyhow::Result<u64> {
+pub fn write_merged(entry: &InputEntry, dir: &Path) -> anyhow::Result<u64> {
     let mut rows = Vec::new();
     let mut header: Option<Vec<String>> = (!entry.header.is_empty()).then(|| entry.header.clone());
     if let Some(local) = &entry.local_errors {
-        read_error_csv(&dir.join(local), &mut header, |line, fields, message| {
-            rows.push(Row {
-                line,
-                fields,
-                message,
-            })
-        })?;
+        let head = errors_csv::read(&dir.join(local), |r| rows.push(r))?;
+        header = header.or(head);
     }
-    let audio = entry.object_type == "audio-file";
+    let audio = crate::schema::is_zip(&entry.object_type);
     for chunk in &entry.chunks {
         if let Some(file) = &chunk.errors_file {
-            let lines = if audio {
+            // The chunker's line map says where each chunk line came from; only a journal
+            // planned before it existed needs the chunk read again.
+            let lines = if audio || !chunk.line_map.is_empty() {
                 HashMap::new()
             } else {
                 chunk_rows(&dir.join(&chunk.file))?
             };
-            read_error_csv(&dir.join(file), &mut header, |line, fields, message| {
-                // Line in the chunk -> row of the chunk -> line of the input.
-                let original = lines
-                    .get(&line)
-                    .and_then(|&row| chunk.line_of_row(row))
-                    .unwrap_or(line);
-                rows.push(Row {
-                    line: original,
-                    fields,
-                    message,
-                })
+            let head = errors_csv::read(&dir.join(file), |mut r| {
+                // Line in the chunk -> line of the input.
+                r.line = chunk
+                    .input_line(r.line)
+                    .or_else(|| lines.get(&r.line).and_then(|&row| chunk.line_of_row(row)))
+                    .unwrap_or(r.line);
+                rows.push(r)
             })?;
+            header = header.or(head);
         }
-        if chunk.status.as_deref() == Some("failed") && !audio {
+        if chunk.status == Some(crate::api::wire::JobStatus::Failed) && !audio {
             failed_chunk_rows(chunk, &dir.join(&chunk.file), &mut rows)?;
         }
     }
@@ -68,58 +54,8 @@ pub(super) fn write_merged(entry: &InputEntry, dir: &Path) -> anyhow::Result<u64
         return Ok(0);
     }
     rows.sort_by_key(|r| r.line);
-    let f =
-        std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
-    let mut w = BufWriter::new(f);
-    let mut head: Vec<&[u8]> = header
-        .as_deref()
-        .unwrap_or_default()
-        .iter()
-        .map(|h| h.as_bytes())
-        .collect();
-    head.push(b"Line");
-    head.push(b"Error Message");
-    write_record(&mut w, head)?;
-    for r in &rows {
-        let line = r.line.to_string();
-        let mut rec: Vec<&[u8]> = r.fields.iter().map(|f| f.as_bytes()).collect();
-        rec.push(line.as_bytes());
-        rec.push(r.message.as_bytes());
-        write_record(&mut w, rec)?;
-    }
-    w.flush()
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    errors_csv::write(path, header.as_deref().unwrap_or_default(), &rows)?;
     Ok(rows.len() as u64)
-}
-
-/// Reads an error CSV (columns, then `Line` and `Error Message`); the first header seen is kept.
-fn read_error_csv(
-    path: &Path,
-    header: &mut Option<Vec<String>>,
-    mut row: impl FnMut(u64, Vec<String>, String),
-) -> anyhow::Result<()> {
-    let mut r = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_path(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let head: Vec<String> = r.headers()?.iter().map(str::to_string).collect();
-    if head.len() < 2 {
-        return Ok(());
-    }
-    if header.is_none() {
-        *header = Some(head[..head.len() - 2].to_vec());
-    }
-    for rec in r.records() {
-        let rec = rec.with_context(|| format!("cannot read {}", path.display()))?;
-        let n = rec.len();
-        if n < 2 {
-            continue;
-        }
-        let line = rec[n - 2].trim().parse().unwrap_or(0);
-        let fields = rec.iter().take(n - 2).map(str::to_string).collect();
-        row(line, fields, rec[n - 1].to_string());
-    }
-    Ok(())
 }
 
 /// Physical line of every data row of a chunk file -> its row number (1-based).
@@ -158,10 +94,7 @@ fn failed_chunk_rows(chunk: &ChunkEntry, path: &Path, rows: &mut Vec<Row>) -> an
     let keep: Vec<usize> = head
         .iter()
         .enumerate()
-        .filter(|(_, h)| {
-            let h = crate::schema::normalize_header(h);
-            h != "line" && h != "error message"
-        })
+        .filter(|(_, h)| !errors_csv::is_error_column(h))
         .map(|(i, _)| i)
         .collect();
     for (i, rec) in r.records().enumerate() {

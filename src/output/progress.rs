@@ -1,0 +1,202 @@
+//! The import's events drawn for a person: indicatif bars on a terminal, heartbeat lines
+//! (at most one every 30 s) otherwise. Whether bars are drawn is `Printer::shows_progress`.
+
+use super::{Printer, Progress};
+use crate::import::reporter::ImportReporter;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Most time between two heartbeat lines when stderr is not a terminal.
+const HEARTBEAT: Duration = Duration::from_secs(30);
+
+/// The CLI's [`ImportReporter`].
+pub struct ImportProgress {
+    printer: Printer,
+    bars: Option<Mutex<Bars>>,
+    reading: Mutex<Option<Progress>>,
+    last_beat: Mutex<Instant>,
+}
+
+impl ImportProgress {
+    pub fn new(printer: &Printer) -> Self {
+        ImportProgress {
+            printer: printer.clone(),
+            bars: printer.shows_progress().then(|| Mutex::new(Bars::new())),
+            reading: Mutex::new(None),
+            last_beat: Mutex::new(Instant::now()),
+        }
+    }
+
+    fn with_bars(&self, f: impl FnOnce(&mut Bars)) {
+        if let Some(b) = &self.bars {
+            f(&mut b.lock().unwrap_or_else(|p| p.into_inner()));
+        }
+    }
+
+    /// Prints a line without tearing the bars.
+    fn say(&self, f: impl FnOnce(&Printer)) {
+        match &self.bars {
+            Some(b) => {
+                let b = b.lock().unwrap_or_else(|p| p.into_inner());
+                b.multi.suspend(|| f(&self.printer));
+            }
+            None => f(&self.printer),
+        }
+    }
+}
+
+impl ImportReporter for ImportProgress {
+    fn message(&self, msg: &str) {
+        self.say(|p| p.info(msg));
+    }
+
+    fn warning(&self, msg: &str) {
+        self.say(|p| p.warn(msg));
+    }
+
+    fn problem(&self, msg: &str) {
+        self.say(|p| p.problem(msg));
+    }
+
+    fn reading_started(&self, what: &str, bytes: u64) {
+        *self.reading.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some(Progress::bytes(&self.printer, what, bytes));
+    }
+
+    fn reading_progressed(&self, done: u64) {
+        if let Some(p) = &*self.reading.lock().unwrap_or_else(|p| p.into_inner()) {
+            p.set(done);
+        }
+    }
+
+    fn reading_done(&self) {
+        if let Some(p) = self
+            .reading
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            p.finish();
+        }
+    }
+
+    fn file_started(&self, name: &str, rows: u64, done: u64) {
+        self.with_bars(|b| b.start_file(name, rows, done));
+    }
+
+    fn chunk_started(&self, name: &str, rows: u64) {
+        self.with_bars(|b| b.start_chunk(name, rows));
+    }
+
+    fn rows_progressed(&self, file_rows: u64, chunk_rows: u64) {
+        self.with_bars(|b| b.progress(file_rows, chunk_rows));
+    }
+
+    fn chunk_done(&self) {
+        self.with_bars(|b| b.finish_chunk());
+    }
+
+    fn file_done(&self) {
+        self.with_bars(|b| b.finish_file());
+    }
+
+    fn stopped(&self) {
+        self.with_bars(|b| b.clear());
+    }
+
+    fn waiting_for_job(&self, label: &str, job: &str) {
+        self.message(&format!(
+            "{label}: waiting for job {job} to finish (only one job may run at a time)"
+        ));
+    }
+
+    fn heartbeat(&self, line: &dyn Fn() -> String) {
+        if self.bars.is_some() {
+            return;
+        }
+        let mut last = self.last_beat.lock().unwrap_or_else(|p| p.into_inner());
+        if last.elapsed() < HEARTBEAT {
+            return;
+        }
+        *last = Instant::now();
+        self.printer.info(line());
+    }
+}
+
+/// Progress bars on a terminal: one for the file in rows, one for the running chunk.
+struct Bars {
+    multi: indicatif::MultiProgress,
+    file: Option<indicatif::ProgressBar>,
+    chunk: Option<indicatif::ProgressBar>,
+}
+
+impl Bars {
+    fn new() -> Self {
+        Bars {
+            multi: indicatif::MultiProgress::with_draw_target(
+                indicatif::ProgressDrawTarget::stderr(),
+            ),
+            file: None,
+            chunk: None,
+        }
+    }
+
+    fn style(template: &str) -> indicatif::ProgressStyle {
+        indicatif::ProgressStyle::with_template(template)
+            .expect("valid template")
+            .progress_chars("=> ")
+    }
+
+    fn start_file(&mut self, name: &str, rows: u64, done: u64) {
+        let bar = self.multi.add(indicatif::ProgressBar::new(rows));
+        bar.set_style(Self::style(
+            "{msg:30!} [{bar:30}] {human_pos}/{human_len} rows ({eta})",
+        ));
+        bar.set_message(name.to_string());
+        bar.set_position(done);
+        self.file = Some(bar);
+    }
+
+    fn start_chunk(&mut self, name: &str, rows: u64) {
+        if let Some(old) = self.chunk.take() {
+            old.finish_and_clear();
+        }
+        let bar = self.multi.add(indicatif::ProgressBar::new(rows));
+        bar.set_style(Self::style(
+            "  {msg:28!} [{bar:30}] {human_pos}/{human_len}",
+        ));
+        bar.set_message(name.to_string());
+        self.chunk = Some(bar);
+    }
+
+    fn progress(&self, file_rows: u64, chunk_rows: u64) {
+        if let Some(b) = &self.file {
+            b.set_position(file_rows);
+        }
+        if let Some(b) = &self.chunk {
+            b.set_position(chunk_rows);
+        }
+    }
+
+    fn finish_chunk(&mut self) {
+        if let Some(b) = self.chunk.take() {
+            b.finish_and_clear();
+        }
+    }
+
+    fn finish_file(&mut self) {
+        self.finish_chunk();
+        if let Some(b) = self.file.take() {
+            b.finish_and_clear();
+        }
+    }
+
+    fn clear(&self) {
+        if let Some(b) = &self.chunk {
+            b.finish_and_clear();
+        }
+        if let Some(b) = &self.file {
+            b.finish_and_clear();
+        }
+    }
+}
