@@ -59,6 +59,12 @@ fn serve(a: SandboxServeArgs, printer: &Printer, cancel: &Cancel) -> anyhow::Res
         ))
     })?;
     let server = sandbox::spawn(settings, a.addr)?;
+    // SIGTERM is caught from before the URL is announced: a supervisor that stops the server
+    // as soon as it has read the URL gets a graceful stop, not a killed process.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let term = rt.block_on(async { terminate_signal() });
     let url = server.url().to_string();
     printer.info(format!(
         "sandbox listening on {url} (data in {}; token: bulk sandbox token)",
@@ -68,29 +74,45 @@ fn serve(a: SandboxServeArgs, printer: &Printer, cancel: &Cancel) -> anyhow::Res
         printer.data(format!("{url}\n").as_bytes())?;
     }
     cancel.arm();
-    server.run_until(shutdown_signal(cancel.clone()))?;
+    server.run_until(&rt, shutdown_signal(cancel.clone(), term))?;
     printer.info("sandbox stopped");
     Ok(Exit::Ok)
 }
 
+#[cfg(unix)]
+type Terminate = Option<tokio::signal::unix::Signal>;
+#[cfg(not(unix))]
+type Terminate = Option<()>;
+
+/// Registers for SIGTERM (in a runtime's context); `None` where that is impossible.
+fn terminate_signal() -> Terminate {
+    #[cfg(unix)]
+    {
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok()
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
 /// Resolves on Ctrl-C (the cancel flag) or SIGTERM.
-async fn shutdown_signal(cancel: Cancel) {
+async fn shutdown_signal(cancel: Cancel, term: Terminate) {
     let ctrl_c = async move {
         while !cancel.is_cancelled() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    let term = async move {
+        #[cfg(unix)]
+        if let Some(mut s) = term {
+            s.recv().await;
+            return;
         }
+        #[cfg(not(unix))]
+        let _ = term;
+        std::future::pending::<()>().await
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
     tokio::select! {
         _ = ctrl_c => {}
         _ = term => {}

@@ -406,15 +406,15 @@ impl Handle {
         &self.state
     }
 
-    /// Serves until `shutdown` resolves (or the server stops on its own), then stops.
+    /// Serves until `shutdown` resolves (or the server stops on its own), then stops. `rt` runs
+    /// the wait: the caller may have registered signal handlers on it before announcing the
+    /// server, so that a signal sent right after the announcement is never missed.
     pub fn run_until(
         mut self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
+        rt: &tokio::runtime::Runtime,
+        shutdown: impl Future<Output = ()>,
     ) -> anyhow::Result<()> {
         let exited = self.exited.take();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
         rt.block_on(async move {
             let exited = async move {
                 if let Some(rx) = exited {

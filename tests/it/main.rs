@@ -31,7 +31,7 @@ mod cli;
 mod faults;
 mod import;
 mod load;
-mod org_face;
 mod ops;
+mod org_face;
 mod sandbox;
 mod wxcc;
