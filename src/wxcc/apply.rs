@@ -47,7 +47,7 @@ fn lines(obj: &CsvObject) -> Vec<u64> {
 
 /// The id of the existing object `mapped` describes, if any: by name (teams: within their
 /// site; entry point mappings: by number; users already carry theirs).
-fn existing_id(tenant: &dyn Tenant, mapped: &Mapped) -> Result<Option<String>, String> {
+pub(crate) fn existing_id(tenant: &dyn Tenant, mapped: &Mapped) -> Result<Option<String>, String> {
     if let Some(id) = mapped.object.get("id").and_then(Value::as_str) {
         return Ok(Some(id.to_string()));
     }

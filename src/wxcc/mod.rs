@@ -13,13 +13,16 @@
 //! - [`tenant`]: the `Tenant` trait the job engine writes through, and [`http`] its
 //!   implementation over HTTP (a base URL `…/organization/{orgid}/` and a bearer token);
 //! - [`apply`]: the CSV objects of one file through the mapping into a `Tenant`, one result per
-//!   object with its lines: what the job worker calls.
+//!   object with its lines: what the job worker calls;
+//! - [`plan`]: what an import would do (create, update column by column, unchanged, error),
+//!   read through the same mapping, writing nothing.
 
 pub mod apply;
 pub mod endpoints;
 pub mod http;
 pub mod mapping;
 pub mod openapi;
+pub mod plan;
 pub mod resolve;
 pub mod tenant;
 pub mod wire;

@@ -33,5 +33,6 @@ mod import;
 mod load;
 mod ops;
 mod org_face;
+mod plan;
 mod sandbox;
 mod wxcc;
