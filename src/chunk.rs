@@ -160,7 +160,11 @@ impl Pending {
     }
 
     /// Writes the object, or hands its rows to `skip` when one of them is bad.
-    fn flush(&mut self, w: &mut Writer, skip: &mut Option<&mut dyn Skip>) -> Result<(), SplitError> {
+    fn flush(
+        &mut self,
+        w: &mut Writer,
+        skip: &mut Option<&mut dyn Skip>,
+    ) -> Result<(), SplitError> {
         if self.rows.is_empty() {
             return Ok(());
         }
@@ -416,7 +420,10 @@ fn split_into(
         // is kept does (checked row by row below).
         let valid_utf8 = std::str::from_utf8(&b.data).is_ok();
         if !valid_utf8 && skip.is_none() {
-            let first_bad = b.records.iter().find_map(|&r| utf8_error(&b, r, source, &file));
+            let first_bad = b
+                .records
+                .iter()
+                .find_map(|&r| utf8_error(&b, r, source, &file));
             if let Some(e) = first_bad {
                 return Err(e);
             }
@@ -430,7 +437,11 @@ fn split_into(
         let problem = |r: RecordPos| {
             check_record(&b, r, &file, settings.max_bytes)
                 .err()
-                .or_else(|| (!valid_utf8).then(|| utf8_error(&b, r, source, &file)).flatten())
+                .or_else(|| {
+                    (!valid_utf8)
+                        .then(|| utf8_error(&b, r, source, &file))
+                        .flatten()
+                })
         };
         let recs = &b.records[header_record..];
         header_record = 0;
@@ -445,9 +456,7 @@ fn split_into(
                     }
                     let rec = &b.data[r.start..r.end];
                     let hash = match fields.split(rec, b',') {
-                        Ok(()) => {
-                            identity.hash(|p| (p < fields.len()).then(|| fields.get(rec, p)))
-                        }
+                        Ok(()) => identity.hash(|p| (p < fields.len()).then(|| fields.get(rec, p))),
                         Err(_) => 0,
                     };
                     if objects.starts(hash) {
@@ -627,5 +636,110 @@ mod tests {
             }
         }
         assert_eq!(mapped, 6, "every data line of the input maps once");
+    }
+
+    /// Leaves out the records starting on `bad` lines (and their objects); records what it got.
+    struct LeaveOut {
+        bad: Vec<u64>,
+        got: Vec<(u64, String, u64)>,
+    }
+
+    impl Skip for LeaveOut {
+        fn is_bad(&self, line: u64) -> bool {
+            self.bad.contains(&line)
+        }
+        fn left_out(&mut self, line: u64, record: &[u8], first_bad: u64) -> std::io::Result<()> {
+            let text = String::from_utf8_lossy(record).into_owned();
+            self.got.push((line, text, first_bad));
+            Ok(())
+        }
+    }
+
+    fn split_text(
+        text: &[u8],
+        group: Option<&str>,
+        skip: Option<&mut LeaveOut>,
+    ) -> (Result<Manifest, SplitError>, Vec<String>) {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in.csv");
+        std::fs::write(&input, text).unwrap();
+        let source = crate::input::open(&input, &crate::input::InputOptions::default()).unwrap();
+        let header = crate::input::typed::peek_header(&source).unwrap().unwrap();
+        let identity =
+            group.map(|t| Identity::locate(crate::schema::registry().get(t).unwrap(), &header));
+        let out = dir.path().join("out");
+        let settings = SplitSettings {
+            max_rows: 2,
+            max_bytes: 1 << 20,
+            out_dir: Some(out.clone()),
+            stem: "in".into(),
+            block_size: 64,
+        };
+        let skip = skip.map(|s| s as &mut dyn Skip);
+        let result = split_skipping(&source, None, identity.as_ref(), skip, &settings, &|_| {});
+        let chunks = match &result {
+            Ok(m) => m
+                .chunks
+                .iter()
+                .map(|c| std::fs::read_to_string(out.join(&c.file)).unwrap())
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        (result, chunks)
+    }
+
+    /// `--skip-invalid` used to write a copy of the input with bad rows blanked and split the
+    /// copy; splitting the input while leaving them out must give the same chunks, lines and
+    /// rows, and hand over each row left out with its own bytes.
+    #[test]
+    fn skipping_leaves_out_whole_objects_and_keeps_input_lines() {
+        let text = "Name,Skill Name,Skill Value\nP1,S1,1\nP1,S2,x\nP2,S1,2\n\nP3,S1,3\nP3,S2,4\nP4,S1,\"a\nb\"\n";
+        let mut skip = LeaveOut {
+            bad: vec![3, 8],
+            got: Vec::new(),
+        };
+        let (m, chunks) = split_text(text.as_bytes(), Some("skill-profile"), Some(&mut skip));
+        let m = m.unwrap();
+        let blanked = "Name,Skill Name,Skill Value\n\n\nP2,S1,2\n\nP3,S1,3\nP3,S2,4\n\n\n";
+        let (expected, expected_chunks) =
+            split_text(blanked.as_bytes(), Some("skill-profile"), None);
+        let expected = expected.unwrap();
+        assert_eq!(chunks, expected_chunks);
+        assert_eq!(m.rows, 3);
+        for (a, b) in m.chunks.iter().zip(&expected.chunks) {
+            assert_eq!(
+                (&a.file, &a.row_lines, &a.line_map, a.rows),
+                (&b.file, &b.row_lines, &b.line_map, b.rows)
+            );
+        }
+        assert_eq!(
+            skip.got,
+            [
+                (2, "P1,S1,1\n".to_string(), 3),
+                (3, "P1,S2,x\n".to_string(), 3),
+                (8, "P4,S1,\"a\nb\"\n".to_string(), 8),
+            ]
+        );
+    }
+
+    /// A row validation already reported (bad UTF-8, a quote never closed) cannot stop the
+    /// split when it is left out; kept, it still does.
+    #[test]
+    fn a_row_left_out_is_never_checked() {
+        let text = b"Name,Multimedia Profile\nA,x\nB\xff,x\nC,x\nD,\"open\n";
+        let (kept, _) = split_text(text, None, None);
+        assert!(
+            matches!(kept, Err(SplitError::Utf8 { line: 3, .. })),
+            "{kept:?}"
+        );
+        let mut skip = LeaveOut {
+            bad: vec![3, 5],
+            got: Vec::new(),
+        };
+        let (m, chunks) = split_text(text, None, Some(&mut skip));
+        assert_eq!(m.unwrap().rows, 2);
+        assert_eq!(chunks, ["Name,Multimedia Profile\nA,x\nC,x\n"]);
+        let lines: Vec<u64> = skip.got.iter().map(|g| g.0).collect();
+        assert_eq!(lines, [3, 5]);
     }
 }

@@ -640,7 +640,10 @@ mod tests {
         let no_data = riff(None, &[(b"fmt ", 16, fmt.clone())]);
         assert!(looks_like_wav(&no_data));
         assert!(parse(&no_data).is_err());
-        let lying = riff(Some(4000), &[(b"fmt ", 16, fmt.clone()), (b"data", 0, vec![])]);
+        let lying = riff(
+            Some(4000),
+            &[(b"fmt ", 16, fmt.clone()), (b"data", 0, vec![])],
+        );
         assert!(looks_like_wav(&lying));
         assert!(parse(&lying).is_err());
         let odd = riff(None, &[(b"LIST", 3, vec![1, 2, 3, 0]), (b"fmt ", 16, fmt)]);

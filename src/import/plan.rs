@@ -375,8 +375,14 @@ fn csv_entry(
     let mut local_errors = None;
     let mut dropped_rows = 0;
     let manifest = if v.report.is_valid() {
-        chunk::split(&opened.source, Some(&input.object.id), group, &settings, &|_| {})
-            .map_err(split_failure)?
+        chunk::split(
+            &opened.source,
+            Some(&input.object.id),
+            group,
+            &settings,
+            &|_| {},
+        )
+        .map_err(split_failure)?
     } else {
         // --skip-invalid: the rows validation found bad are left out as the chunks are cut.
         let mut leave_out = LeaveOut::new(v)?;

@@ -47,7 +47,10 @@ impl Identity {
                 let want = normalize_header(name);
                 header.iter().position(|h| {
                     let norm = normalize_header(h);
-                    norm == want && !ERROR_CSV_COLUMNS.iter().any(|e| e.eq_ignore_ascii_case(&norm))
+                    norm == want
+                        && !ERROR_CSV_COLUMNS
+                            .iter()
+                            .any(|e| e.eq_ignore_ascii_case(&norm))
                 })
             })
             .collect();
@@ -169,7 +172,10 @@ mod tests {
     #[test]
     fn key_trims_lower_cases_and_joins() {
         assert_eq!(identity_key(&[" Sales ", "BERLIN"]), "sales\u{1f}berlin");
-        assert_eq!(display_key(&identity_key(&["Sales", "Berlin"])), "sales / berlin");
+        assert_eq!(
+            display_key(&identity_key(&["Sales", "Berlin"])),
+            "sales / berlin"
+        );
         let team = registry().get("team").unwrap();
         let id = Identity::locate(team, &header(&["site", " NAME ", "Type"]));
         assert_eq!(id.first_column(), (Some(2), "Name".to_string()));

@@ -819,9 +819,8 @@ fn confirm_duplicates(
 
 /// The identity key of a record split into `fields`.
 fn row_key(plan: &Plan, fields: &Fields, rec: &[u8]) -> Option<String> {
-    plan.identity.key(|p| {
-        (p < fields.len()).then(|| std::str::from_utf8(fields.get(rec, p)).unwrap_or(""))
-    })
+    plan.identity
+        .key(|p| (p < fields.len()).then(|| std::str::from_utf8(fields.get(rec, p)).unwrap_or("")))
 }
 
 /// One row of a file checked in memory (the sandbox's view of an upload).
