@@ -1,5 +1,7 @@
 //! Cutting a CSV into chunks the service accepts: at most N rows and B bytes each, header
-//! repeated, the rows of one object never split across two chunks.
+//! repeated, the rows of one object never split across two chunks (objects as
+//! `schema::Objects` groups them). With `--skip-invalid` the objects validation found bad are
+//! left out as the chunks are cut, so the input is not read a second time to filter it.
 
 use crate::input::scan::{Block, RecordPos, Scanner};
 use crate::input::Source;
