@@ -1,8 +1,11 @@
 //! Cutting a CSV into chunks the service accepts: at most N rows and B bytes each, header
-//! repeated, the rows of one object never split across two chunks.
+//! repeated, the rows of one object never split across two chunks (objects as
+//! `schema::Objects` groups them). With `--skip-invalid` the objects validation found bad are
+//! left out as the chunks are cut, so the input is not read a second time to filter it.
 
 use crate::input::scan::{Block, RecordPos, Scanner};
 use crate::input::Source;
+use crate::schema::Identity;
 use std::path::{Path, PathBuf};
 
 pub use crate::packer::{Packer, TooBig};
@@ -127,12 +130,69 @@ impl Manifest {
     }
 }
 
+/// Rows to leave out of the chunks (`--skip-invalid`), decided object by object: an object is
+/// left out whole when any of its rows is bad, so the service never gets half an object.
+pub trait Skip {
+    /// Whether the record starting on `line` is bad.
+    fn is_bad(&self, line: u64) -> bool;
+    /// Takes a record left out: the line it starts on, its bytes, and the first bad line of its
+    /// object (its own line when it is bad itself).
+    fn left_out(&mut self, line: u64, record: &[u8], first_bad: u64) -> std::io::Result<()>;
+}
+
 /// Rows of the object in progress (multi-row types): their bytes and positions.
 #[derive(Default)]
 struct Pending {
     data: Vec<u8>,
+    /// (line, lines) of each row.
     rows: Vec<(u64, u64)>,
-    hash: u64,
+    /// Where each row's bytes end in `data`.
+    ends: Vec<usize>,
+    /// Why the object cannot be written, if it is kept (only when skipping: otherwise the
+    /// split stops at the row).
+    problem: Option<SplitError>,
+}
+
+impl Pending {
+    fn clear(&mut self) {
+        self.data.clear();
+        self.rows.clear();
+        self.ends.clear();
+        self.problem = None;
+    }
+
+    /// Writes the object, or hands its rows to `skip` when one of them is bad.
+    fn flush(
+        &mut self,
+        w: &mut Writer,
+        skip: &mut Option<&mut dyn Skip>,
+    ) -> Result<(), SplitError> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let first_bad = skip.as_ref().and_then(|s| {
+            self.rows
+                .iter()
+                .map(|&(line, _)| line)
+                .find(|&line| s.is_bad(line))
+        });
+        match (first_bad, skip) {
+            (Some(bad), Some(skip)) => {
+                let mut start = 0;
+                for (&(line, _), &end) in self.rows.iter().zip(&self.ends) {
+                    skip.left_out(line, &self.data[start..end], bad)
+                        .map_err(|e| w.io(e))?;
+                    start = end;
+                }
+            }
+            _ => match self.problem.take() {
+                Some(e) => return Err(e),
+                None => w.object(&self.rows, &self.data)?,
+            },
+        }
+        self.clear();
+        Ok(())
+    }
 }
 
 struct Writer {
@@ -148,6 +208,8 @@ struct Writer {
     chunks: Vec<ChunkInfo>,
     packer: Packer,
     source: String,
+    /// Data rows placed in chunks.
+    rows: u64,
 }
 
 impl Writer {
@@ -210,6 +272,7 @@ impl Writer {
         }
         c.rows += rows.len() as u64;
         c.bytes += len;
+        self.rows += rows.len() as u64;
         Ok(fresh)
     }
 
@@ -257,18 +320,32 @@ impl Writer {
     }
 }
 
-/// Splits `source` into chunks; `group` (a plan for a multi-row type) keeps the consecutive
-/// rows of one object together. Writes into a staging directory and moves the chunks into place
-/// only when the whole input has been read, so a failure writes nothing.
+/// Splits `source` into chunks; `group` (the identity of a multi-row type in this file) keeps
+/// the consecutive rows of one object together. Writes into a staging directory and moves the
+/// chunks into place only when the whole input has been read, so a failure writes nothing.
 pub fn split(
     source: &Source,
     object_type: Option<&str>,
-    group: Option<&crate::validate::Plan>,
+    group: Option<&Identity>,
+    settings: &SplitSettings,
+    progress: &dyn Fn(u64),
+) -> Result<Manifest, SplitError> {
+    split_skipping(source, object_type, group, None, settings, progress)
+}
+
+/// [`split`], leaving out the objects `skip` says have a bad row (`import --skip-invalid`):
+/// their records go to `skip` instead, and are never checked, so a row that validation already
+/// reported cannot stop the split. The chunks keep the input's line numbers.
+pub fn split_skipping(
+    source: &Source,
+    object_type: Option<&str>,
+    group: Option<&Identity>,
+    skip: Option<&mut dyn Skip>,
     settings: &SplitSettings,
     progress: &dyn Fn(u64),
 ) -> Result<Manifest, SplitError> {
     let created = settings.out_dir.as_ref().filter(|d| !d.exists()).cloned();
-    let result = split_into(source, object_type, group, settings, progress);
+    let result = split_into(source, object_type, group, skip, settings, progress);
     if let (Err(_), Some(dir)) = (&result, created) {
         // Only an empty directory is removed: one this run created and left nothing in.
         let _ = std::fs::remove_dir(dir);
@@ -279,7 +356,8 @@ pub fn split(
 fn split_into(
     source: &Source,
     object_type: Option<&str>,
-    group: Option<&crate::validate::Plan>,
+    group: Option<&Identity>,
+    mut skip: Option<&mut dyn Skip>,
     settings: &SplitSettings,
     progress: &dyn Fn(u64),
 ) -> Result<Manifest, SplitError> {
@@ -330,41 +408,87 @@ fn split_into(
         file: None,
         chunks: Vec::new(),
         source: file.clone(),
+        rows: 0,
     };
     let mut pending = Pending::default();
+    let mut objects = group.map(Identity::objects);
     let mut fields = crate::input::record::Fields::default();
-    let mut rows = 0u64;
     let mut consumed = 0u64;
     let mut block = Some(first);
-    let mut skip = 1;
+    let mut header_record = 1;
     while let Some(b) = block {
         consumed += b.data.len() as u64;
-        if let Err(e) = std::str::from_utf8(&b.data) {
-            let at = e.valid_up_to();
-            let pos = b
+        // Without skipping, any invalid byte stops the split; with it, only one in a row that
+        // is kept does (checked row by row below).
+        let valid_utf8 = std::str::from_utf8(&b.data).is_ok();
+        if !valid_utf8 && skip.is_none() {
+            let first_bad = b
                 .records
                 .iter()
-                .find(|r| r.end > at)
-                .copied()
-                .unwrap_or(b.records[0]);
-            let line = pos.line
-                + memchr::memchr_iter(b'\n', &b.data[pos.start..at.max(pos.start)]).count() as u64;
-            return Err(SplitError::Utf8 {
-                file,
-                line,
-                offset: source.start + pos.offset + (at - pos.start) as u64,
-            });
+                .find_map(|&r| utf8_error(&b, r, source, &file));
+            if let Some(e) = first_bad {
+                return Err(e);
+            }
         }
-        let recs = &b.records[skip..];
-        skip = 0;
-        rows += recs.len() as u64;
-        match group {
-            None => {
+        if !valid_utf8 && header_record == 1 {
+            if let Some(e) = utf8_error(&b, b.records[0], source, &file) {
+                return Err(e);
+            }
+        }
+        // Why a record cannot go in a chunk, if it is kept.
+        let problem = |r: RecordPos| {
+            check_record(&b, r, &file, settings.max_bytes)
+                .err()
+                .or_else(|| {
+                    (!valid_utf8)
+                        .then(|| utf8_error(&b, r, source, &file))
+                        .flatten()
+                })
+        };
+        let recs = &b.records[header_record..];
+        header_record = 0;
+        match (group, objects.as_mut()) {
+            (Some(identity), Some(objects)) => {
+                for &r in recs {
+                    let trouble = problem(r);
+                    if skip.is_none() {
+                        if let Some(e) = trouble {
+                            return Err(e);
+                        }
+                    }
+                    let rec = &b.data[r.start..r.end];
+                    let hash = match fields.split(rec, b',') {
+                        Ok(()) => identity.hash(|p| (p < fields.len()).then(|| fields.get(rec, p))),
+                        Err(_) => 0,
+                    };
+                    if objects.starts(hash) {
+                        pending.flush(&mut w, &mut skip)?;
+                    }
+                    pending.rows.push((r.line, r.lines));
+                    pending.data.extend_from_slice(rec);
+                    pending.ends.push(pending.data.len());
+                    if pending.problem.is_none() {
+                        pending.problem = trouble;
+                    }
+                }
+            }
+            _ => {
                 // Consecutive records bound for the same chunk are written with one call,
-                // straight from the block; a chunk start or a skipped blank line ends a run.
+                // straight from the block; a chunk start, a skipped blank line or a row left
+                // out ends a run.
                 let mut run: Option<(usize, usize)> = None;
                 for &r in recs {
-                    check_record(&b, r, &file, settings.max_bytes)?;
+                    if let Some(skip) = skip.as_mut().filter(|s| s.is_bad(r.line)) {
+                        if let Some((s, e)) = run.take() {
+                            w.write(&b.data[s..e])?;
+                        }
+                        skip.left_out(r.line, &b.data[r.start..r.end], r.line)
+                            .map_err(|e| w.io(e))?;
+                        continue;
+                    }
+                    if let Some(e) = problem(r) {
+                        return Err(e);
+                    }
                     if let Some((s, e)) = run {
                         if e != r.start || w.packer.would_start(1, r.len) {
                             w.write(&b.data[s..e])?;
@@ -378,36 +502,12 @@ fn split_into(
                     w.write(&b.data[s..e])?;
                 }
             }
-            Some(plan) => {
-                for &r in recs {
-                    check_record(&b, r, &file, settings.max_bytes)?;
-                    let rec = &b.data[r.start..r.end];
-                    let hash = match fields.split(rec, b',') {
-                        Ok(()) => {
-                            plan.identity_hash(|p| (p < fields.len()).then(|| fields.get(rec, p)))
-                        }
-                        Err(_) => 0,
-                    };
-                    if pending.rows.is_empty() || hash == 0 || hash != pending.hash {
-                        if !pending.rows.is_empty() {
-                            w.object(&pending.rows, &pending.data)?;
-                        }
-                        pending.rows.clear();
-                        pending.data.clear();
-                        pending.hash = hash;
-                    }
-                    pending.rows.push((r.line, r.lines));
-                    pending.data.extend_from_slice(rec);
-                }
-            }
         }
         progress(consumed);
         scanner.recycle(b.data);
         block = scanner.next_block().map_err(io)?;
     }
-    if !pending.rows.is_empty() {
-        w.object(&pending.rows, &pending.data)?;
-    }
+    pending.flush(&mut w, &mut skip)?;
     w.finish_hash();
     drop(w.file.take());
     let width = w.chunks.len().to_string().len().max(3);
@@ -423,7 +523,7 @@ fn split_into(
         object_type: object_type.map(str::to_string),
         max_rows: settings.max_rows,
         max_bytes: settings.max_bytes,
-        rows,
+        rows: w.rows,
         chunks: w.chunks,
     };
     if let (Some(dir), Some(staging)) = (&settings.out_dir, w.staging) {
@@ -453,6 +553,17 @@ fn remove_old_chunks(dir: &Path, stem: &str) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Where `r` holds invalid UTF-8, if it does.
+fn utf8_error(b: &Block, r: RecordPos, source: &Source, file: &str) -> Option<SplitError> {
+    let rec = &b.data[r.start..r.end];
+    let at = std::str::from_utf8(rec).err()?.valid_up_to();
+    Some(SplitError::Utf8 {
+        file: file.to_string(),
+        line: r.line + memchr::memchr_iter(b'\n', &rec[..at]).count() as u64,
+        offset: source.start + r.offset + at as u64,
+    })
 }
 
 fn check_record(b: &Block, r: RecordPos, file: &str, max: u64) -> Result<(), SplitError> {
@@ -527,5 +638,110 @@ mod tests {
             }
         }
         assert_eq!(mapped, 6, "every data line of the input maps once");
+    }
+
+    /// Leaves out the records starting on `bad` lines (and their objects); records what it got.
+    struct LeaveOut {
+        bad: Vec<u64>,
+        got: Vec<(u64, String, u64)>,
+    }
+
+    impl Skip for LeaveOut {
+        fn is_bad(&self, line: u64) -> bool {
+            self.bad.contains(&line)
+        }
+        fn left_out(&mut self, line: u64, record: &[u8], first_bad: u64) -> std::io::Result<()> {
+            let text = String::from_utf8_lossy(record).into_owned();
+            self.got.push((line, text, first_bad));
+            Ok(())
+        }
+    }
+
+    fn split_text(
+        text: &[u8],
+        group: Option<&str>,
+        skip: Option<&mut LeaveOut>,
+    ) -> (Result<Manifest, SplitError>, Vec<String>) {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in.csv");
+        std::fs::write(&input, text).unwrap();
+        let source = crate::input::open(&input, &crate::input::InputOptions::default()).unwrap();
+        let header = crate::input::typed::peek_header(&source).unwrap().unwrap();
+        let identity =
+            group.map(|t| Identity::locate(crate::schema::registry().get(t).unwrap(), &header));
+        let out = dir.path().join("out");
+        let settings = SplitSettings {
+            max_rows: 2,
+            max_bytes: 1 << 20,
+            out_dir: Some(out.clone()),
+            stem: "in".into(),
+            block_size: 64,
+        };
+        let skip = skip.map(|s| s as &mut dyn Skip);
+        let result = split_skipping(&source, None, identity.as_ref(), skip, &settings, &|_| {});
+        let chunks = match &result {
+            Ok(m) => m
+                .chunks
+                .iter()
+                .map(|c| std::fs::read_to_string(out.join(&c.file)).unwrap())
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        (result, chunks)
+    }
+
+    /// `--skip-invalid` used to write a copy of the input with bad rows blanked and split the
+    /// copy; splitting the input while leaving them out must give the same chunks, lines and
+    /// rows, and hand over each row left out with its own bytes.
+    #[test]
+    fn skipping_leaves_out_whole_objects_and_keeps_input_lines() {
+        let text = "Name,Skill Name,Skill Value\nP1,S1,1\nP1,S2,x\nP2,S1,2\n\nP3,S1,3\nP3,S2,4\nP4,S1,\"a\nb\"\n";
+        let mut skip = LeaveOut {
+            bad: vec![3, 8],
+            got: Vec::new(),
+        };
+        let (m, chunks) = split_text(text.as_bytes(), Some("skill-profile"), Some(&mut skip));
+        let m = m.unwrap();
+        let blanked = "Name,Skill Name,Skill Value\n\n\nP2,S1,2\n\nP3,S1,3\nP3,S2,4\n\n\n";
+        let (expected, expected_chunks) =
+            split_text(blanked.as_bytes(), Some("skill-profile"), None);
+        let expected = expected.unwrap();
+        assert_eq!(chunks, expected_chunks);
+        assert_eq!(m.rows, 3);
+        for (a, b) in m.chunks.iter().zip(&expected.chunks) {
+            assert_eq!(
+                (&a.file, &a.row_lines, &a.line_map, a.rows),
+                (&b.file, &b.row_lines, &b.line_map, b.rows)
+            );
+        }
+        assert_eq!(
+            skip.got,
+            [
+                (2, "P1,S1,1\n".to_string(), 3),
+                (3, "P1,S2,x\n".to_string(), 3),
+                (8, "P4,S1,\"a\nb\"\n".to_string(), 8),
+            ]
+        );
+    }
+
+    /// A row validation already reported (bad UTF-8, a quote never closed) cannot stop the
+    /// split when it is left out; kept, it still does.
+    #[test]
+    fn a_row_left_out_is_never_checked() {
+        let text = b"Name,Multimedia Profile\nA,x\nB\xff,x\nC,x\nD,\"open\n";
+        let (kept, _) = split_text(text, None, None);
+        assert!(
+            matches!(kept, Err(SplitError::Utf8 { line: 3, .. })),
+            "{kept:?}"
+        );
+        let mut skip = LeaveOut {
+            bad: vec![3, 5],
+            got: Vec::new(),
+        };
+        let (m, chunks) = split_text(text, None, Some(&mut skip));
+        assert_eq!(m.unwrap().rows, 2);
+        assert_eq!(chunks, ["Name,Multimedia Profile\nA,x\nC,x\n"]);
+        let lines: Vec<u64> = skip.got.iter().map(|g| g.0).collect();
+        assert_eq!(lines, [3, 5]);
     }
 }

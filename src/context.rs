@@ -7,6 +7,7 @@ use crate::api::wait::{Update, WaitOptions, Waited};
 use crate::api::wire::{Job, JobStatus};
 use crate::config::{self, Credentials, Profiles};
 use crate::error::{Exit, Failure};
+use crate::output::progress::{duration, job_wait_line, Heartbeat};
 use crate::output::Printer;
 use anyhow::Context as _;
 use std::fs::File;
@@ -70,7 +71,7 @@ impl Context {
         let ctx = self;
         let printer = &ctx.printer;
         let start = Instant::now();
-        let mut last_beat = start;
+        let heartbeat = Heartbeat::at_once(JOB_HEARTBEAT);
         let mut last_status: Option<JobStatus> = None;
         let opts = WaitOptions {
             poll: JOB_POLL,
@@ -82,22 +83,13 @@ impl Context {
             if !job.status.is_active() {
                 return;
             }
-            let line = || {
-                format!(
-                    "waiting for job {id}: {}, {}/{} rows, {} elapsed",
-                    job.status.as_str(),
-                    job.rows_processed,
-                    job.rows_total,
-                    human(start.elapsed())
-                )
-            };
+            let line = || job_wait_line(job, Some(start.elapsed()));
             if printer.stderr_is_tty() {
                 if last_status != Some(job.status) {
                     printer.info(line());
                 }
-            } else if last_status.is_none() || last_beat.elapsed() >= JOB_HEARTBEAT {
+            } else if heartbeat.due() {
                 printer.info(line());
-                last_beat = Instant::now();
             }
             last_status = Some(job.status);
         })
@@ -114,7 +106,7 @@ impl Context {
                     Exit::Timeout,
                     format!(
                         "timed out after {} waiting for job {id} ({}, {}/{} rows); it carries on in the service: `bulk jobs wait {id}` resumes waiting",
-                        human(timeout.unwrap_or_default()),
+                        duration(timeout.unwrap_or_default()),
                         job.status.as_str(),
                         job.rows_processed,
                         job.rows_total
@@ -123,16 +115,6 @@ impl Context {
                 .into())
             }
         }
-    }
-}
-
-/// `95s` -> `1m35s`.
-fn human(d: Duration) -> String {
-    let s = d.as_secs();
-    match s {
-        0..=59 => format!("{s}s"),
-        60..=3599 => format!("{}m{:02}s", s / 60, s % 60),
-        _ => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
     }
 }
 

@@ -125,6 +125,45 @@ pub fn parse_header(bytes: &[u8], file_size: u64) -> Result<WavFormat, WavError>
     read_header(bytes, file_size)
 }
 
+/// Whether bytes look like a WAVE file at all: `RIFF....WAVE` and a `fmt ` chunk of at least
+/// 16 bytes that the bytes hold, found by walking the chunks to the end of `data` (the RIFF size
+/// is not trusted here). The sandbox's acceptance test of an uploaded prompt; `bulk` itself
+/// checks the whole header with [`read_header`] before anything is sent.
+pub fn looks_like_wav(data: &[u8]) -> bool {
+    let Some(head) = data.get(..12) else {
+        return false;
+    };
+    if riff_size(head.try_into().expect("12 bytes")).is_none() {
+        return false;
+    }
+    let end = data.len() as u64;
+    let mut pos: u64 = 12;
+    while pos + 8 <= end {
+        let at = pos as usize;
+        let (id, size) = chunk_header(data[at..at + 8].try_into().expect("8 bytes"));
+        if &id == b"fmt " {
+            return size >= 16 && pos + 8 + 16 <= end;
+        }
+        pos += 8 + padded(size);
+    }
+    false
+}
+
+/// The RIFF size of a `RIFF....WAVE` header, `None` if the 12 bytes are not one.
+fn riff_size(head: &[u8; 12]) -> Option<u32> {
+    (&head[0..4] == b"RIFF" && &head[8..12] == b"WAVE").then(|| le32(&head[4..8]))
+}
+
+/// A chunk header: its id and the size of its body.
+fn chunk_header(ch: &[u8; 8]) -> ([u8; 4], u64) {
+    ([ch[0], ch[1], ch[2], ch[3]], u64::from(le32(&ch[4..8])))
+}
+
+/// A chunk body's size with RIFF's padding byte after an odd size.
+fn padded(size: u64) -> u64 {
+    size + (size & 1)
+}
+
 /// Reads the header from the start of a file whose whole size is `file_size`.
 ///
 /// Reads no further than the `data` chunk header unless the `fmt ` chunk comes after the audio,
@@ -137,11 +176,12 @@ pub fn read_header<R: Read>(mut reader: R, file_size: u64) -> Result<WavFormat, 
             found: printable(&head[..got]),
         });
     }
-    if got < 12 || file_size < MIN_WAV_BYTES {
+    // Past the check above, a whole 12-byte head is `RIFF....WAVE`.
+    let Some(riff) = riff_size(&head).filter(|_| got == 12 && file_size >= MIN_WAV_BYTES) else {
         // An empty or tiny file says nothing about being a WAVE file; say how small it is.
         return Err(WavError::TooShort { size: file_size });
-    }
-    let riff_end = 8 + u64::from(le32(&head[4..8]));
+    };
+    let riff_end = 8 + u64::from(riff);
     if riff_end > file_size {
         return Err(WavError::HeaderClaims {
             claimed: riff_end,
@@ -164,8 +204,7 @@ pub fn read_header<R: Read>(mut reader: R, file_size: u64) -> Result<WavFormat, 
                 what: "chunk header".into(),
             });
         }
-        let id = [ch[0], ch[1], ch[2], ch[3]];
-        let size = u64::from(le32(&ch[4..8]));
+        let (id, size) = chunk_header(&ch);
         let body = pos + 8;
         let available = riff_end - body;
         let mut consumed = 0;
@@ -219,7 +258,7 @@ pub fn read_header<R: Read>(mut reader: R, file_size: u64) -> Result<WavFormat, 
         }
         // Chunks are word-aligned: an odd-sized chunk is followed by one padding byte, which
         // writers sometimes leave out at the very end of the file.
-        let padded = (size + (size & 1)).min(available);
+        let padded = padded(size).min(available);
         skip(&mut reader, padded - consumed, body + consumed, &id)?;
         pos = body + padded;
     }
@@ -583,10 +622,55 @@ mod tests {
         ));
     }
 
+    /// The sandbox's acceptance of an uploaded prompt (moved here with `is_wav`).
+    #[test]
+    fn wav_check_wants_riff_wave_and_fmt() {
+        let mut ok = b"RIFF\x24\0\0\0WAVEfmt \x10\0\0\0".to_vec();
+        ok.extend([0u8; 16]);
+        assert!(looks_like_wav(&ok));
+        assert!(!looks_like_wav(b"RIFF\x24\0\0\0WAVEdata"));
+        assert!(!looks_like_wav(b"hello world, not a wav"));
+    }
+
+    /// The loose check accepts what the sandbox always accepted, including files the full
+    /// parse refuses (no `data` chunk, a RIFF size that lies), and never what it refuses.
+    #[test]
+    fn loose_check_is_looser_than_the_full_parse() {
+        let fmt = fmt16(1, 1, 8000, 16);
+        let no_data = riff(None, &[(b"fmt ", 16, fmt.clone())]);
+        assert!(looks_like_wav(&no_data));
+        assert!(parse(&no_data).is_err());
+        let lying = riff(
+            Some(4000),
+            &[(b"fmt ", 16, fmt.clone()), (b"data", 0, vec![])],
+        );
+        assert!(looks_like_wav(&lying));
+        assert!(parse(&lying).is_err());
+        let odd = riff(None, &[(b"LIST", 3, vec![1, 2, 3, 0]), (b"fmt ", 16, fmt)]);
+        assert!(looks_like_wav(&odd), "odd-sized chunks are padded");
+        let short_fmt = riff(None, &[(b"fmt ", 14, vec![0; 14])]);
+        assert!(!looks_like_wav(&short_fmt));
+        assert!(looks_like_wav(&wav_bytes(7, 10)));
+    }
+
     proptest! {
+        #[test]
+        fn full_parse_implies_loose_check(samples in 0usize..64, edits in proptest::collection::vec((0usize..60, any::<u8>()), 0..6)) {
+            let mut bytes = wav_bytes(1, samples);
+            for (at, b) in edits {
+                if at < bytes.len() {
+                    bytes[at] = b;
+                }
+            }
+            if parse(&bytes).is_ok() {
+                prop_assert!(looks_like_wav(&bytes));
+            }
+        }
+
         #[test]
         fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200), extra in 0u64..1000) {
             let _ = parse(&bytes);
+            let _ = looks_like_wav(&bytes);
             let _ = parse_header(&bytes, bytes.len() as u64 + extra);
             let _ = parse_header(&bytes, bytes.len().saturating_sub(extra as usize) as u64);
         }

@@ -7,8 +7,7 @@ use crate::input::{self, InputOptions};
 use crate::output::thousands;
 use crate::output::{Printer, Progress};
 use crate::pack::{self, PackError, SafetyRules};
-use crate::schema::{detect_type, find_type, registry, DetectError, FileKind};
-use crate::validate::Plan;
+use crate::schema::{detect_type, find_type, registry, DetectError, FileKind, Identity};
 use std::path::{Path, PathBuf};
 
 pub fn run(args: SplitArgs, printer: &Printer) -> anyhow::Result<Exit> {
@@ -66,7 +65,7 @@ fn csv_split(args: SplitArgs, printer: &Printer) -> anyhow::Result<Exit> {
         Err(e) => return Err(e.into()),
     };
     let group = match (object, &header) {
-        (Some(t), Some(h)) if t.is_multi_row() => Some(Plan::new(t, h)),
+        (Some(t), Some(h)) if t.is_multi_row() => Some(Identity::locate(t, h)),
         _ => None,
     };
     let (stem, out) = stem_and_out(&args.input, args.out.as_deref());

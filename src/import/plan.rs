@@ -7,16 +7,13 @@ use crate::chunk::{self, SplitError, SplitSettings};
 use crate::error::Failure;
 use crate::errors_csv::{self, file_name as errors_file_name};
 use crate::import::journal::{self, ChunkEntry, Fingerprint, InputEntry, Journal};
-use crate::input::record::{lenient_fields, Fields};
-use crate::input::scan::{RecordPos, Scanner};
 use crate::input::typed::{open_csv, Opened};
-use crate::input::{self, InputOptions, Source};
+use crate::input::InputOptions;
 use crate::pack::{self, Collection, PackError, SafetyRules};
 use crate::schema::{find_type, registry, FileKind, ObjectType};
-use crate::validate::{validate, Plan, Settings, Validation};
+use crate::validate::{validate, BadRecord, Settings, Validation};
 use anyhow::Context;
 use std::collections::BTreeMap;
-use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// One input to import: a CSV, or a set of WAV files (a directory or a ZIP).
@@ -363,17 +360,42 @@ fn csv_entry(
     stem: &str,
     reporter: &dyn ImportReporter,
 ) -> anyhow::Result<InputEntry> {
-    let header = crate::input::typed::peek_header(&opened.source)?.unwrap_or_default();
-    let plan = Plan::new(input.object, &header);
+    let settings = SplitSettings {
+        max_rows: limits.max_rows,
+        max_bytes: limits.max_bytes,
+        out_dir: Some(out_dir.to_path_buf()),
+        stem: stem.to_string(),
+        block_size: 1 << 20,
+    };
+    let group = v.identity().filter(|_| input.object.is_multi_row());
+    let split_failure = |e: SplitError| match e {
+        SplitError::Io { .. } => anyhow::Error::new(e),
+        other => Failure::invalid(other.to_string()).into(),
+    };
     let mut local_errors = None;
     let mut dropped_rows = 0;
-    let filtered;
-    let source: &Source = if v.report.is_valid() {
-        &opened.source
+    let manifest = if v.report.is_valid() {
+        chunk::split(
+            &opened.source,
+            Some(&input.object.id),
+            group,
+            &settings,
+            &|_| {},
+        )
+        .map_err(split_failure)?
     } else {
-        let copy = out_dir.join("valid-rows.csv");
-        let errors = out_dir.join("local.errors.csv");
-        let dropped = filter_invalid(&opened.source, v, &plan, limits, &copy, &errors)?;
+        // --skip-invalid: the rows validation found bad are left out as the chunks are cut.
+        let mut leave_out = LeaveOut::new(v)?;
+        let manifest = chunk::split_skipping(
+            &opened.source,
+            Some(&input.object.id),
+            group,
+            Some(&mut leave_out),
+            &settings,
+            &|_| {},
+        )
+        .map_err(split_failure)?;
+        let dropped = leave_out.write(&out_dir.join("local.errors.csv"))?;
         dropped_rows = dropped.rows;
         let groups = if dropped.group_rows > 0 {
             format!(
@@ -391,30 +413,8 @@ fn csv_entry(
             if v.report.invalid_rows == 1 { "" } else { "s" }
         ));
         local_errors = Some("local.errors.csv".to_string());
-        filtered = input::open(
-            &copy,
-            &InputOptions {
-                encoding: None,
-                delimiter: Some(b','),
-                // the copy is already unguarded
-                unguard: false,
-            },
-        )?;
-        &filtered
+        manifest
     };
-    let group = input.object.is_multi_row().then_some(&plan);
-    let settings = SplitSettings {
-        max_rows: limits.max_rows,
-        max_bytes: limits.max_bytes,
-        out_dir: Some(out_dir.to_path_buf()),
-        stem: stem.to_string(),
-        block_size: 1 << 20,
-    };
-    let manifest = chunk::split(source, Some(&input.object.id), group, &settings, &|_| {})
-        .map_err(|e| match e {
-            SplitError::Io { .. } => anyhow::Error::new(e),
-            other => Failure::invalid(other.to_string()).into(),
-        })?;
     let chunks = manifest
         .chunks
         .into_iter()
@@ -473,7 +473,7 @@ fn audio_entry(
     })
 }
 
-/// What `filter_invalid` left out.
+/// What `--skip-invalid` left out.
 struct Dropped {
     /// All rows left out.
     rows: u64,
@@ -481,144 +481,76 @@ struct Dropped {
     group_rows: u64,
 }
 
-/// Copies `source` to `copy` with every invalid record replaced by as many empty lines as it
-/// spans, so that the copy's line numbers are the input's (the scanner skips blank lines but
-/// counts them). For multi-row types the whole object goes if any of its rows is invalid. The
-/// rows left out go to `errors` (the error CSV format, lines of the input).
-fn filter_invalid(
-    source: &Source,
-    v: &Validation,
-    plan: &Plan,
-    limits: &Limits,
-    copy: &Path,
-    errors: &Path,
-) -> anyhow::Result<Dropped> {
-    let mut bad = BTreeMap::new();
-    for b in v.bad_records()? {
-        let b = b?;
-        if b.line > 1 {
-            bad.insert(b.line, b);
-        }
-    }
-    let mut out = BufWriter::new(
-        std::fs::File::create(copy).with_context(|| format!("cannot write {}", copy.display()))?,
-    );
-    let mut scanner = Scanner::new(source.open()?, 1 << 20, limits.max_bytes as usize);
-    let multi = plan.object.is_multi_row();
-    let mut line = 1u64; // the line the next byte written is on
-    let mut fields = Fields::default();
-    let mut dropped: Vec<(u64, Vec<String>, String)> = Vec::new();
-    // The object in progress (multi-row types): its records and identity.
-    let mut group: Vec<(RecordPos, Vec<u8>)> = Vec::new();
-    let mut group_hash = 0u64;
-    let mut first = true;
+/// `--skip-invalid` as the chunker sees it: the bad rows validation recorded (read from its
+/// log, not from the input), and the rows left out, each with its own values and the reason.
+struct LeaveOut<'a> {
+    validation: &'a Validation,
+    bad: BTreeMap<u64, BadRecord>,
+    left_out: Vec<(u64, Vec<String>, String)>,
+    group_rows: u64,
+}
 
-    let mut group_rows = 0u64;
-    let mut flush = |group: &mut Vec<(RecordPos, Vec<u8>)>,
-                     out: &mut BufWriter<std::fs::File>,
-                     line: &mut u64,
-                     dropped: &mut Vec<(u64, Vec<String>, String)>,
-                     group_rows: &mut u64|
-     -> std::io::Result<()> {
-        let bad_line = group
-            .iter()
-            .map(|(r, _)| r.line)
-            .find(|l| bad.contains_key(l));
-        let own_bad = group
-            .iter()
-            .filter(|(r, _)| bad.contains_key(&r.line))
-            .count();
-        *group_rows += (group.len() - own_bad) as u64 * u64::from(bad_line.is_some());
-        for (r, bytes) in group.drain(..) {
-            while *line < r.line {
-                out.write_all(b"\n")?;
-                *line += 1;
+impl<'a> LeaveOut<'a> {
+    fn new(validation: &'a Validation) -> anyhow::Result<Self> {
+        let mut bad = BTreeMap::new();
+        for b in validation.bad_records()? {
+            let b = b?;
+            if b.line > 1 {
+                bad.insert(b.line, b);
             }
-            match bad_line {
-                None => out.write_all(&bytes)?,
-                Some(b) => {
-                    for _ in 0..r.lines {
-                        out.write_all(b"\n")?;
-                    }
-                    // The row's own values: an object-level problem comes with none.
-                    let all = lenient_fields(&bytes, b',');
-                    let kept = plan
-                        .keep
-                        .iter()
-                        .map(|&i| all.get(i).cloned().unwrap_or_default())
-                        .collect();
-                    let message = match bad.remove(&r.line) {
-                        Some(own) => own.message(),
-                        None => format!(
-                            "another row of the same object (line {b}) is invalid; the object was not sent"
-                        ),
-                    };
-                    dropped.push((r.line, kept, message));
-                }
-            }
-            *line += r.lines;
         }
-        Ok(())
-    };
-
-    while let Some(block) = scanner.next_block()? {
-        for r in &block.records {
-            let bytes = &block.data[r.start..r.end];
-            if first {
-                first = false;
-                out.write_all(bytes)?;
-                line += r.lines;
-                continue;
-            }
-            let hash = if multi {
-                match fields.split(bytes, b',') {
-                    Ok(()) => {
-                        plan.identity_hash(|p| (p < fields.len()).then(|| fields.get(bytes, p)))
-                    }
-                    Err(_) => 0,
-                }
-            } else {
-                0
-            };
-            if !group.is_empty() && (!multi || hash == 0 || hash != group_hash) {
-                flush(
-                    &mut group,
-                    &mut out,
-                    &mut line,
-                    &mut dropped,
-                    &mut group_rows,
-                )?;
-            }
-            group_hash = hash;
-            group.push((*r, bytes.to_vec()));
-        }
-    }
-    flush(
-        &mut group,
-        &mut out,
-        &mut line,
-        &mut dropped,
-        &mut group_rows,
-    )?;
-    out.flush()?;
-
-    // Problems not tied to a record start (none expected) still reach the error file.
-    let mut rows: Vec<(u64, Vec<String>, String)> = bad
-        .into_values()
-        .map(|b| {
-            let m = b.message();
-            (b.line, b.fields, m)
+        Ok(LeaveOut {
+            validation,
+            bad,
+            left_out: Vec::new(),
+            group_rows: 0,
         })
-        .chain(dropped)
-        .collect();
-    rows.sort_by_key(|r| r.0);
-    let mut w = errors_csv::create(errors, v.report.header.iter().map(|h| h.as_bytes()))?;
-    for (line, fields, message) in &rows {
-        w.row(fields.iter().map(|f| f.as_bytes()), *line, message)?;
     }
-    w.finish()?;
-    Ok(Dropped {
-        rows: rows.len() as u64,
-        group_rows,
-    })
+
+    /// Writes the rows left out to `errors` (the error CSV format, lines of the input).
+    fn write(self, errors: &Path) -> anyhow::Result<Dropped> {
+        // Problems not tied to a record start (none expected) still reach the error file.
+        let mut rows: Vec<(u64, Vec<String>, String)> = self
+            .bad
+            .into_values()
+            .map(|b| {
+                let m = b.message();
+                (b.line, b.fields, m)
+            })
+            .chain(self.left_out)
+            .collect();
+        rows.sort_by_key(|r| r.0);
+        let header = self.validation.report.header.iter();
+        let mut w = errors_csv::create(errors, header.map(|h| h.as_bytes()))?;
+        for (line, fields, message) in &rows {
+            w.row(fields.iter().map(|f| f.as_bytes()), *line, message)?;
+        }
+        w.finish()?;
+        Ok(Dropped {
+            rows: rows.len() as u64,
+            group_rows: self.group_rows,
+        })
+    }
+}
+
+impl chunk::Skip for LeaveOut<'_> {
+    fn is_bad(&self, line: u64) -> bool {
+        self.bad.contains_key(&line)
+    }
+
+    fn left_out(&mut self, line: u64, record: &[u8], first_bad: u64) -> std::io::Result<()> {
+        // The row's own values: an object-level problem comes with none.
+        let values = self.validation.row_values(record);
+        let message = match self.bad.remove(&line) {
+            Some(own) => own.message(),
+            None => {
+                self.group_rows += 1;
+                format!(
+                    "another row of the same object (line {first_bad}) is invalid; the object was not sent"
+                )
+            }
+        };
+        self.left_out.push((line, values, message));
+        Ok(())
+    }
 }

@@ -302,12 +302,7 @@ impl<'a> Runner<'a> {
                     thousands(e.rows)
                 )
             }
-            (None, Some(j)) => format!(
-                "still waiting for job {} ({} of {} rows processed)",
-                j.id,
-                thousands(j.rows_processed),
-                thousands(j.rows_total)
-            ),
+            (None, Some(j)) => crate::output::progress::job_wait_line(j, None),
             (None, None) => "still waiting for the active job".to_string(),
         }
     }

@@ -2,19 +2,82 @@
 //! (at most one every 30 s) otherwise. Whether bars are drawn is `Printer::shows_progress`.
 
 use super::{Printer, Progress};
+use crate::api::wire::Job;
 use crate::import::reporter::ImportReporter;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Most time between two heartbeat lines when stderr is not a terminal.
+/// Most time between two heartbeat lines of an import when stderr is not a terminal.
 const HEARTBEAT: Duration = Duration::from_secs(30);
+
+/// When a long wait's next heartbeat line is due: the one rule for the import's waits and
+/// `jobs wait`/`export` (a long wait is never silent when stderr is not a terminal).
+#[derive(Debug)]
+pub struct Heartbeat {
+    every: Duration,
+    last: Mutex<Option<Instant>>,
+}
+
+impl Heartbeat {
+    /// A heartbeat whose first line is due `every` from now.
+    pub fn after(every: Duration) -> Self {
+        Heartbeat {
+            every,
+            last: Mutex::new(Some(Instant::now())),
+        }
+    }
+
+    /// A heartbeat whose first line is due at once, then every `every`.
+    pub fn at_once(every: Duration) -> Self {
+        Heartbeat {
+            every,
+            last: Mutex::new(None),
+        }
+    }
+
+    /// Whether a line is due now; when it is, the next one is due `every` later.
+    pub fn due(&self) -> bool {
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        if last.is_some_and(|t| t.elapsed() < self.every) {
+            return false;
+        }
+        *last = Some(Instant::now());
+        true
+    }
+}
+
+/// The one wording of a heartbeat about a job: `waiting for job ID: in_progress, 120/500 rows`,
+/// and how long the wait has lasted when the caller knows it.
+pub fn job_wait_line(job: &Job, waited: Option<Duration>) -> String {
+    let mut line = format!(
+        "waiting for job {}: {}, {}/{} rows",
+        job.id,
+        job.status.as_str(),
+        job.rows_processed,
+        job.rows_total
+    );
+    if let Some(d) = waited {
+        line.push_str(&format!(", {} elapsed", duration(d)));
+    }
+    line
+}
+
+/// `95s` -> `1m35s`.
+pub fn duration(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m{:02}s", s / 60, s % 60),
+        _ => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
+    }
+}
 
 /// The CLI's [`ImportReporter`].
 pub struct ImportProgress {
     printer: Printer,
     bars: Option<Mutex<Bars>>,
     reading: Mutex<Option<Progress>>,
-    last_beat: Mutex<Instant>,
+    heartbeat: Heartbeat,
 }
 
 impl ImportProgress {
@@ -23,7 +86,7 @@ impl ImportProgress {
             printer: printer.clone(),
             bars: printer.shows_progress().then(|| Mutex::new(Bars::new())),
             reading: Mutex::new(None),
-            last_beat: Mutex::new(Instant::now()),
+            heartbeat: Heartbeat::after(HEARTBEAT),
         }
     }
 
@@ -111,15 +174,9 @@ impl ImportReporter for ImportProgress {
     }
 
     fn heartbeat(&self, line: &dyn Fn() -> String) {
-        if self.bars.is_some() {
-            return;
+        if self.bars.is_none() && self.heartbeat.due() {
+            self.printer.info(line());
         }
-        let mut last = self.last_beat.lock().unwrap_or_else(|p| p.into_inner());
-        if last.elapsed() < HEARTBEAT {
-            return;
-        }
-        *last = Instant::now();
-        self.printer.info(line());
     }
 }
 
@@ -198,5 +255,28 @@ impl Bars {
         if let Some(b) = &self.file {
             b.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heartbeat_is_due_at_once_or_after_its_interval_then_not_before_the_next() {
+        let now = Heartbeat::at_once(Duration::from_secs(3600));
+        assert!(now.due());
+        assert!(!now.due());
+        let later = Heartbeat::after(Duration::from_secs(3600));
+        assert!(!later.due());
+        let zero = Heartbeat::after(Duration::ZERO);
+        assert!(zero.due() && zero.due());
+    }
+
+    #[test]
+    fn durations_read_as_a_person_says_them() {
+        assert_eq!(duration(Duration::from_secs(59)), "59s");
+        assert_eq!(duration(Duration::from_secs(95)), "1m35s");
+        assert_eq!(duration(Duration::from_secs(7260)), "2h01m");
     }
 }

@@ -448,24 +448,6 @@ fn import_csv(
     Ok(Outcome::Done)
 }
 
-/// Checks that bytes look like a WAVE file: `RIFF....WAVE` and a `fmt ` chunk.
-pub(crate) fn is_wav(data: &[u8]) -> bool {
-    if data.len() < 12 || &data[0..4] != b"RIFF" || &data[8..12] != b"WAVE" {
-        return false;
-    }
-    let mut pos = 12;
-    while pos + 8 <= data.len() {
-        let id = &data[pos..pos + 4];
-        let len = u32::from_le_bytes([data[pos + 4], data[pos + 5], data[pos + 6], data[pos + 7]])
-            as usize;
-        if id == b"fmt " {
-            return len >= 16 && pos + 8 + 16 <= data.len();
-        }
-        pos = pos + 8 + len + (len & 1);
-    }
-    false
-}
-
 fn import_audio(
     state: &AppState,
     conn: &mut Connection,
@@ -528,7 +510,7 @@ fn import_audio(
                 Ok(mut f) => {
                     if let Err(e) = f.read_to_end(&mut wav) {
                         error = Some(format!("\"{raw_name}\" cannot be read: {e}"));
-                    } else if !is_wav(&wav) {
+                    } else if !crate::wav::looks_like_wav(&wav) {
                         error = Some(format!(
                             "\"{raw_name}\" is not a WAVE file (no RIFF/WAVE header with a fmt chunk)"
                         ));
@@ -727,14 +709,5 @@ mod tests {
         let job = store::get_job(&conn, None, "job-2").unwrap().unwrap().job;
         assert_eq!(job.status, JobStatus::Completed);
         assert_eq!(job.objects_created, 1);
-    }
-
-    #[test]
-    fn wav_check_wants_riff_wave_and_fmt() {
-        let mut ok = b"RIFF\x24\0\0\0WAVEfmt \x10\0\0\0".to_vec();
-        ok.extend([0u8; 16]);
-        assert!(is_wav(&ok));
-        assert!(!is_wav(b"RIFF\x24\0\0\0WAVEdata"));
-        assert!(!is_wav(b"hello world, not a wav"));
     }
 }

@@ -146,14 +146,8 @@ fn new_token() -> String {
     )
 }
 
-/// Lower-cased identity key of an object: its identity values joined by U+001F.
-pub(crate) fn identity_key(values: &[&str]) -> String {
-    values
-        .iter()
-        .map(|v| v.trim().to_lowercase())
-        .collect::<Vec<_>>()
-        .join("\u{1f}")
-}
+/// Objects are stored under the schema's identity key.
+pub(crate) use crate::schema::identity_key;
 
 /// Creates an organisation with its tenant defaults and an admin user; returns (org id, token).
 pub(crate) fn create_org(

@@ -6,9 +6,11 @@
 
 mod detect;
 mod example;
+mod identity;
 
 pub use detect::{detect_type, find_type, DetectError, Detected};
 pub use example::{example_name, example_row};
+pub use identity::{display_key, identity_key, Identity, Objects};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -18,7 +18,7 @@ use crate::input::record::{lenient_fields, FieldError, Fields};
 use crate::input::scan::{Block, RecordPos, Scanner};
 use crate::input::Source;
 use crate::packer::Packer;
-use crate::schema::{registry, ObjectType};
+use crate::schema::{display_key, registry, ObjectType, Objects};
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, Write};
@@ -90,12 +90,29 @@ impl Report {
 /// The result of a run: the report and the rows with problems, in line order.
 pub struct Validation {
     pub report: Report,
+    /// The schema compiled against the header (`None`: the file could not be read as CSV).
+    plan: Option<Plan>,
     log: IssueLog<BadRecord>,
     warnings: IssueLog<Issue>,
     dups: Vec<BadRecord>,
 }
 
 impl Validation {
+    /// Where the file's identity columns are (`None`: it has no readable header).
+    pub fn identity(&self) -> Option<&crate::schema::Identity> {
+        self.plan.as_ref().map(|p| &p.identity)
+    }
+
+    /// A record's values in the order of the error CSV's header, read leniently (a bad row's
+    /// values go back to the admin as they were).
+    pub fn row_values(&self, record: &[u8]) -> Vec<String> {
+        let all = lenient_fields(record, b',');
+        match &self.plan {
+            Some(plan) => output_fields(plan, all),
+            None => all,
+        }
+    }
+
     /// Every warning, in line order.
     pub fn warnings(&self) -> io::Result<impl Iterator<Item = io::Result<Issue>> + '_> {
         self.warnings.read()
@@ -250,7 +267,8 @@ fn check_block(
     let mut recs = Vec::with_capacity(block.records.len());
     let mut bad = Vec::new();
     let mut alt_first = None;
-    let mut prev_hash = 0u64;
+    // The block's first record is taken to start an object; `alt_first` covers the other case.
+    let mut objects = plan.identity.objects();
     let mut issues = Vec::new();
     let mut warnings = Vec::new();
     let mut bytes = 0;
@@ -336,8 +354,8 @@ fn check_block(
                 }
                 Ok(()) => {
                     let get = |p: usize| fields.get_str(rec, p, true);
-                    hash = plan.identity_hash(|p| Some(fields.get(rec, p)));
-                    let first = !multi || hash == 0 || idx == 0 || hash != prev_hash;
+                    hash = plan.identity.hash(|p| Some(fields.get(rec, p)));
+                    let first = objects.starts(hash);
                     let body = crate::input::record::strip_terminator(rec);
                     let may_break = pos.lines > 1 || rules::may_hold_controls(body);
                     plan.check_row_breaks(get, pos.line, first, may_break, &mut issues);
@@ -373,7 +391,10 @@ fn check_block(
                 },
             ));
         }
-        prev_hash = hash;
+        if hash == 0 {
+            // A record without an identity (unreadable, or blank there) ends any object.
+            objects.starts(0);
+        }
         recs.push(RecInfo {
             line: pos.line,
             offset: pos.offset,
@@ -400,24 +421,22 @@ fn output_fields(plan: &Plan, all: Vec<String>) -> Vec<String> {
 }
 
 /// Puts block results back in order and does what needs the whole file.
-struct Collector<'a> {
-    plan: &'a Plan,
+struct Collector {
     report: Report,
     log: IssueLog<BadRecord>,
     warnings: IssueLog<Issue>,
     dups: dups::DupIndex,
     packer: Packer,
-    prev_hash: u64,
+    objects: Objects,
     /// Rows, bytes and first line of the object in progress.
     group: (u64, u64, u64),
 }
 
-impl Collector<'_> {
+impl Collector {
     fn take(&mut self, r: BlockResult) -> io::Result<()> {
-        let multi = self.plan.object.is_multi_row();
         let mut bad = r.bad.into_iter().peekable();
         for (i, rec) in r.recs.iter().enumerate() {
-            let continuing = multi && rec.hash != 0 && rec.hash == self.prev_hash;
+            let continuing = !self.objects.starts(rec.hash);
             let mut this_bad = match bad.peek() {
                 Some((k, _)) if *k == i => bad.next().map(|(_, b)| b),
                 _ => None,
@@ -445,7 +464,6 @@ impl Collector<'_> {
             self.group.0 += 1;
             self.group.1 += rec.len;
             self.report.rows += 1;
-            self.prev_hash = rec.hash;
             if let Some(b) = this_bad {
                 self.record_bad(&b)?;
             }
@@ -549,6 +567,7 @@ pub fn validate(
             warnings.finish().map_err(wrap)?;
             return Ok(Validation {
                 report,
+                plan: None,
                 log,
                 warnings,
                 dups: Vec::new(),
@@ -561,13 +580,12 @@ pub fn validate(
     report.header = plan.output_header.clone();
     report.bytes = header_len;
     let mut collector = Collector {
-        plan: &plan,
         report,
         log,
         warnings,
         dups: dups::DupIndex::new(settings.dup_budget),
         packer: Packer::new(settings.max_rows as u64, settings.max_bytes, header_len),
-        prev_hash: 0,
+        objects: plan.identity.objects(),
         group: (0, 0, 0),
     };
     if !plan.header_issues.is_empty() {
@@ -694,6 +712,7 @@ pub fn validate(
     report.invalid_rows += dup_records.len() as u64 - already;
     Ok(Validation {
         report,
+        plan: Some(plan),
         log,
         warnings,
         dups: dup_records,
@@ -755,7 +774,7 @@ fn confirm_duplicates(
     let mut file = File::open(&source.path)?;
     let mut fields = Fields::default();
     let mut out = Vec::new();
-    let (column, column_name) = plan.identity_column();
+    let (column, column_name) = plan.identity.first_column();
     for group in groups {
         let mut first_seen: HashMap<String, u64> = HashMap::new();
         for e in group {
@@ -765,9 +784,7 @@ fn confirm_duplicates(
             if fields.split(&rec, b',').is_err() {
                 continue;
             }
-            let Some(key) = plan.identity_key(|p| {
-                (p < fields.len()).then(|| std::str::from_utf8(fields.get(&rec, p)).unwrap_or(""))
-            }) else {
+            let Some(key) = row_key(plan, &fields, &rec) else {
                 continue;
             };
             match first_seen.get(&key) {
@@ -775,7 +792,7 @@ fn confirm_duplicates(
                     first_seen.insert(key, e.line);
                 }
                 Some(&first) => {
-                    let shown = key.replace('\u{1f}', " / ");
+                    let shown = display_key(&key);
                     out.push(BadRecord {
                         line: e.line,
                         offset: e.offset,
@@ -798,6 +815,12 @@ fn confirm_duplicates(
     }
     out.sort_by_key(|b| b.line);
     Ok(out)
+}
+
+/// The identity key of a record split into `fields`.
+fn row_key(plan: &Plan, fields: &Fields, rec: &[u8]) -> Option<String> {
+    plan.identity
+        .key(|p| (p < fields.len()).then(|| std::str::from_utf8(fields.get(rec, p)).unwrap_or("")))
 }
 
 /// One row of a file checked in memory (the sandbox's view of an upload).
@@ -862,17 +885,16 @@ pub fn check_in_memory(object: &'static ObjectType, data: &[u8]) -> Result<Check
     let mut bad: HashMap<usize, BadRecord> = result.bad.into_iter().collect();
     let mut rows = Vec::with_capacity(result.recs.len());
     let mut group = 0usize;
-    let mut prev = 0u64;
+    let mut objects = plan.identity.objects();
     let mut seen: HashMap<String, u64> = HashMap::new();
-    let (column, column_name) = plan.identity_column();
+    let (column, column_name) = plan.identity.first_column();
     for (i, rec) in result.recs.iter().enumerate() {
         let pos = block.records[i + 1];
         let raw = &block.data[pos.start..pos.end];
-        let continuing = plan.object.is_multi_row() && rec.hash != 0 && rec.hash == prev;
+        let continuing = !objects.starts(rec.hash);
         if i > 0 && !continuing {
             group += 1;
         }
-        prev = rec.hash;
         let (fields_out, mut issues) = match bad.remove(&i) {
             Some(b) => (b.fields, b.issues),
             None => (output_fields(&plan, lenient_fields(raw, b',')), Vec::new()),
@@ -880,9 +902,7 @@ pub fn check_in_memory(object: &'static ObjectType, data: &[u8]) -> Result<Check
         if !continuing && rec.hash != 0 {
             let mut f = Fields::default();
             if f.split(raw, b',').is_ok() {
-                if let Some(key) = plan.identity_key(|p| {
-                    (p < f.len()).then(|| std::str::from_utf8(f.get(raw, p)).unwrap_or(""))
-                }) {
+                if let Some(key) = row_key(&plan, &f, raw) {
                     if let Some(first) = seen.get(&key) {
                         issues.push(Issue {
                             line: rec.line,
@@ -891,7 +911,7 @@ pub fn check_in_memory(object: &'static ObjectType, data: &[u8]) -> Result<Check
                             kind: IssueKind::DuplicateIdentity,
                             message: format!(
                                 "\"{}\" is already defined on line {first}",
-                                key.replace('\u{1f}', " / ")
+                                display_key(&key)
                             ),
                         });
                     } else {

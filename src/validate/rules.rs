@@ -4,7 +4,8 @@
 
 use super::issue::{Issue, IssueKind};
 use crate::schema::{
-    normalize_header, registry, timezones, Column, Condition, Kind, ObjectType, ERROR_CSV_COLUMNS,
+    normalize_header, registry, timezones, Column, Condition, Identity, Kind, ObjectType,
+    ERROR_CSV_COLUMNS,
 };
 
 /// A pattern such as `^[A-Za-z][A-Za-z0-9_\- ]*$`, compiled to byte tables when it is one (the
@@ -735,8 +736,9 @@ pub struct Plan {
     pub output_header: Vec<String>,
     /// Problems with the header itself (reported on line 1).
     pub header_issues: Vec<Issue>,
+    /// Where the file's identity columns are.
+    pub identity: Identity,
     columns: Vec<Compiled>,
-    identity: Vec<Option<usize>>,
     /// Indices into `columns` of the columns whose rule can warn (phones).
     warn: Vec<usize>,
 }
@@ -879,7 +881,7 @@ impl Plan {
                 }
             })
             .collect();
-        let identity = object.identity.iter().map(|n| find(n)).collect();
+        let identity = Identity::locate(object, header);
         let warn = columns
             .iter()
             .enumerate()
@@ -902,54 +904,6 @@ impl Plan {
     /// checked for the columns that are there).
     pub fn header_ok(&self) -> bool {
         self.header_issues.is_empty()
-    }
-
-    /// Identity of a row: its identity values, trimmed and lower-cased, joined; empty if any
-    /// identity value is missing.
-    pub fn identity_key<'a>(&self, field: impl Fn(usize) -> Option<&'a str>) -> Option<String> {
-        let mut key = String::new();
-        for (i, p) in self.identity.iter().enumerate() {
-            let v = p.and_then(&field).map(str::trim).unwrap_or("");
-            if v.is_empty() {
-                return None;
-            }
-            if i > 0 {
-                key.push('\u{1f}');
-            }
-            key.extend(v.chars().flat_map(char::to_lowercase));
-        }
-        if key.is_empty() {
-            None
-        } else {
-            Some(key)
-        }
-    }
-
-    /// The identity as a 64-bit hash (0: none), computed without allocating.
-    pub fn identity_hash<'a>(&self, field: impl Fn(usize) -> Option<&'a [u8]>) -> u64 {
-        let mut h = Hasher::default();
-        for p in &self.identity {
-            let v = p.and_then(&field).map(|v| v.trim_ascii()).unwrap_or(b"");
-            if v.is_empty() {
-                return 0;
-            }
-            if v.is_ascii() {
-                h.write(v.iter().map(|b| b.to_ascii_lowercase()));
-            } else {
-                let s = String::from_utf8_lossy(v).to_lowercase();
-                h.write(s.bytes());
-            }
-            h.write(std::iter::once(0x1f));
-        }
-        h.finish().max(1)
-    }
-
-    /// Field position and display name of the first identity column.
-    pub fn identity_column(&self) -> (Option<usize>, String) {
-        (
-            self.identity.first().copied().flatten().map(|p| p + 1),
-            self.object.identity.first().cloned().unwrap_or_default(),
-        )
     }
 
     /// Checks one row's values; `first_of_object` is false for the child rows of a multi-row
@@ -1100,26 +1054,6 @@ impl Plan {
                 .any(|p| p.map(field).is_some_and(|v| !v.trim().is_empty()))
                 .then(|| describe.clone()),
         }
-    }
-}
-
-/// A fast 64-bit hash for identity keys: FxHash-style mixing with a murmur finaliser.
-#[derive(Default)]
-struct Hasher(u64);
-
-impl Hasher {
-    fn write(&mut self, bytes: impl Iterator<Item = u8>) {
-        for b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-    }
-    fn finish(&self) -> u64 {
-        let mut h = self.0;
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-        h ^ (h >> 33)
     }
 }
 

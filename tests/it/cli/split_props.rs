@@ -4,8 +4,7 @@
 
 use bulk::chunk::{split, Manifest, SplitError, SplitSettings};
 use bulk::input::{open, InputOptions};
-use bulk::schema::registry;
-use bulk::validate::Plan;
+use bulk::schema::{registry, Identity};
 use proptest::prelude::*;
 
 const HEADER: [&str; 5] = ["Name", "Description", "Skill Name", "Skill Value", "Delete"];
@@ -117,7 +116,7 @@ fn run(
     let source = open(&path, &InputOptions::default()).expect("opens");
     let object = registry().get("skill-profile").unwrap();
     let header: Vec<String> = HEADER.iter().map(|s| s.to_string()).collect();
-    let plan = Plan::new(object, &header);
+    let identity = Identity::locate(object, &header);
     let out = dir.path().join("out");
     let settings = SplitSettings {
         max_rows,
@@ -129,7 +128,7 @@ fn run(
     let result = split(
         &source,
         Some("skill-profile"),
-        grouped.then_some(&plan),
+        grouped.then_some(&identity),
         &settings,
         &|_| {},
     )

@@ -1,0 +1,232 @@
+//! What makes two rows the same object, written once: the identity key and its hash, and where
+//! the consecutive rows of a multi-row object begin and end.
+//!
+//! `validate` (duplicates, first-row rules, object counts), `chunk` (objects never split),
+//! `--skip-invalid` (objects dropped whole) and the sandbox (objects stored whole, keyed by
+//! identity) all decide with these.
+
+use super::{normalize_header, ObjectType, ERROR_CSV_COLUMNS};
+
+/// Separator between the values of a composite identity in a key.
+const KEY_SEPARATOR: char = '\u{1f}';
+
+/// The identity key of an object from its identity values, in the schema's order: each value
+/// trimmed and lower-cased, joined by U+001F. The sandbox stores objects under it.
+pub fn identity_key(values: &[&str]) -> String {
+    let mut key = String::new();
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            key.push(KEY_SEPARATOR);
+        }
+        key.push_str(&v.trim().to_lowercase());
+    }
+    key
+}
+
+/// A key as a person reads it: `Sales / Berlin` for a team.
+pub fn display_key(key: &str) -> String {
+    key.replace(KEY_SEPARATOR, " / ")
+}
+
+/// An object type's identity columns, located in one file's header.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    object: &'static ObjectType,
+    /// Field position of each identity column (`None`: the file lacks it).
+    positions: Vec<Option<usize>>,
+}
+
+impl Identity {
+    /// Finds `object`'s identity columns in `header` (spelling and case as `validate` matches
+    /// them; an error CSV's `Line` and `Error Message` columns are never identity).
+    pub fn locate(object: &'static ObjectType, header: &[String]) -> Identity {
+        let positions = object
+            .identity
+            .iter()
+            .map(|name| {
+                let want = normalize_header(name);
+                header.iter().position(|h| {
+                    let norm = normalize_header(h);
+                    norm == want
+                        && !ERROR_CSV_COLUMNS
+                            .iter()
+                            .any(|e| e.eq_ignore_ascii_case(&norm))
+                })
+            })
+            .collect();
+        Identity { object, positions }
+    }
+
+    pub fn object(&self) -> &'static ObjectType {
+        self.object
+    }
+
+    /// The row's identity key (see [`identity_key`]); `None` when an identity value is missing
+    /// or blank, since such a row cannot be told apart from another.
+    pub fn key<'a>(&self, field: impl Fn(usize) -> Option<&'a str>) -> Option<String> {
+        let mut values = Vec::with_capacity(self.positions.len());
+        for p in &self.positions {
+            let v = p.and_then(&field).unwrap_or("");
+            if v.trim().is_empty() {
+                return None;
+            }
+            values.push(v);
+        }
+        (!values.is_empty()).then(|| identity_key(&values))
+    }
+
+    /// The row's identity as a 64-bit hash, computed without allocating for ASCII values; 0
+    /// when the row has no usable identity. Equal keys have equal hashes.
+    pub fn hash<'a>(&self, field: impl Fn(usize) -> Option<&'a [u8]>) -> u64 {
+        let mut h = Hasher::default();
+        for p in &self.positions {
+            let v = p.and_then(&field).map(|v| v.trim_ascii()).unwrap_or(b"");
+            if v.is_empty() {
+                return 0;
+            }
+            if v.is_ascii() {
+                h.write(v.iter().map(|b| b.to_ascii_lowercase()));
+            } else {
+                let s = String::from_utf8_lossy(v).trim().to_lowercase();
+                h.write(s.bytes());
+            }
+            h.write(std::iter::once(KEY_SEPARATOR as u8));
+        }
+        h.finish().max(1)
+    }
+
+    /// 1-based column number and name of the first identity column, for messages.
+    pub fn first_column(&self) -> (Option<usize>, String) {
+        (
+            self.positions.first().copied().flatten().map(|p| p + 1),
+            self.object.identity.first().cloned().unwrap_or_default(),
+        )
+    }
+
+    /// A fresh [`Objects`] for rows of this file.
+    pub fn objects(&self) -> Objects {
+        Objects::new(self.object)
+    }
+}
+
+/// Groups a stream of rows into objects, fed each row's identity hash in file order: for a
+/// multi-row type, consecutive rows with the same identity are one object; otherwise every row
+/// is one. A row without a usable identity (hash 0) always starts an object of its own.
+#[derive(Debug, Clone, Copy)]
+pub struct Objects {
+    multi: bool,
+    prev: u64,
+}
+
+impl Objects {
+    pub fn new(object: &ObjectType) -> Objects {
+        Objects {
+            multi: object.is_multi_row(),
+            prev: 0,
+        }
+    }
+
+    /// Whether the next row, whose identity hash is `hash`, starts a new object rather than
+    /// continuing the one before it.
+    pub fn starts(&mut self, hash: u64) -> bool {
+        let continues = self.multi && hash != 0 && hash == self.prev;
+        self.prev = hash;
+        !continues
+    }
+}
+
+/// A fast 64-bit hash for identity keys: FxHash-style mixing with a murmur finaliser.
+#[derive(Default)]
+struct Hasher(u64);
+
+impl Hasher {
+    fn write(&mut self, bytes: impl Iterator<Item = u8>) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn finish(&self) -> u64 {
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::registry;
+
+    fn header(cells: &[&str]) -> Vec<String> {
+        cells.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn key_trims_lower_cases_and_joins() {
+        assert_eq!(identity_key(&[" Sales ", "BERLIN"]), "sales\u{1f}berlin");
+        assert_eq!(
+            display_key(&identity_key(&["Sales", "Berlin"])),
+            "sales / berlin"
+        );
+        let team = registry().get("team").unwrap();
+        let id = Identity::locate(team, &header(&["site", " NAME ", "Type"]));
+        assert_eq!(id.first_column(), (Some(2), "Name".to_string()));
+        let row = ["Berlin", "Sales", "AGENT"];
+        let key = id.key(|p| row.get(p).copied());
+        assert_eq!(key.as_deref(), Some("sales\u{1f}berlin"));
+        let blank = ["Berlin", "  ", "AGENT"];
+        assert_eq!(id.key(|p| blank.get(p).copied()), None);
+        assert_eq!(id.hash(|p| blank.get(p).map(|s| s.as_bytes())), 0);
+    }
+
+    #[test]
+    fn equal_keys_have_equal_hashes() {
+        let team = registry().get("team").unwrap();
+        let id = Identity::locate(team, &header(&["Name", "Site"]));
+        // A final capital sigma lower-cases to "ς" in a word, and a non-breaking space is
+        // trimmed: the key and the hash used to disagree on both.
+        let rows: [[&str; 2]; 7] = [
+            ["Sales", "Berlin"],
+            [" sales", "BERLIN "],
+            ["ÆBLE", "Ørsted"],
+            ["æble", "ørsted"],
+            ["ΟΔΟΣ", "x"],
+            ["οδος", "x"],
+            ["Sales\u{a0}", "Berlin"],
+        ];
+        let hash = |r: &[&str; 2]| id.hash(|p| r.get(p).map(|s| s.as_bytes()));
+        let key = |r: &[&str; 2]| id.key(|p| r.get(p).copied());
+        for a in &rows {
+            for b in &rows {
+                if key(a) == key(b) {
+                    assert_eq!(hash(a), hash(b), "{a:?} {b:?}");
+                }
+            }
+        }
+        assert_eq!(key(&rows[4]), key(&rows[5]));
+        assert_eq!(key(&rows[0]), key(&rows[6]));
+        assert_eq!(hash(&rows[0]), hash(&rows[1]));
+        assert_ne!(hash(&rows[0]), hash(&rows[2]));
+    }
+
+    #[test]
+    fn error_csv_columns_are_never_identity() {
+        let user = registry().get("user").unwrap();
+        let id = Identity::locate(user, &header(&["Line", "Error Message", "Email"]));
+        assert_eq!(id.first_column(), (Some(3), "Email".to_string()));
+    }
+
+    #[test]
+    fn objects_group_consecutive_rows_of_multi_row_types_only() {
+        let profile = registry().get("skill-profile").unwrap();
+        let mut o = Objects::new(profile);
+        let starts: Vec<bool> = [5, 5, 0, 0, 7, 5].iter().map(|&h| o.starts(h)).collect();
+        assert_eq!(starts, [true, false, true, true, true, true]);
+        let user = registry().get("user").unwrap();
+        let mut o = Objects::new(user);
+        assert!(o.starts(5) && o.starts(5));
+    }
+}
