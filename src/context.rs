@@ -276,14 +276,9 @@ impl EmbeddedSandbox {
 /// Takes the lock that says "this process serves the sandbox in `data_dir`"; `None` if another
 /// process holds it. The lock lasts as long as the returned file is open.
 pub fn lock_data_dir(data_dir: &std::path::Path) -> anyhow::Result<Option<File>> {
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("cannot create {}", data_dir.display()))?;
+    crate::fsutil::create_private_dir(data_dir)?;
     let path = data_dir.join("server.lock");
-    let lock = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
+    let lock = crate::fsutil::open_private(&path)
         .with_context(|| format!("cannot open {}", path.display()))?;
     match lock.try_lock() {
         Ok(()) => Ok(Some(lock)),

@@ -138,7 +138,7 @@ impl AppState {
             )?;
         }
         org::defaults::seed_all(&mut conn, store::to_millis(clock()))?;
-        std::fs::create_dir_all(settings.data_dir.join("files"))?;
+        crate::fsutil::create_private_dir(&settings.data_dir.join("files"))?;
         let dice = faults::Dice::new(settings.faults.seed);
         Ok(AppState {
             inner: Arc::new(Inner {
@@ -265,9 +265,7 @@ fn write_credentials(
 ) -> anyhow::Result<()> {
     let path = dir.join("credentials.json");
     let body = serde_json::json!({ "url": url, "org": org, "user": user, "token": token });
-    std::fs::write(&path, serde_json::to_vec_pretty(&body)?)?;
-    store::restrict_mode(&path);
-    Ok(())
+    crate::fsutil::write_private(&path, &serde_json::to_vec_pretty(&body)?)
 }
 
 /// Records the URL the sandbox listens on in `credentials.json`.
@@ -303,7 +301,7 @@ pub async fn serve(
             .name("sandbox-worker".into())
             .spawn(move || jobs::run_worker(s, conn))?
     };
-    let mut stopped = state.subscribe_shutdown();
+    let stopped = state.subscribe_shutdown();
     {
         let s = state.clone();
         tokio::spawn(async move {
@@ -311,17 +309,70 @@ pub async fn serve(
             s.stop();
         });
     }
-    let app = router(state.clone()).into_make_service();
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            let _ = stopped.wait_for(|s| *s).await;
-        })
-        .await;
+    let result = serve_connections(listener, router(state.clone()), stopped.clone()).await;
     state.stop();
     tokio::task::spawn_blocking(move || worker.join())
         .await?
         .map_err(|_| anyhow::anyhow!("the sandbox worker panicked"))?;
     Ok(result?)
+}
+
+/// How long a client may take to send a request's header: a connection that dribbles half a
+/// header is closed after this, so it holds no slot (and no shutdown) for longer.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long requests in flight get to finish once the server is told to stop; then it stops
+/// anyway (an upload that never ends, a client that never reads), so that one connection never
+/// holds `bulk sandbox serve` or the `bulk` command that embeds a sandbox.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+
+/// Accepts connections until `stopped` turns true, serving each with HTTP/1.1 and a header-read
+/// timeout; then asks every connection to finish (keep-alive off) and waits at most
+/// [`SHUTDOWN_GRACE`] for them. Connections still open after that are dropped with the runtime.
+async fn serve_connections(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    mut stopped: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    // Every connection task holds a receiver; the sender learns when the last one is gone.
+    let (open_tx, open_rx) = watch::channel(());
+    loop {
+        let (io, _peer) = tokio::select! {
+            _ = stopped.wait_for(|s| *s) => break,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                // Out of file descriptors and the like: wait rather than spin.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let mut stop = stopped.clone();
+        let open = open_rx.clone();
+        tokio::spawn(async move {
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT);
+            let conn = http.serve_connection(TokioIo::new(io), service);
+            let mut conn = std::pin::pin!(conn);
+            let finished = tokio::select! {
+                _ = conn.as_mut() => true,
+                _ = stop.wait_for(|s| *s) => false,
+            };
+            if !finished {
+                conn.as_mut().graceful_shutdown();
+                let _ = conn.as_mut().await;
+            }
+            drop(open);
+        });
+    }
+    drop(listener);
+    drop(open_rx);
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, open_tx.closed()).await;
+    Ok(())
 }
 
 /// A sandbox running on its own threads: the one way to run the service (`bulk sandbox serve`,

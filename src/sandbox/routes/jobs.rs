@@ -178,7 +178,12 @@ pub(super) async fn import(
     // Stream the body into a temporary file, counting bytes and rows as they arrive.
     let id = uuid::Uuid::new_v4().to_string();
     let tmp = s.data_dir.join("files").join(format!("{id}.partial"));
-    let mut out = tokio::fs::File::create(&tmp)
+    let mut open = tokio::fs::OpenOptions::new();
+    open.write(true).create_new(true);
+    #[cfg(unix)]
+    open.mode(0o600);
+    let mut out = open
+        .open(&tmp)
         .await
         .map_err(|e| ApiError::internal(e.into()))?;
     let cleanup = |tmp: std::path::PathBuf| async move {
