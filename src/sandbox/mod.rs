@@ -110,6 +110,9 @@ struct Inner {
     stopping: AtomicBool,
     work: (Mutex<bool>, Condvar),
     dice: faults::Dice,
+    /// A secret of this start, written 0600 to `server.key` in the 0700 data dir; the server
+    /// proves it knows it (`GET /healthz?challenge=`) before a client sends its token.
+    instance_key: String,
 }
 
 impl AppState {
@@ -150,6 +153,7 @@ impl AppState {
                 stopping: AtomicBool::new(false),
                 work: (Mutex::new(false), Condvar::new()),
                 dice,
+                instance_key: random_hex(32),
             }),
         })
     }
@@ -212,6 +216,11 @@ impl AppState {
         .map_err(ApiError::internal)
     }
 
+    /// The answer to a client's `challenge` (see [`instance_proof`]).
+    pub(crate) fn prove(&self, challenge: &str) -> String {
+        instance_proof(&self.inner.instance_key, challenge)
+    }
+
     pub(crate) fn dice(&self) -> &faults::Dice {
         &self.inner.dice
     }
@@ -266,6 +275,50 @@ fn write_credentials(
     let path = dir.join("credentials.json");
     let body = serde_json::json!({ "url": url, "org": org, "user": user, "token": token });
     crate::fsutil::write_private(&path, &serde_json::to_vec_pretty(&body)?)
+}
+
+/// Where a serving sandbox keeps the secret of its start (0600, in the 0700 data dir).
+pub fn instance_key_path(data_dir: &std::path::Path) -> PathBuf {
+    data_dir.join("server.key")
+}
+
+/// HMAC-SHA256 of `challenge` under the instance key, in hex: what `GET /healthz?challenge=C`
+/// answers as `proof`. Only a process that can read the data dir knows the key, so a stranger
+/// that binds a port the sandbox used cannot answer (and never receives the token).
+pub fn instance_proof(key: &str, challenge: &str) -> String {
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key.as_bytes());
+    hex(ring::hmac::sign(&key, challenge.as_bytes()).as_ref())
+}
+
+/// Whether `proof` answers `challenge` under `key` (compared in constant time).
+pub fn verify_instance_proof(key: &str, challenge: &str, proof: &str) -> bool {
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key.as_bytes());
+    let Some(tag) = unhex(proof) else {
+        return false;
+    };
+    ring::hmac::verify(&key, challenge.as_bytes(), &tag).is_ok()
+}
+
+/// `n` random bytes in hex.
+pub fn random_hex(n: usize) -> String {
+    use rand::RngCore;
+    let mut b = vec![0u8; n];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    hex(&b)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 || !s.is_ascii() {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
+        .collect()
 }
 
 /// Records the URL the sandbox listens on in `credentials.json`.
@@ -403,6 +456,10 @@ pub fn spawn_state(state: AppState, addr: std::net::SocketAddr) -> anyhow::Resul
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
     let url = format!("http://{addr}");
+    crate::fsutil::write_private(
+        &instance_key_path(&state.settings().data_dir),
+        state.inner.instance_key.as_bytes(),
+    )?;
     record_url(&state, &url)?;
     let token = state.admin_token()?;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();

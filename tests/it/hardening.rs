@@ -284,3 +284,97 @@ fn a_header_that_never_ends_is_cut_off() {
         t.elapsed()
     );
 }
+
+/// Item 1: two `bulk import`s on one data dir; the second attached to the first's embedded
+/// sandbox and died ("cannot reach ... Connection refused") when the first finished and exited.
+/// Jobs of one organisation run one at a time, so the second always outlives the first's job.
+#[test]
+fn an_attached_import_survives_the_serving_process_exiting() {
+    let wd = Workdir::new();
+    let plain = |prefix: &str, n: usize| plain_users(n).replace("agent", prefix);
+    wd.write("a.csv", plain("first", 1500));
+    wd.write("b.csv", plain("second", 300));
+    let first = wd.spawn(&["import", "--type", "user", "a.csv"]);
+    // Wait until the first serves (its URL is in the sandbox's credentials.json).
+    let creds = wd.sandbox_dir().join("credentials.json");
+    let t = Instant::now();
+    loop {
+        let url = std::fs::read(&creds)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+            .and_then(|v| v["url"].as_str().map(str::to_string));
+        if url.is_some() {
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "the first never served"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let second = wd.spawn(&["import", "--type", "user", "b.csv"]);
+    wd.finish(first).ok();
+    wd.finish(second)
+        .ok()
+        .stderr_has("served by another bulk process");
+    // Both landed: the next command (serving itself) sees every user.
+    let out = wd.run(&["export", "user", "-o", "all.csv"]);
+    out.ok();
+    let all = wd.read_string("all.csv");
+    assert_eq!(all.matches("@example.com").count(), 1800, "{out:?}");
+}
+
+/// Item 1: a stranger that binds the port an embedded sandbox used (while the data dir is still
+/// locked) received `Authorization: Bearer <sandbox admin token>` from the retrying client. The
+/// client now sends the token only to a server that proves it knows the data dir's secret.
+#[test]
+fn the_sandbox_token_never_goes_to_a_stranger_on_its_port() {
+    let wd = Workdir::new();
+    let dir = wd.sandbox_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    // Another process "serves" this data dir: it holds the lock…
+    let lock = std::fs::File::create(dir.join("server.lock")).unwrap();
+    lock.try_lock().unwrap();
+    // …but its port now belongs to a stranger, who records what it is sent.
+    let stranger = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", stranger.local_addr().unwrap());
+    let token = "sandbox-admin-token-0123456789";
+    std::fs::write(
+        dir.join("credentials.json"),
+        serde_json::json!({"url": url, "org": "o", "user": "admin@sandbox.local", "token": token})
+            .to_string(),
+    )
+    .unwrap();
+    std::fs::write(dir.join("server.key"), "the real server's key").unwrap();
+    let heard = Arc::new(Mutex::new(Vec::<u8>::new()));
+    {
+        let heard = heard.clone();
+        std::thread::spawn(move || {
+            for conn in stranger.incoming() {
+                let Ok(mut conn) = conn else { continue };
+                conn.set_read_timeout(Some(Duration::from_millis(500))).ok();
+                let mut buf = [0u8; 4096];
+                let n = conn.read(&mut buf).unwrap_or(0);
+                heard.lock().unwrap().extend_from_slice(&buf[..n]);
+                let body = r#"{"status":"ok","proof":"00","items":[],"total":0}"#;
+                let _ = write!(
+                    conn,
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+    }
+    let out = wd.run(&["jobs"]);
+    assert_ne!(out.code, Some(0), "{out:?}");
+    let heard = String::from_utf8_lossy(&heard.lock().unwrap()).to_string();
+    assert!(
+        !heard.contains(token),
+        "the stranger got the token:\n{heard}"
+    );
+    assert!(
+        !heard.is_empty(),
+        "the client never asked the stranger to prove itself"
+    );
+    drop(lock);
+}
