@@ -378,3 +378,93 @@ fn the_sandbox_token_never_goes_to_a_stranger_on_its_port() {
     );
     drop(lock);
 }
+
+/// Item 7: an `Idempotency-Key` reused with another request (another file, another type, an
+/// export) silently returned the first job; it is a 422 with the one error body.
+#[test]
+fn a_reused_idempotency_key_with_another_request_is_422() {
+    let sb = Sandbox::start_temp(|_| {});
+    let post = |query: &[(&str, &str)], body: &str| {
+        fresh_client()
+            .post(format!("{}/v1/jobs/import", sb.url))
+            .query(query)
+            .bearer_auth(&sb.token)
+            .header("Idempotency-Key", "key-1")
+            .body(body.to_string())
+            .send()
+            .unwrap()
+    };
+    let users = plain_users(2);
+    let first = post(&[("object_type", "user"), ("file_name", "a.csv")], &users);
+    assert_eq!(first.status(), 201);
+    let first: serde_json::Value = first.json().unwrap();
+    sb.wait(first["id"].as_str().unwrap());
+    // The same request again: the same job (a retry after a lost answer).
+    let again = post(&[("object_type", "user"), ("file_name", "a.csv")], &users);
+    assert_eq!(again.status(), 200);
+    assert_eq!(
+        again.json::<serde_json::Value>().unwrap()["id"],
+        first["id"]
+    );
+    // Another file, another type, an export: refused.
+    for (query, body) in [
+        (
+            &[("object_type", "user"), ("file_name", "b.csv")][..],
+            users.as_str(),
+        ),
+        (
+            &[("object_type", "site"), ("file_name", "a.csv")][..],
+            "Name\nx\n",
+        ),
+    ] {
+        let r = post(query, body);
+        assert_eq!(r.status(), 422, "{query:?}");
+        let e: serde_json::Value = r.json().unwrap();
+        assert_eq!(e["error"]["code"], "invalid_idempotency_key", "{e}");
+        assert_eq!(e["error"]["details"]["job_id"], first["id"], "{e}");
+    }
+    let r = fresh_client()
+        .post(format!("{}/v1/jobs/export", sb.url))
+        .bearer_auth(&sb.token)
+        .header("Idempotency-Key", "key-1")
+        .json(&serde_json::json!({ "object_type": "user" }))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 422);
+}
+
+/// Item 8: `GET /v1/jobs?page=18446744073709551615` answered 500; out-of-range paging is a 400.
+/// 414 and 431 had no JSON error body.
+#[test]
+fn out_of_range_paging_and_oversized_requests_get_the_one_error_body() {
+    let sb = Sandbox::start_temp(|_| {});
+    for page in ["18446744073709551615", "9223372036854775807"] {
+        let r = sb.get(&format!("/v1/jobs?page={page}&page_size=100"));
+        assert_eq!(r.status(), 400, "page {page}");
+        let e: serde_json::Value = r.json().unwrap();
+        assert_eq!(e["error"]["code"], "invalid_query", "{e}");
+    }
+    let long = "x".repeat(20 * 1024);
+    let r = sb.get(&format!("/v1/jobs?search={long}"));
+    assert_eq!(r.status(), 414);
+    let e: serde_json::Value = r.json().unwrap();
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("request target"),
+        "{e}"
+    );
+    let r = fresh_client()
+        .get(format!("{}/v1/jobs", sb.url))
+        .bearer_auth(&sb.token)
+        .header("X-Padding", "y".repeat(64 * 1024))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 431);
+    let e: serde_json::Value = r.json().unwrap();
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("header"),
+        "{e}"
+    );
+}
