@@ -105,11 +105,18 @@ pub(crate) fn connect(data_dir: &Path) -> anyhow::Result<Connection> {
         .with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
     let path = db_path(data_dir);
     // Created 0600 before SQLite opens it (SQLite gives its -wal and -shm files the same mode):
-    // the tokens in it are never readable by another user, not even for a moment.
-    drop(
-        crate::fsutil::open_private(&path)
-            .with_context(|| format!("cannot create database {}", path.display()))?,
-    );
+    // the tokens in it are never readable by another user, not even for a moment. Only when
+    // missing: closing a descriptor of a database this process has open would drop SQLite's
+    // POSIX locks on it.
+    match crate::fsutil::create_private(&path) {
+        Ok(f) => drop(f),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => {
+            return Err(
+                anyhow::Error::new(e).context(format!("cannot create database {}", path.display()))
+            )
+        }
+    }
     let conn = Connection::open(&path)
         .with_context(|| format!("cannot open database {}", path.display()))?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
