@@ -277,6 +277,20 @@ fn write_credentials(
     crate::fsutil::write_private(&path, &serde_json::to_vec_pretty(&body)?)
 }
 
+/// Removes the `.partial` uploads a killed server left behind. Only the process that serves
+/// (and holds the data dir) calls it, before it takes requests: no upload is in flight then.
+fn remove_partial_uploads(files: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(files) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "partial") {
+            let _ = std::fs::remove_file(&p);
+        }
+    }
+}
+
 /// Where a serving sandbox keeps the secret of its start (0600, in the 0700 data dir).
 pub fn instance_key_path(data_dir: &std::path::Path) -> PathBuf {
     data_dir.join("server.key")
@@ -456,6 +470,7 @@ pub fn spawn_state(state: AppState, addr: std::net::SocketAddr) -> anyhow::Resul
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
     let url = format!("http://{addr}");
+    remove_partial_uploads(&state.settings().data_dir.join("files"));
     crate::fsutil::write_private(
         &instance_key_path(&state.settings().data_dir),
         state.inner.instance_key.as_bytes(),

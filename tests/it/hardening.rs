@@ -468,3 +468,16 @@ fn out_of_range_paging_and_oversized_requests_get_the_one_error_body() {
         "{e}"
     );
 }
+
+/// Item 10: a `.partial` upload survived a server crash and restart.
+#[test]
+fn partial_uploads_of_a_killed_server_are_removed_at_start() {
+    let wd = Workdir::new();
+    let data = wd.path("sb");
+    drop(Sandbox::start(&data, |_| {}));
+    let dead = data.join("files").join("0000-dead.partial");
+    std::fs::write(&dead, "Email\nhalf@example.com\n").unwrap();
+    let sb = Sandbox::start(&data, |_| {});
+    assert!(!dead.exists(), "{} survived the restart", dead.display());
+    drop(sb);
+}
