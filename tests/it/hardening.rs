@@ -481,3 +481,29 @@ fn partial_uploads_of_a_killed_server_are_removed_at_start() {
     assert!(!dead.exists(), "{} survived the restart", dead.display());
     drop(sb);
 }
+
+/// Item 9: an export's `file_name` reached ZIP entry names (`../../../tmp/x_1.csv`) and
+/// `Content-Disposition` unsanitised, and so did `../` and U+202E in upload names.
+#[test]
+fn client_sent_file_names_become_plain_file_names() {
+    let sb = Sandbox::start_temp(|_| {});
+    let job = sb.import("user", "../../..\\evil/\u{202e}vsc.exe", plain_users(2));
+    assert_eq!(job["file_name"], "vsc.exe", "{job}");
+    let r = fresh_client()
+        .post(format!("{}/v1/jobs/export", sb.url))
+        .bearer_auth(&sb.token)
+        .json(&serde_json::json!({ "object_type": "user", "file_name": "../../../tmp/x.csv" }))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let job: serde_json::Value = r.json().unwrap();
+    let job = sb.wait(job["id"].as_str().unwrap());
+    assert_eq!(job["file_name"], "x.csv", "{job}");
+    let r = sb.get(&format!("/v1/jobs/{}/file", job["id"].as_str().unwrap()));
+    assert_eq!(r.status(), 200);
+    let cd = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(!cd.contains('/') && !cd.contains(".."), "{cd}");
+}

@@ -54,6 +54,21 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     }
 }
 
+/// A client-sent name as a plain file name: its last path component, without control
+/// characters or bidirectional overrides (U+202E shows `exe.csv` as `vsc.exe`), without
+/// leading dots; it names ZIP entries and `Content-Disposition`, so it must never be a path.
+fn plain_file_name(name: &str) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let clean: String = last
+        .chars()
+        .filter(|c| {
+            !c.is_control()
+                && !matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        })
+        .collect();
+    clean.trim().trim_start_matches('.').trim().to_string()
+}
+
 /// What a job-creating request asks for; a reused `Idempotency-Key` must ask for the same.
 struct Wanted {
     job_type: JobType,
@@ -181,7 +196,7 @@ pub(super) async fn import(
         e.status = StatusCode::UNPROCESSABLE_ENTITY;
         e
     })?;
-    let file_name = q.file_name.trim().to_string();
+    let file_name = plain_file_name(&q.file_name);
     if file_name.is_empty() {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -339,7 +354,8 @@ pub(super) async fn export(
     let key = idempotency_key(&headers)?;
     let file_name = req
         .file_name
-        .filter(|f| !f.trim().is_empty())
+        .map(|f| plain_file_name(&f))
+        .filter(|f| !f.is_empty())
         .unwrap_or_else(|| format!("{}.csv", object.id));
     let wanted = Wanted {
         job_type: JobType::Export,
