@@ -191,7 +191,7 @@ pub fn connect(settings: &RemoteSettings, printer: &Printer) -> anyhow::Result<C
     }
     let data_dir = config::sandbox_dir();
     let (sandbox, url, token) = EmbeddedSandbox::start_or_attach(&data_dir)?;
-    let how = if sandbox.is_some() {
+    let how = if sandbox.as_ref().is_some_and(EmbeddedSandbox::serves) {
         "served by this command"
     } else {
         "served by another bulk process"
@@ -212,38 +212,71 @@ pub fn connect(settings: &RemoteSettings, printer: &Printer) -> anyhow::Result<C
 /// A sandbox server running inside this process on a loopback ephemeral port, for the duration
 /// of the command. It holds a lock on its data directory so that two `bulk` processes never run
 /// two job workers on one database: the second one uses the first one's server.
+///
+/// A process that uses another's server holds a shared lock on `clients.lock` in the data dir;
+/// the serving process, when its own command is done, keeps serving until no process holds
+/// it (at most [`ATTACHED_WAIT`]), so that no import fails because another `bulk` exited.
 pub struct EmbeddedSandbox {
-    _server: crate::sandbox::Handle,
-    _lock: File,
+    server: Option<crate::sandbox::Handle>,
+    lock: Option<File>,
+    /// The serving process's handle on `clients.lock`; the attached process's shared lock.
+    clients: Option<File>,
 }
 
+/// How long a serving process waits, after its own command, for the processes attached to it.
+pub const ATTACHED_WAIT: Duration = Duration::from_secs(6 * 3600);
+
 impl EmbeddedSandbox {
-    /// Starts a server on `data_dir`, or finds the one another process runs there. Returns the
-    /// server if this process runs it, the URL and the admin token.
+    /// Whether this process serves the sandbox (rather than using another process's server).
+    pub fn serves(&self) -> bool {
+        self.server.is_some()
+    }
+
+    /// Starts a server on `data_dir`, or finds the one another process runs there and checks
+    /// that it is that process (it proves it knows the secret in the 0700 data dir) before the
+    /// token is used with it. Returns the server (or the attachment), the URL and the admin token.
     pub fn start_or_attach(
         data_dir: &std::path::Path,
     ) -> anyhow::Result<(Option<EmbeddedSandbox>, String, String)> {
+        crate::fsutil::create_private_dir(data_dir)?;
         for _ in 0..50 {
+            // Taken first: a serving process that is stopping holds it exclusively, so this
+            // waits until it has stopped and released the directory, then serves itself.
+            let clients = crate::fsutil::open_private(&data_dir.join("clients.lock"))
+                .with_context(|| format!("cannot open {}", data_dir.display()))?;
+            clients
+                .lock_shared()
+                .context("cannot lock the sandbox data directory")?;
             match lock_data_dir(data_dir)? {
                 Some(lock) => {
+                    drop(clients);
                     let server = crate::sandbox::spawn(
                         crate::sandbox::Settings::new(data_dir),
                         std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
                     )?;
                     let (url, token) = (server.url().to_string(), server.token().to_string());
+                    let clients = crate::fsutil::open_private(&data_dir.join("clients.lock"))
+                        .with_context(|| format!("cannot open {}", data_dir.display()))?;
                     let sandbox = EmbeddedSandbox {
-                        _server: server,
-                        _lock: lock,
+                        server: Some(server),
+                        lock: Some(lock),
+                        clients: Some(clients),
                     };
                     return Ok((Some(sandbox), url, token));
                 }
                 None => {
                     // Another process serves this directory; its URL is in credentials.json.
                     if let Some((url, token)) = read_sandbox_credentials(data_dir) {
-                        if reachable(&url) {
-                            return Ok((None, url, token));
+                        if proves_instance(data_dir, &url) {
+                            let attached = EmbeddedSandbox {
+                                server: None,
+                                lock: None,
+                                clients: Some(clients),
+                            };
+                            return Ok((Some(attached), url, token));
                         }
                     }
+                    drop(clients);
                     std::thread::sleep(Duration::from_millis(100));
                 }
             }
@@ -258,14 +291,9 @@ impl EmbeddedSandbox {
 /// Takes the lock that says "this process serves the sandbox in `data_dir`"; `None` if another
 /// process holds it. The lock lasts as long as the returned file is open.
 pub fn lock_data_dir(data_dir: &std::path::Path) -> anyhow::Result<Option<File>> {
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("cannot create {}", data_dir.display()))?;
+    crate::fsutil::create_private_dir(data_dir)?;
     let path = data_dir.join("server.lock");
-    let lock = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
+    let lock = crate::fsutil::open_private(&path)
         .with_context(|| format!("cannot open {}", path.display()))?;
     match lock.try_lock() {
         Ok(()) => Ok(Some(lock)),
@@ -285,16 +313,50 @@ fn read_sandbox_credentials(data_dir: &std::path::Path) -> Option<(String, Strin
     ))
 }
 
-fn reachable(url: &str) -> bool {
-    let Ok(u) = reqwest::Url::parse(url) else {
+impl Drop for EmbeddedSandbox {
+    fn drop(&mut self) {
+        let Some(server) = self.server.take() else {
+            return; // attached: dropping `clients` releases the shared lock
+        };
+        let clients = self.clients.take();
+        if let Some(c) = &clients {
+            let deadline = std::time::Instant::now() + ATTACHED_WAIT;
+            while matches!(c.try_lock(), Err(std::fs::TryLockError::WouldBlock))
+                && std::time::Instant::now() < deadline
+            {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        // Stop, release the directory, and only then let a waiting process in: it serves next.
+        drop(server);
+        drop(self.lock.take());
+        drop(clients);
+    }
+}
+
+/// Whether the server at `url` is the one that wrote `server.key` in `data_dir`: it answers a
+/// fresh challenge with the key's HMAC. No token is sent before this holds.
+fn proves_instance(data_dir: &std::path::Path, url: &str) -> bool {
+    let Ok(key) = std::fs::read_to_string(crate::sandbox::instance_key_path(data_dir)) else {
         return false;
     };
-    let Some(addr) = u
-        .socket_addrs(|| None)
-        .ok()
-        .and_then(|a| a.into_iter().next())
+    let challenge = crate::sandbox::random_hex(16);
+    let Ok(http) = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()
     else {
         return false;
     };
-    std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_ok()
+    let answer = http
+        .get(format!("{url}/healthz"))
+        .query(&[("challenge", &challenge)])
+        .send()
+        .and_then(|r| r.error_for_status())
+        .and_then(|r| r.json::<serde_json::Value>());
+    match answer {
+        Ok(v) => v["proof"]
+            .as_str()
+            .is_some_and(|p| crate::sandbox::verify_instance_proof(key.trim(), &challenge, p)),
+        Err(_) => false,
+    }
 }

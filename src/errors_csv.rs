@@ -5,7 +5,7 @@
 
 use crate::input::write_record;
 use anyhow::Context;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The columns an error CSV appends to the original ones.
@@ -107,15 +107,21 @@ impl<W: Write> Writer<W> {
     }
 }
 
-/// Creates the error CSV at `path` with `header` (the original columns).
+/// Starts the error CSV at `path` with `header` (the original columns). It is written beside
+/// `path` and appears there only when [`Writer::commit`]ted; a symlink at `path` is refused.
 pub fn create<'a>(
     path: &Path,
     header: impl IntoIterator<Item = &'a [u8]>,
-) -> anyhow::Result<Writer<BufWriter<std::fs::File>>> {
-    let f =
-        std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
-    Writer::new(BufWriter::new(f), header)
-        .with_context(|| format!("cannot write {}", path.display()))
+) -> anyhow::Result<Writer<crate::fsutil::AtomicFile>> {
+    let f = crate::fsutil::AtomicFile::create(path)?;
+    Writer::new(f, header).with_context(|| format!("cannot write {}", path.display()))
+}
+
+impl Writer<crate::fsutil::AtomicFile> {
+    /// Finishes the file and puts it in place.
+    pub fn commit(self) -> anyhow::Result<()> {
+        self.finish()?.commit()
+    }
 }
 
 /// Writes a whole error CSV from rows.
@@ -125,9 +131,7 @@ pub fn write(path: &Path, header: &[String], rows: &[ErrorRow]) -> anyhow::Resul
         w.row(r.fields.iter().map(|f| f.as_bytes()), r.line, &r.message)
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    w.finish()
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    w.commit()
 }
 
 /// Reads an error CSV; returns its original header (without [`COLUMNS`]) and hands each row to

@@ -11,6 +11,7 @@ pub mod context;
 pub mod error;
 pub mod errors_csv;
 pub mod export;
+pub mod fsutil;
 pub mod hash;
 pub mod import;
 pub mod input;

@@ -4,7 +4,6 @@ use crate::cli::ErrorsArgs;
 use crate::context::connect;
 use crate::error::{Exit, Failure};
 use crate::output::Printer;
-use anyhow::Context as _;
 
 pub fn run(args: ErrorsArgs, printer: &Printer) -> anyhow::Result<Exit> {
     let ctx = connect(&super::remote_settings(&args.remote), printer)?;
@@ -31,7 +30,7 @@ pub fn run(args: ErrorsArgs, printer: &Printer) -> anyhow::Result<Exit> {
         None => write_stdout(printer, &bytes)?,
         Some(p) if p.as_os_str() == "-" => write_stdout(printer, &bytes)?,
         Some(p) => {
-            std::fs::write(p, &bytes).with_context(|| format!("cannot write {}", p.display()))?;
+            crate::fsutil::write_atomic(p, &bytes)?;
             if printer.json {
                 printer.json_doc(&serde_json::json!({
                     "job_id": args.id,

@@ -114,8 +114,7 @@ pub fn run(args: ExportArgs, printer: &Printer) -> anyhow::Result<Exit> {
                     path.display()
                 ));
             }
-            std::fs::write(path, &bytes)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            crate::fsutil::write_atomic(path, &bytes)?;
         }
     }
     if printer.json {

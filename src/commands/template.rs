@@ -55,7 +55,7 @@ pub fn run(args: TemplateArgs, printer: &Printer) -> anyhow::Result<Exit> {
         None => printer.data(&out)?,
         Some(p) if p.as_os_str() == "-" => printer.data(&out)?,
         Some(p) => {
-            std::fs::write(p, &out).with_context(|| format!("cannot write {}", p.display()))?;
+            crate::fsutil::write_atomic(p, &out)?;
             printer.info(format!(
                 "wrote the {} template to {}",
                 t.display_name,

@@ -91,21 +91,16 @@ fn read_json<T: Default + for<'de> Deserialize<'de>>(path: &Path) -> anyhow::Res
     }
 }
 
-/// Writes a file readable by its owner only, atomically (temporary file, then rename).
+/// Writes a file readable by its owner only (0600 from its first byte), atomically (temporary
+/// file, then rename), in a folder readable by its owner only (0700): profiles, tokens and import
+/// journals live in these folders.
 pub fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    std::io::Write::write_all(&mut tmp, bytes)?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    crate::fsutil::create_private_dir(dir)?;
+    crate::fsutil::write_private(path, bytes)
 }
 
 impl Profiles {

@@ -169,6 +169,7 @@ pub fn run(
                 Checked::Invalid(invalid) => return invalid_outcome(invalid),
                 Checked::Ok(checked) => {
                     let chunk_root = store.chunk_dir(&id);
+                    crate::fsutil::create_private_dir(&chunk_root)?;
                     let j = plan::build(
                         &id,
                         &target_id,

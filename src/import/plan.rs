@@ -304,8 +304,7 @@ pub fn build(
             .unwrap_or_else(|| "input".into());
         let dir = format!("{}-{}", n + 1, sanitize(&stem));
         let out_dir = chunk_root.join(&dir);
-        std::fs::create_dir_all(&out_dir)
-            .with_context(|| format!("cannot create {}", out_dir.display()))?;
+        crate::fsutil::create_private_dir(&out_dir)?;
         let entry = match (&input.body, validation) {
             (Body::Csv(opened), Some(v)) => {
                 csv_entry(&input, opened, &v, limits, &out_dir, &dir, &stem, reporter)?
@@ -525,7 +524,7 @@ impl<'a> LeaveOut<'a> {
         for (line, fields, message) in &rows {
             w.row(fields.iter().map(|f| f.as_bytes()), *line, message)?;
         }
-        w.finish()?;
+        w.commit()?;
         Ok(Dropped {
             rows: rows.len() as u64,
             group_rows: self.group_rows,

@@ -319,8 +319,7 @@ impl<'a> Runner<'a> {
                         .chunk_dir(&self.journal.id)
                         .join(&e.dir)
                         .join(&name);
-                    std::fs::write(&path, bytes)
-                        .map_err(|err| anyhow::anyhow!("cannot write {}: {err}", path.display()))?;
+                    crate::fsutil::write_private(&path, &bytes)?;
                     Some(name)
                 }
                 Ok(None) => None,

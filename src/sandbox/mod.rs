@@ -110,6 +110,9 @@ struct Inner {
     stopping: AtomicBool,
     work: (Mutex<bool>, Condvar),
     dice: faults::Dice,
+    /// A secret of this start, written 0600 to `server.key` in the 0700 data dir; the server
+    /// proves it knows it (`GET /healthz?challenge=`) before a client sends its token.
+    instance_key: String,
 }
 
 impl AppState {
@@ -138,7 +141,7 @@ impl AppState {
             )?;
         }
         org::defaults::seed_all(&mut conn, store::to_millis(clock()))?;
-        std::fs::create_dir_all(settings.data_dir.join("files"))?;
+        crate::fsutil::create_private_dir(&settings.data_dir.join("files"))?;
         let dice = faults::Dice::new(settings.faults.seed);
         Ok(AppState {
             inner: Arc::new(Inner {
@@ -150,6 +153,7 @@ impl AppState {
                 stopping: AtomicBool::new(false),
                 work: (Mutex::new(false), Condvar::new()),
                 dice,
+                instance_key: random_hex(32),
             }),
         })
     }
@@ -212,6 +216,11 @@ impl AppState {
         .map_err(ApiError::internal)
     }
 
+    /// The answer to a client's `challenge` (see [`instance_proof`]).
+    pub(crate) fn prove(&self, challenge: &str) -> String {
+        instance_proof(&self.inner.instance_key, challenge)
+    }
+
     pub(crate) fn dice(&self) -> &faults::Dice {
         &self.inner.dice
     }
@@ -265,9 +274,65 @@ fn write_credentials(
 ) -> anyhow::Result<()> {
     let path = dir.join("credentials.json");
     let body = serde_json::json!({ "url": url, "org": org, "user": user, "token": token });
-    std::fs::write(&path, serde_json::to_vec_pretty(&body)?)?;
-    store::restrict_mode(&path);
-    Ok(())
+    crate::fsutil::write_private(&path, &serde_json::to_vec_pretty(&body)?)
+}
+
+/// Removes the `.partial` uploads a killed server left behind. Only the process that serves
+/// (and holds the data dir) calls it, before it takes requests: no upload is in flight then.
+fn remove_partial_uploads(files: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(files) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "partial") {
+            let _ = std::fs::remove_file(&p);
+        }
+    }
+}
+
+/// Where a serving sandbox keeps the secret of its start (0600, in the 0700 data dir).
+pub fn instance_key_path(data_dir: &std::path::Path) -> PathBuf {
+    data_dir.join("server.key")
+}
+
+/// HMAC-SHA256 of `challenge` under the instance key, in hex: what `GET /healthz?challenge=C`
+/// answers as `proof`. Only a process that can read the data dir knows the key, so a stranger
+/// that binds a port the sandbox used cannot answer (and never receives the token).
+pub fn instance_proof(key: &str, challenge: &str) -> String {
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key.as_bytes());
+    hex(ring::hmac::sign(&key, challenge.as_bytes()).as_ref())
+}
+
+/// Whether `proof` answers `challenge` under `key` (compared in constant time).
+pub fn verify_instance_proof(key: &str, challenge: &str, proof: &str) -> bool {
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key.as_bytes());
+    let Some(tag) = unhex(proof) else {
+        return false;
+    };
+    ring::hmac::verify(&key, challenge.as_bytes(), &tag).is_ok()
+}
+
+/// `n` random bytes in hex.
+pub fn random_hex(n: usize) -> String {
+    use rand::RngCore;
+    let mut b = vec![0u8; n];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    hex(&b)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) || !s.is_ascii() {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
+        .collect()
 }
 
 /// Records the URL the sandbox listens on in `credentials.json`.
@@ -303,7 +368,7 @@ pub async fn serve(
             .name("sandbox-worker".into())
             .spawn(move || jobs::run_worker(s, conn))?
     };
-    let mut stopped = state.subscribe_shutdown();
+    let stopped = state.subscribe_shutdown();
     {
         let s = state.clone();
         tokio::spawn(async move {
@@ -311,17 +376,70 @@ pub async fn serve(
             s.stop();
         });
     }
-    let app = router(state.clone()).into_make_service();
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            let _ = stopped.wait_for(|s| *s).await;
-        })
-        .await;
+    let result = serve_connections(listener, router(state.clone()), stopped.clone()).await;
     state.stop();
     tokio::task::spawn_blocking(move || worker.join())
         .await?
         .map_err(|_| anyhow::anyhow!("the sandbox worker panicked"))?;
     Ok(result?)
+}
+
+/// How long a client may take to send a request's header: a connection that dribbles half a
+/// header is closed after this, so it holds no slot (and no shutdown) for longer.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long requests in flight get to finish once the server is told to stop; then it stops
+/// anyway (an upload that never ends, a client that never reads), so that one connection never
+/// holds `bulk sandbox serve` or the `bulk` command that embeds a sandbox.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+
+/// Accepts connections until `stopped` turns true, serving each with HTTP/1.1 and a header-read
+/// timeout; then asks every connection to finish (keep-alive off) and waits at most
+/// [`SHUTDOWN_GRACE`] for them. Connections still open after that are dropped with the runtime.
+async fn serve_connections(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    mut stopped: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    // Every connection task holds a receiver; the sender learns when the last one is gone.
+    let (open_tx, open_rx) = watch::channel(());
+    loop {
+        let (io, _peer) = tokio::select! {
+            _ = stopped.wait_for(|s| *s) => break,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                // Out of file descriptors and the like: wait rather than spin.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let mut stop = stopped.clone();
+        let open = open_rx.clone();
+        tokio::spawn(async move {
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT);
+            let conn = http.serve_connection(TokioIo::new(io), service);
+            let mut conn = std::pin::pin!(conn);
+            let finished = tokio::select! {
+                _ = conn.as_mut() => true,
+                _ = stop.wait_for(|s| *s) => false,
+            };
+            if !finished {
+                conn.as_mut().graceful_shutdown();
+                let _ = conn.as_mut().await;
+            }
+            drop(open);
+        });
+    }
+    drop(listener);
+    drop(open_rx);
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, open_tx.closed()).await;
+    Ok(())
 }
 
 /// A sandbox running on its own threads: the one way to run the service (`bulk sandbox serve`,
@@ -352,6 +470,11 @@ pub fn spawn_state(state: AppState, addr: std::net::SocketAddr) -> anyhow::Resul
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
     let url = format!("http://{addr}");
+    remove_partial_uploads(&state.settings().data_dir.join("files"));
+    crate::fsutil::write_private(
+        &instance_key_path(&state.settings().data_dir),
+        state.inner.instance_key.as_bytes(),
+    )?;
     record_url(&state, &url)?;
     let token = state.admin_token()?;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();

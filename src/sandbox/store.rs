@@ -101,12 +101,24 @@ pub(crate) enum Created {
 
 /// Opens (creating if needed) the database of a data directory with the sandbox's pragmas.
 pub(crate) fn connect(data_dir: &Path) -> anyhow::Result<Connection> {
-    std::fs::create_dir_all(data_dir)
+    crate::fsutil::create_private_dir(data_dir)
         .with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
     let path = db_path(data_dir);
+    // Created 0600 before SQLite opens it (SQLite gives its -wal and -shm files the same mode):
+    // the tokens in it are never readable by another user, not even for a moment. Only when
+    // missing: closing a descriptor of a database this process has open would drop SQLite's
+    // POSIX locks on it.
+    match crate::fsutil::create_private(&path) {
+        Ok(f) => drop(f),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => {
+            return Err(
+                anyhow::Error::new(e).context(format!("cannot create database {}", path.display()))
+            )
+        }
+    }
     let conn = Connection::open(&path)
         .with_context(|| format!("cannot open database {}", path.display()))?;
-    restrict_mode(&path);
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -116,17 +128,6 @@ pub(crate) fn connect(data_dir: &Path) -> anyhow::Result<Connection> {
 
 pub(crate) fn db_path(data_dir: &Path) -> PathBuf {
     data_dir.join("sandbox.db")
-}
-
-/// Makes a file readable by its owner only (tokens live in it).
-pub(crate) fn restrict_mode(path: &Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
-    }
-    #[cfg(not(unix))]
-    let _ = path;
 }
 
 pub(crate) fn to_millis(t: OffsetDateTime) -> i64 {

@@ -140,9 +140,7 @@ impl Validation {
             w.row(b.fields.iter().map(|f| f.as_bytes()), b.line, &b.message())
                 .with_context(|| format!("cannot write {}", path.display()))?;
         }
-        w.finish()
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(())
+        w.commit()
     }
 }
 

@@ -29,6 +29,7 @@ mod harness;
 
 mod cli;
 mod faults;
+mod hardening;
 mod import;
 mod load;
 mod ops;

@@ -54,8 +54,64 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     }
 }
 
-/// 201 with the new job, or 200 with the job an idempotency key already created.
-fn created_response(created: Created) -> Result<Response, ApiError> {
+/// A client-sent name as a plain file name: its last path component, without control
+/// characters or bidirectional overrides (U+202E shows `exe.csv` as `vsc.exe`), without
+/// leading dots; it names ZIP entries and `Content-Disposition`, so it must never be a path.
+fn plain_file_name(name: &str) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let clean: String = last
+        .chars()
+        .filter(|c| {
+            !c.is_control()
+                && !matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        })
+        .collect();
+    clean.trim().trim_start_matches('.').trim().to_string()
+}
+
+/// What a job-creating request asks for; a reused `Idempotency-Key` must ask for the same.
+struct Wanted {
+    job_type: JobType,
+    object_type: String,
+    file_name: String,
+}
+
+impl Wanted {
+    /// 422 when the job `rec` that the key created was another request (the IETF
+    /// Idempotency-Key draft: a key reused with a different payload is an error, not the first
+    /// job again).
+    fn check(&self, rec: &store::JobRecord) -> Result<(), ApiError> {
+        let j = &rec.job;
+        if j.job_type == self.job_type
+            && j.object_type == self.object_type
+            && j.file_name == self.file_name
+        {
+            return Ok(());
+        }
+        Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidIdempotencyKey,
+            format!(
+                "this Idempotency-Key was already used for job {} ({} of {} {}), not for this {} of {} {}; use a new key for a new request",
+                j.id,
+                j.job_type.as_str(),
+                j.object_type,
+                j.file_name,
+                self.job_type.as_str(),
+                self.object_type,
+                self.file_name
+            ),
+        )
+        .with_details(serde_json::json!({ "job_id": j.id })))
+    }
+}
+
+/// 201 with the new job, or 200 with the job an idempotency key already created for the same
+/// request (422 for another one).
+fn created_response(created: Created, wanted: &Wanted) -> Result<Response, ApiError> {
+    if let Created::Existing(rec) = &created {
+        wanted.check(rec)?;
+    }
     match created {
         Created::New(rec) => Ok((
             StatusCode::CREATED,
@@ -73,6 +129,7 @@ async fn precheck(
     state: &AppState,
     p: &Principal,
     key: &Option<String>,
+    wanted: &Wanted,
 ) -> Result<Option<Response>, ApiError> {
     let (org, key) = (p.org_id.clone(), key.clone());
     let (existing, active) = state
@@ -85,7 +142,7 @@ async fn precheck(
         })
         .await?;
     if let Some(rec) = existing {
-        return Ok(Some(created_response(Created::Existing(rec))?));
+        return Ok(Some(created_response(Created::Existing(rec), wanted)?));
     }
     if let Some(id) = active {
         return Err(job_active(&id));
@@ -139,7 +196,7 @@ pub(super) async fn import(
         e.status = StatusCode::UNPROCESSABLE_ENTITY;
         e
     })?;
-    let file_name = q.file_name.trim().to_string();
+    let file_name = plain_file_name(&q.file_name);
     if file_name.is_empty() {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -148,7 +205,12 @@ pub(super) async fn import(
         ));
     }
     let key = idempotency_key(&headers)?;
-    if let Some(resp) = precheck(&state, &p, &key).await? {
+    let wanted = Wanted {
+        job_type: JobType::Import,
+        object_type: object.id.clone(),
+        file_name: file_name.clone(),
+    };
+    if let Some(resp) = precheck(&state, &p, &key, &wanted).await? {
         return Ok(resp);
     }
     let s = state.settings();
@@ -178,7 +240,12 @@ pub(super) async fn import(
     // Stream the body into a temporary file, counting bytes and rows as they arrive.
     let id = uuid::Uuid::new_v4().to_string();
     let tmp = s.data_dir.join("files").join(format!("{id}.partial"));
-    let mut out = tokio::fs::File::create(&tmp)
+    let mut open = tokio::fs::OpenOptions::new();
+    open.write(true).create_new(true);
+    #[cfg(unix)]
+    open.mode(0o600);
+    let mut out = open
+        .open(&tmp)
         .await
         .map_err(|e| ApiError::internal(e.into()))?;
     let cleanup = |tmp: std::path::PathBuf| async move {
@@ -259,7 +326,7 @@ pub(super) async fn import(
         cleanup(tmp).await;
     }
     state.wake_worker();
-    created_response(result?)
+    created_response(result?, &wanted)
 }
 
 pub(super) async fn export(
@@ -285,13 +352,19 @@ pub(super) async fn export(
         ));
     }
     let key = idempotency_key(&headers)?;
-    if let Some(resp) = precheck(&state, &p, &key).await? {
-        return Ok(resp);
-    }
     let file_name = req
         .file_name
-        .filter(|f| !f.trim().is_empty())
+        .map(|f| plain_file_name(&f))
+        .filter(|f| !f.is_empty())
         .unwrap_or_else(|| format!("{}.csv", object.id));
+    let wanted = Wanted {
+        job_type: JobType::Export,
+        object_type: object.id.clone(),
+        file_name: file_name.clone(),
+    };
+    if let Some(resp) = precheck(&state, &p, &key, &wanted).await? {
+        return Ok(resp);
+    }
     let now = state.now();
     let (org, email, object_type) = (p.org_id.clone(), p.email.clone(), object.id.clone());
     let result = state
@@ -314,7 +387,7 @@ pub(super) async fn export(
         })
         .await?;
     state.wake_worker();
-    created_response(result)
+    created_response(result, &wanted)
 }
 
 pub(super) async fn list(
@@ -331,6 +404,18 @@ pub(super) async fn list(
             ErrorCode::InvalidQuery,
             format!("page starts at 1 and page_size must be 1 to {MAX_PAGE_SIZE}"),
         ));
+    }
+    // The offset must fit SQLite's signed 64-bit integers; such a page is out of range.
+    if (page - 1)
+        .checked_mul(page_size)
+        .is_none_or(|offset| offset > i64::MAX as u64)
+    {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidQuery,
+            format!("page {page} is out of range for page_size {page_size}"),
+        )
+        .with_details(serde_json::json!({ "page": page, "page_size": page_size })));
     }
     let list = state
         .db(move |c| store::list_jobs(c, &p.org_id, &q, page, page_size))

@@ -22,8 +22,25 @@ pub(super) async fn openapi() -> impl IntoResponse {
     )
 }
 
-pub(super) async fn healthz() -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "status": "ok" }))
+/// `GET /healthz?challenge=C`: with a challenge (at most 128 characters), also the `proof` that
+/// this server is the one whose `server.key` the client read (see `sandbox::instance_proof`).
+#[derive(serde::Deserialize)]
+pub(super) struct HealthQuery {
+    challenge: Option<String>,
+}
+
+pub(super) async fn healthz(
+    State(state): State<AppState>,
+    query: Result<axum::extract::Query<HealthQuery>, axum::extract::rejection::QueryRejection>,
+) -> Json<serde_json::Value> {
+    match query
+        .ok()
+        .and_then(|q| q.0.challenge)
+        .filter(|c| c.len() <= 128)
+    {
+        Some(c) => Json(serde_json::json!({ "status": "ok", "proof": state.prove(&c) })),
+        None => Json(serde_json::json!({ "status": "ok" })),
+    }
 }
 
 pub(super) async fn limits(State(state): State<AppState>) -> Json<Limits> {

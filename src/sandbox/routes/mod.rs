@@ -54,7 +54,45 @@ pub(super) fn router(state: AppState) -> Router {
             super::faults::inject,
         ))
         .layer(middleware::from_fn(json_errors))
+        .layer(middleware::from_fn(request_limits))
         .with_state(state)
+}
+
+/// Longest request target (path and query) the service reads; longer ones get 414.
+pub(crate) const MAX_URI_BYTES: usize = 8 * 1024;
+/// Most header bytes of one request; more get 431. (Beyond the HTTP layer's own buffer, about
+/// 400 KB, the connection answers 431 before a route sees the request, without a body.)
+pub(crate) const MAX_HEADER_BYTES: usize = 32 * 1024;
+
+/// Answers an over-long request target or header with the one JSON error body.
+async fn request_limits(req: Request, next: Next) -> Response {
+    let uri = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().len())
+        .unwrap_or(0);
+    if uri > MAX_URI_BYTES {
+        return ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            ErrorCode::InvalidRequest,
+            format!("the request target is {uri} bytes, more than the {MAX_URI_BYTES} this service reads"),
+        )
+        .into_response();
+    }
+    let headers: usize = req
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum();
+    if headers > MAX_HEADER_BYTES {
+        return ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            ErrorCode::InvalidRequest,
+            format!("the request header is {headers} bytes, more than the {MAX_HEADER_BYTES} this service reads"),
+        )
+        .into_response();
+    }
+    next.run(req).await
 }
 
 async fn unknown_route(req: Request) -> ApiError {
