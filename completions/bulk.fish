@@ -73,6 +73,7 @@ complete -c bulk -n "__fish_bulk_using_subcommand export" -l profile -d 'Profile
 complete -c bulk -n "__fish_bulk_using_subcommand export" -l max-retries -d 'Retries of one request on connection errors, 429 and 5xx before giving up' -r
 complete -c bulk -n "__fish_bulk_using_subcommand export" -l timeout -d 'Give up waiting after this long (exit code 7)' -r
 complete -c bulk -n "__fish_bulk_using_subcommand export" -l merge -d 'Join a ZIP of CSVs into one CSV (one header)'
+complete -c bulk -n "__fish_bulk_using_subcommand export" -l force -d 'Replace the output file if it exists (without it, an existing file is never overwritten)'
 complete -c bulk -n "__fish_bulk_using_subcommand export" -l excel-safe -d 'Neutralise cells that a spreadsheet would run as formulas (=, +, -, @) with a leading \''
 complete -c bulk -n "__fish_bulk_using_subcommand export" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c bulk -n "__fish_bulk_using_subcommand export" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
@@ -158,6 +159,7 @@ complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcomma
 complete -c bulk -n "__fish_bulk_using_subcommand errors" -s o -l output -d 'Where to write it; `-` or nothing means stdout' -r -F
 complete -c bulk -n "__fish_bulk_using_subcommand errors" -l profile -d 'Profile to use (see `bulk login`); also BULK_PROFILE' -r
 complete -c bulk -n "__fish_bulk_using_subcommand errors" -l max-retries -d 'Retries of one request on connection errors, 429 and 5xx before giving up' -r
+complete -c bulk -n "__fish_bulk_using_subcommand errors" -l force -d 'Replace the output file if it exists (without it, an existing file is never overwritten)'
 complete -c bulk -n "__fish_bulk_using_subcommand errors" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c bulk -n "__fish_bulk_using_subcommand errors" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
 complete -c bulk -n "__fish_bulk_using_subcommand errors" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -188,6 +190,7 @@ complete -c bulk -n "__fish_bulk_using_subcommand template" -s o -l output -d 'W
 complete -c bulk -n "__fish_bulk_using_subcommand template" -l profile -d 'Profile to use (see `bulk login`); also BULK_PROFILE' -r
 complete -c bulk -n "__fish_bulk_using_subcommand template" -l max-retries -d 'Retries of one request on connection errors, 429 and 5xx before giving up' -r
 complete -c bulk -n "__fish_bulk_using_subcommand template" -l example -d 'Add one valid example row after the header'
+complete -c bulk -n "__fish_bulk_using_subcommand template" -l force -d 'Replace the output file if it exists (without it, an existing file is never overwritten)'
 complete -c bulk -n "__fish_bulk_using_subcommand template" -l list -d 'List the object types instead'
 complete -c bulk -n "__fish_bulk_using_subcommand template" -l offline -d 'Use the schema built into bulk, without asking the service'
 complete -c bulk -n "__fish_bulk_using_subcommand template" -l json -d 'Print one JSON document on stdout and nothing else there'
@@ -216,6 +219,7 @@ complete -c bulk -n "__fish_bulk_using_subcommand split" -l out -d 'Directory fo
 complete -c bulk -n "__fish_bulk_using_subcommand split" -l max-rows -d 'Most data rows in one chunk (default: the service\'s limit, 5000)' -r
 complete -c bulk -n "__fish_bulk_using_subcommand split" -l max-bytes -d 'Most bytes in one chunk, header included: 5MB = 5,000,000 bytes; KiB/MiB also work (default: 5MB for CSV, 50MB for audio)' -r
 complete -c bulk -n "__fish_bulk_using_subcommand split" -l dry-run -d 'Print the plan (chunks, rows, bytes, line ranges) and write nothing'
+complete -c bulk -n "__fish_bulk_using_subcommand split" -l force -d 'Write into a --out directory that already holds other files'
 complete -c bulk -n "__fish_bulk_using_subcommand split" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c bulk -n "__fish_bulk_using_subcommand split" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
 complete -c bulk -n "__fish_bulk_using_subcommand split" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -86,6 +86,9 @@ pub struct TemplateArgs {
     /// Add one valid example row after the header.
     #[arg(long)]
     pub example: bool,
+    /// Replace the output file if it exists (without it, an existing file is never overwritten).
+    #[arg(long)]
+    pub force: bool,
     /// List the object types instead.
     #[arg(long, conflicts_with_all = ["object_type", "example", "output"])]
     pub list: bool,
@@ -169,6 +172,9 @@ pub struct SplitArgs {
     /// Print the plan (chunks, rows, bytes, line ranges) and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Write into a --out directory that already holds other files.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Run a local sandbox of the bulk-operations service, for trying imports without a tenant.
@@ -335,6 +341,9 @@ pub struct ExportArgs {
     /// Join a ZIP of CSVs into one CSV (one header).
     #[arg(long)]
     pub merge: bool,
+    /// Replace the output file if it exists (without it, an existing file is never overwritten).
+    #[arg(long)]
+    pub force: bool,
     /// Neutralise cells that a spreadsheet would run as formulas (=, +, -, @) with a leading '.
     #[arg(long)]
     pub excel_safe: bool,
@@ -412,6 +421,9 @@ pub struct ErrorsArgs {
     /// Where to write it; `-` or nothing means stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Replace the output file if it exists (without it, an existing file is never overwritten).
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub remote: RemoteArgs,
 }

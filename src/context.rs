@@ -56,12 +56,76 @@ pub struct Context {
     _sandbox: Option<EmbeddedSandbox>,
 }
 
+/// The length of a full job id (a UUID); anything shorter is a prefix.
+const FULL_ID_LEN: usize = 36;
+/// The shortest job id prefix accepted.
+pub const MIN_ID_PREFIX: usize = 6;
+
 /// Longest single long-poll of a job wait; short enough that a heartbeat is never late.
 const JOB_POLL: Duration = Duration::from_secs(10);
 /// Time between heartbeat lines of a job wait when stderr is not a terminal.
 const JOB_HEARTBEAT: Duration = Duration::from_secs(15);
 
 impl Context {
+    /// The full id of the job `given` names: a full id as it is, or a unique prefix of at least
+    /// [`MIN_ID_PREFIX`] characters. An ambiguous prefix lists the candidates (exit 2); what
+    /// prefixes no listed job goes to the service as it is (which answers "no such job").
+    pub fn job_id(&self, given: &str) -> anyhow::Result<String> {
+        let given = given.trim();
+        if given.len() >= FULL_ID_LEN {
+            return Ok(given.to_string());
+        }
+        if given.chars().count() < MIN_ID_PREFIX {
+            return Ok(given.to_string());
+        }
+        let want = given.to_ascii_lowercase();
+        let mut found: Vec<Job> = Vec::new();
+        let mut page = 1;
+        loop {
+            let q = api::wire::JobListQuery {
+                search: Some(given.to_string()),
+                page: Some(page),
+                page_size: Some(100),
+                ..Default::default()
+            };
+            let list = self.api.jobs(&q).map_err(anyhow::Error::from)?;
+            let n = list.jobs.len() as u64;
+            found.extend(
+                list.jobs
+                    .into_iter()
+                    .filter(|j| j.id.to_ascii_lowercase().starts_with(&want)),
+            );
+            if n == 0 || page * list.page_size.max(1) >= list.total {
+                break;
+            }
+            page += 1;
+        }
+        match found.len() {
+            // Not a prefix of a listed job: the service says whether it knows the id.
+            0 => Ok(given.to_string()),
+            1 => Ok(found.remove(0).id),
+            n => {
+                let list = found
+                    .iter()
+                    .map(|j| {
+                        format!(
+                            "  {}  {} {} {}",
+                            j.id,
+                            j.job_type.as_str(),
+                            j.object_type,
+                            j.status.as_str()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                Err(Failure::usage(format!(
+                    "job id prefix \"{given}\" is ambiguous: {n} jobs start with it; give more characters:\n{list}"
+                ))
+                .into())
+            }
+        }
+    }
+
     /// Waits until the job is no longer new or in progress and returns it. Past `timeout` it fails
     /// with exit code 7 and names `bulk jobs wait ID` as the way to carry on. Never silent: status
     /// changes are reported on a terminal, and a heartbeat line goes to stderr at least every 30 s

@@ -7,9 +7,13 @@ use crate::output::Printer;
 use anyhow::Context as _;
 
 pub fn run(args: ErrorsArgs, printer: &Printer) -> anyhow::Result<Exit> {
+    if let Some(p) = args.output.as_deref().filter(|p| p.as_os_str() != "-") {
+        super::refuse_clobber(p, args.force)?;
+    }
     let ctx = connect(&super::remote_settings(&args.remote), printer)?;
-    let Some(bytes) = ctx.api.errors(&args.id).map_err(anyhow::Error::from)? else {
-        let job = ctx.api.job(&args.id, None).map_err(anyhow::Error::from)?;
+    let id = ctx.job_id(&args.id)?;
+    let Some(bytes) = ctx.api.errors(&id).map_err(anyhow::Error::from)? else {
+        let job = ctx.api.job(&id, None).map_err(anyhow::Error::from)?;
         let why = if job.status.is_active() {
             format!(
                 "it is still {}; `bulk jobs wait {}` waits for it",
@@ -34,14 +38,14 @@ pub fn run(args: ErrorsArgs, printer: &Printer) -> anyhow::Result<Exit> {
             std::fs::write(p, &bytes).with_context(|| format!("cannot write {}", p.display()))?;
             if printer.json {
                 printer.json_doc(&serde_json::json!({
-                    "job_id": args.id,
+                    "job_id": id,
                     "path": p,
                     "bytes": bytes.len(),
                 }))?;
             } else {
                 printer.info(format!(
                     "wrote the error file of job {} to {}",
-                    args.id,
+                    id,
                     p.display()
                 ));
             }

@@ -215,6 +215,7 @@ pub fn check(
     let settings = validate_settings(limits);
     let mut ok = Vec::new();
     let mut invalid = Vec::new();
+    let mut empty = Vec::new();
     for input in inputs {
         let validation = match &input.body {
             Body::Csv(o) => {
@@ -252,14 +253,48 @@ pub fn check(
                     validation: v,
                 });
             }
+            Some(v) if sendable_rows(&v, skip_invalid) == 0 => {
+                empty.push(input.display.clone());
+                reporter.warning(&format!(
+                    "{}: nothing to import: {}; skipped",
+                    input.display,
+                    why_empty(&v)
+                ));
+            }
             v => ok.push((input, v)),
         }
+    }
+    if ok.is_empty() && invalid.is_empty() {
+        return Err(Failure::invalid(format!(
+            "nothing to import: {} {} no rows to send",
+            empty.join(", "),
+            if empty.len() == 1 { "has" } else { "have" }
+        ))
+        .into());
     }
     Ok(if invalid.is_empty() {
         Checked::Ok(ok)
     } else {
         Checked::Invalid(invalid)
     })
+}
+
+/// The rows an import of this input would send.
+fn sendable_rows(v: &Validation, skip_invalid: bool) -> u64 {
+    let r = &v.report;
+    if skip_invalid {
+        r.rows.saturating_sub(r.invalid_rows)
+    } else {
+        r.rows
+    }
+}
+
+fn why_empty(v: &Validation) -> &'static str {
+    if v.report.rows == 0 {
+        "the file has a header but no data rows"
+    } else {
+        "every row is invalid"
+    }
 }
 
 fn validate_settings(limits: &Limits) -> Settings {

@@ -9,7 +9,7 @@ use crate::output::Printer;
 
 pub fn run(args: JobWaitArgs, remote: &RemoteSettings, printer: &Printer) -> anyhow::Result<Exit> {
     let ctx = connect(remote, printer)?;
-    let job = ctx.wait_for_job(&args.id, args.timeout)?;
+    let job = ctx.wait_for_job(&ctx.job_id(&args.id)?, args.timeout)?;
     if printer.json {
         printer.json_doc(&serde_json::to_value(&job)?)?;
     } else {

@@ -5,6 +5,7 @@
 //! for the tokens the test knows, which must never appear.
 
 mod export;
+mod first_hour;
 mod generate;
 mod jobs;
 mod login;
