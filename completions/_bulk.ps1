@@ -51,6 +51,7 @@ Register-ArgumentCompleter -Native -CommandName 'bulk' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up waiting after this long (e.g. 90s, 30m, 2h) with exit code 7; resumable')
             [CompletionResult]::new('--no-wait', '--no-wait', [CompletionResultType]::ParameterName, 'Submit and return at once; `bulk jobs wait ID` or `bulk import --resume` picks it up')
             [CompletionResult]::new('--skip-invalid', '--skip-invalid', [CompletionResultType]::ParameterName, 'Send the valid rows and put the invalid ones in the error file, instead of sending nothing')
+            [CompletionResult]::new('--include-errors', '--include-errors', [CompletionResultType]::ParameterName, 'In a directory, import the error files of earlier imports (`*.errors.csv`) too')
             [CompletionResult]::new('--resume', '--resume', [CompletionResultType]::ParameterName, 'Continue an interrupted import of the same files (also automatic when a journal exists)')
             [CompletionResult]::new('--restart', '--restart', [CompletionResultType]::ParameterName, 'Start over even if a journal of an interrupted import exists')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout and nothing else there')

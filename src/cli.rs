@@ -307,6 +307,9 @@ pub struct ImportArgs {
     /// Send the valid rows and put the invalid ones in the error file, instead of sending nothing.
     #[arg(long)]
     pub skip_invalid: bool,
+    /// In a directory, import the error files of earlier imports (`*.errors.csv`) too.
+    #[arg(long)]
+    pub include_errors: bool,
     /// Where the merged error CSV goes (with several inputs: a directory). Default:
     /// `<name>.errors.csv` beside each input.
     #[arg(long, value_name = "FILE")]

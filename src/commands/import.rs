@@ -14,6 +14,14 @@ pub fn run(args: ImportArgs, printer: &Printer, cancel: &Cancel) -> anyhow::Resu
     let started = Instant::now();
     let settings = settings(&args)?;
     let inputs = import::prepare(&settings)?;
+    for s in &inputs.skipped {
+        let line = format!("skipped {}: {}", s.path.display(), s.why);
+        if s.error_file {
+            printer.warn(line);
+        } else {
+            printer.info(line);
+        }
+    }
     let ctx = context::connect(&super::remote_settings(&args.remote), printer)?;
     let reporter = crate::output::progress::ImportProgress::new(printer);
     let outcome = import::run(&settings, inputs, &ctx, &reporter, cancel, started)?;
@@ -38,6 +46,7 @@ fn settings(args: &ImportArgs) -> anyhow::Result<Settings> {
         encoding: args.input.encoding.clone(),
         delimiter: args.input.delimiter.clone(),
         skip_invalid: args.skip_invalid,
+        include_errors: args.include_errors,
         errors_out: args.errors_out.clone(),
         resume: args.resume,
         restart: args.restart,
@@ -92,7 +101,7 @@ fn render(outcome: &Outcome, settings: &Settings, printer: &Printer) -> anyhow::
     }
     if printer.json {
         printer.json_doc(&serde_json::to_value(outcome)?)?;
-    } else if outcome.stop == Some(Stop::Finished) && !printer.quiet {
+    } else if outcome.stop == Some(Stop::Finished) {
         print_summary(&outcome.imports, printer);
     }
     Ok(())
@@ -126,6 +135,9 @@ fn resume_command(args: &ImportArgs) -> String {
     if args.skip_invalid {
         parts.push("--skip-invalid".into());
     }
+    if args.include_errors {
+        parts.push("--include-errors".into());
+    }
     parts.push("--resume".into());
     parts.join(" ")
 }
@@ -158,6 +170,8 @@ fn report_invalid(inv: &import::plan::Invalid, printer: &Printer) -> anyhow::Res
     Ok(())
 }
 
+/// The summary table (not with --quiet), and where each error file is (even with --quiet: that
+/// is the result, not chatter).
 fn print_summary(results: &[FileOutcome], printer: &Printer) {
     printer.info(crate::output::table::import_summary(
         results,
@@ -165,10 +179,11 @@ fn print_summary(results: &[FileOutcome], printer: &Printer) {
     ));
     for r in results {
         if let Some(f) = &r.error_file {
-            printer.info(format!(
-                "{}: {} not imported; fix them in {} and run `bulk import {}`",
+            printer.result(format!(
+                "{}: {} not imported; fix {} in {} and run `bulk import {}`",
                 r.file,
                 plural(r.failed, "row"),
+                if r.failed == 1 { "it" } else { "them" },
                 f,
                 shell_quote(f)
             ));

@@ -38,6 +38,8 @@ pub fn resolve(
     paths: &[PathBuf],
     given_type: Option<&str>,
     opts: &InputOptions,
+    include_errors: bool,
+    skipped: &mut Vec<Skipped>,
 ) -> anyhow::Result<Vec<Input>> {
     let given_object = given_type.map(find_type).transpose()?;
     let audio_given = given_object.is_some_and(|t| t.file == FileKind::Zip);
@@ -45,7 +47,7 @@ pub fn resolve(
     for path in paths {
         if path.is_dir() {
             if !audio_given {
-                for csv in csv_files(path)? {
+                for csv in csv_files(path, include_errors, skipped)? {
                     inputs.push(open_input(&csv, given_type, opts)?);
                 }
             }
@@ -105,21 +107,70 @@ fn pack_failure(e: PackError) -> anyhow::Error {
     }
 }
 
-/// The CSV files directly in `dir`, by name; error files of earlier imports are left out.
-fn csv_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+/// A file of a directory that an import leaves out, and why.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Skipped {
+    pub path: PathBuf,
+    pub why: String,
+    /// An error file of an earlier import: the admin may well want it.
+    pub error_file: bool,
+}
+
+/// The CSV files directly in `dir`, by name. Error files of earlier imports are left out unless
+/// `include_errors`; what is left out (but WAV files, the audio set's) goes to `skipped`.
+fn csv_files(
+    dir: &Path,
+    include_errors: bool,
+    skipped: &mut Vec<Skipped>,
+) -> anyhow::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
+    let mut left = Vec::new();
     for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
         let path = entry?.path();
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().to_lowercase())
             .unwrap_or_default();
-        if path.is_file() && name.ends_with(".csv") && !name.ends_with(".errors.csv") {
+        let is_errors = name.ends_with(".errors.csv") || is_numbered_errors(&name);
+        if path.is_dir() {
+            if !has_wav(&path)? {
+                left.push(Skipped {
+                    why: "a directory: only the files directly in the one given are imported"
+                        .into(),
+                    path,
+                    error_file: false,
+                });
+            }
+        } else if name.ends_with(".csv") && (!is_errors || include_errors) {
             out.push(path);
+        } else if is_errors {
+            left.push(Skipped {
+                why: format!(
+                    "the error file of an earlier import: once fixed, `bulk import {}` imports it (or pass --include-errors)",
+                    path.display()
+                ),
+                path,
+                error_file: true,
+            });
+        } else if !name.ends_with(".wav") {
+            left.push(Skipped {
+                why: "not a CSV or WAV file".into(),
+                path,
+                error_file: false,
+            });
         }
     }
     out.sort();
+    left.sort_by(|a, b| a.path.cmp(&b.path));
+    skipped.extend(left);
     Ok(out)
+}
+
+/// `users.errors-2.csv`: an error file written beside one the admin edited.
+fn is_numbered_errors(name: &str) -> bool {
+    name.strip_suffix(".csv")
+        .and_then(|s| s.rsplit_once(".errors-"))
+        .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Whether `dir` holds a `.wav` file anywhere below it.
@@ -319,7 +370,9 @@ fn has_file_problem(v: &Validation) -> anyhow::Result<bool> {
 
 /// Writes the error CSV of an invalid input (as `bulk validate --errors-out` does).
 pub fn write_invalid(inv: &Invalid) -> anyhow::Result<()> {
-    inv.validation.write_error_csv(&inv.errors_out)
+    inv.validation.write_error_csv(&inv.errors_out)?;
+    super::owned::record(&inv.errors_out);
+    Ok(())
 }
 
 /// Builds a new journal: chunk files (and audio ZIPs) in the journal's directory, and keys.

@@ -161,6 +161,11 @@ impl Printer {
         self.err_line(&format!("warning: {}", terminal_safe(msg.as_ref())));
     }
 
+    /// A result the user needs even with --quiet (where an error file is): stderr.
+    pub fn result(&self, msg: impl AsRef<str>) {
+        self.err_line(&terminal_safe(msg.as_ref()));
+    }
+
     /// A line of problem output (stderr), even with --quiet.
     pub fn problem(&self, msg: impl AsRef<str>) {
         self.err_line(&terminal_safe(msg.as_ref()));

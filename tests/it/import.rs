@@ -411,3 +411,96 @@ fn skip_invalid_drops_whole_multi_row_objects_and_keeps_original_lines() {
     names.dedup();
     assert_eq!(names, ["Book1", "Book3", "Book4"]);
 }
+
+/// Regression (issue 9): running the import again after fixing `users.errors.csv` in place
+/// rewrote it with the original broken rows.
+#[test]
+fn an_edited_error_file_is_never_overwritten() {
+    let env = Workdir::new();
+    let _sb = Sandbox::start_for(&env, |_| {});
+    seed(&env);
+    let mut text = String::from(USER_HEADER);
+    text.push_str(&user_row(1, "Team A"));
+    text.push_str(&user_row(2, "Ghost Team"));
+    env.write("users.csv", &text);
+    env.run(&["import", "users.csv"]).expect(4);
+    let ours = env.read_string("users.errors.csv");
+    assert!(ours.contains("Ghost Team"), "{ours}");
+
+    // Run again unchanged: the file is ours, replaced in place, nothing beside it.
+    env.run(&["import", "users.csv"]).expect(4);
+    assert!(!env.exists("users.errors-2.csv"));
+
+    // The admin fixes the error file in place, then runs the original import again.
+    let fixed = ours.replace("Ghost Team", "Team A");
+    env.write("users.errors.csv", &fixed);
+    let out = env.run(&["import", "users.csv"]).expect(4);
+    out.stderr_has("users.errors.csv was changed")
+        .stderr_has("users.errors-2.csv");
+    assert_eq!(
+        env.read_string("users.errors.csv"),
+        fixed,
+        "the admin's fix is kept"
+    );
+    assert!(env.read_string("users.errors-2.csv").contains("Ghost Team"));
+    // Its fix imports.
+    env.run(&["import", "users.errors.csv"]).expect(0);
+    assert_eq!(env.read_string("users.errors.csv"), fixed);
+}
+
+/// Regression (issue 9): `bulk import DIR` skipped `*.errors.csv` (and every other file) in
+/// silence; `--include-errors` imports the error files too.
+#[test]
+fn a_directory_import_names_every_file_it_skips_and_include_errors_takes_the_error_files() {
+    let env = Workdir::new();
+    let sb = Sandbox::start_for(&env, |_| {});
+    env.write("d/sites.csv", sites_csv("Site ", 0..2));
+    env.write("d/notes.txt", "mine");
+    env.write("d/old/readme.md", "mine");
+    let (head, _) = template("site");
+    env.write(
+        "d/sites2.errors.csv",
+        format!(
+            "{},Line,Error Message\nFixed Site,Default Multimedia Profile,3,was broken\n",
+            head.join(",")
+        ),
+    );
+    let out = env.run(&["import", "d"]).expect(0);
+    out.stderr_has("skipped d/notes.txt: not a CSV")
+        .stderr_has("skipped d/old: a directory")
+        .stderr_has("warning: skipped d/sites2.errors.csv")
+        .stderr_has("bulk import d/sites2.errors.csv")
+        .stderr_has("--include-errors");
+    // --quiet hides the chatter, not the error file left behind.
+    let out = env.run(&["import", "d", "--quiet"]).expect(0);
+    out.stderr_lacks("notes.txt")
+        .stderr_has("sites2.errors.csv");
+    assert_eq!(sb.export_records("site", Export::Plain).len(), 2);
+    env.run(&["import", "d", "--include-errors"]).expect(0);
+    let names: Vec<String> = sb
+        .export_records("site", Export::Plain)
+        .into_iter()
+        .map(|r| r["name"].clone())
+        .collect();
+    assert!(names.contains(&"Fixed Site".to_string()), "{names:?}");
+}
+
+/// Regression (issue 9): `--quiet` hid where the error file is, the one result of a partly
+/// failed import.
+#[test]
+fn quiet_still_says_where_the_error_file_is() {
+    let env = Workdir::new();
+    let _sb = Sandbox::start_for(&env, |_| {});
+    seed(&env);
+    let mut text = String::from(USER_HEADER);
+    text.push_str(&user_row(1, "Team A"));
+    text.push_str(&user_row(2, "Ghost Team"));
+    env.write("users.csv", &text);
+    let out = env.run(&["import", "users.csv", "--quiet"]).expect(4);
+    out.stderr_has("users.errors.csv").stderr_lacks("created");
+    assert_eq!(
+        out.stderr.lines().count(),
+        1,
+        "one line: where the error file is: {out:?}"
+    );
+}
