@@ -131,8 +131,8 @@ pub struct InputArgs {
 /// Example: bulk validate users.csv --errors-out users.errors.csv
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// CSV files to check.
-    #[arg(required = true, value_name = "FILE")]
+    /// CSV files to check, or directories (every CSV directly in them).
+    #[arg(required = true, value_name = "FILE|DIR")]
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub input: InputArgs,
