@@ -208,12 +208,13 @@ Register-ArgumentCompleter -Native -CommandName 'bulk' -ScriptBlock {
             break
         }
         'bulk;login' {
-            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile name (default: "default"); also BULK_PROFILE')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile name (default: "default"); also BULK_PROFILE. "sandbox" is reserved for the local sandbox')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Base URL of the bulk-operations API (https://, or http:// to loopback only)')
             [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'Organisation id, for display and checks')
             [CompletionResult]::new('--token-stdin', '--token-stdin', [CompletionResultType]::ParameterName, 'Read the token from standard input')
             [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Show the current target and who you are, without the token')
-            [CompletionResult]::new('--logout', '--logout', [CompletionResultType]::ParameterName, 'Forget the profile and its token')
+            [CompletionResult]::new('--logout', '--logout', [CompletionResultType]::ParameterName, 'Forget the profile (without --profile: the default one) and its token')
+            [CompletionResult]::new('--default', '--default', [CompletionResultType]::ParameterName, 'Make this profile the default (the first profile saved is the default anyway)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout and nothing else there')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors on stderr (no progress, no summaries)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors on stderr (no progress, no summaries)')

@@ -678,7 +678,7 @@ _bulk() {
             return 0
             ;;
         bulk__subcmd__login)
-            opts="-q -h --profile --url --org --token-stdin --status --logout --json --quiet --help"
+            opts="-q -h --profile --url --org --token-stdin --status --logout --default --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

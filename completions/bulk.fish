@@ -224,12 +224,13 @@ complete -c bulk -n "__fish_bulk_using_subcommand split" -l force -d 'Write into
 complete -c bulk -n "__fish_bulk_using_subcommand split" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c bulk -n "__fish_bulk_using_subcommand split" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
 complete -c bulk -n "__fish_bulk_using_subcommand split" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c bulk -n "__fish_bulk_using_subcommand login" -l profile -d 'Profile name (default: "default"); also BULK_PROFILE' -r
+complete -c bulk -n "__fish_bulk_using_subcommand login" -l profile -d 'Profile name (default: "default"); also BULK_PROFILE. "sandbox" is reserved for the local sandbox' -r
 complete -c bulk -n "__fish_bulk_using_subcommand login" -l url -d 'Base URL of the bulk-operations API (https://, or http:// to loopback only)' -r
 complete -c bulk -n "__fish_bulk_using_subcommand login" -l org -d 'Organisation id, for display and checks' -r
 complete -c bulk -n "__fish_bulk_using_subcommand login" -l token-stdin -d 'Read the token from standard input'
 complete -c bulk -n "__fish_bulk_using_subcommand login" -l status -d 'Show the current target and who you are, without the token'
-complete -c bulk -n "__fish_bulk_using_subcommand login" -l logout -d 'Forget the profile and its token'
+complete -c bulk -n "__fish_bulk_using_subcommand login" -l logout -d 'Forget the profile (without --profile: the default one) and its token'
+complete -c bulk -n "__fish_bulk_using_subcommand login" -l default -d 'Make this profile the default (the first profile saved is the default anyway)'
 complete -c bulk -n "__fish_bulk_using_subcommand login" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c bulk -n "__fish_bulk_using_subcommand login" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
 complete -c bulk -n "__fish_bulk_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'

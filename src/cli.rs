@@ -439,7 +439,8 @@ pub struct ErrorsArgs {
 /// Example: printf '%s' "$TOKEN" | bulk login --profile prod --url https://api.example.com --token-stdin
 #[derive(Debug, Args)]
 pub struct LoginArgs {
-    /// Profile name (default: "default"); also BULK_PROFILE.
+    /// Profile name (default: "default"); also BULK_PROFILE. "sandbox" is reserved for the
+    /// local sandbox.
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
     /// Base URL of the bulk-operations API (https://, or http:// to loopback only).
@@ -454,9 +455,12 @@ pub struct LoginArgs {
     /// Show the current target and who you are, without the token.
     #[arg(long, conflicts_with_all = ["url", "org", "token_stdin"])]
     pub status: bool,
-    /// Forget the profile and its token.
-    #[arg(long, conflicts_with_all = ["url", "org", "token_stdin", "status"])]
+    /// Forget the profile (without --profile: the default one) and its token.
+    #[arg(long, conflicts_with_all = ["url", "org", "token_stdin", "status", "default"])]
     pub logout: bool,
+    /// Make this profile the default (the first profile saved is the default anyway).
+    #[arg(long, conflicts_with = "status")]
+    pub default: bool,
 }
 
 /// A value parser that takes any text (the command resolves it, with a did-you-mean) but lists

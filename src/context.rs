@@ -204,13 +204,19 @@ fn human(d: Duration) -> String {
 /// `BULK_TOKEN`) rather than the local sandbox: the choice [`connect`] makes, without
 /// connecting.
 pub fn targets_service(settings: &RemoteSettings) -> anyhow::Result<bool> {
-    if settings.profile.is_some() || config::env(config::ENV_PROFILE).is_some() {
+    let named = settings
+        .profile
+        .clone()
+        .or_else(|| config::env(config::ENV_PROFILE));
+    if let Some(n) = named {
+        return Ok(n != config::SANDBOX_PROFILE);
+    }
+    if config::env(config::ENV_URL).is_some() {
         return Ok(true);
     }
-    if Profiles::load()?.default.is_some() {
-        return Ok(true);
-    }
-    Ok(config::env(config::ENV_URL).is_some() && config::env(config::ENV_TOKEN).is_some())
+    Ok(Profiles::load()?
+        .default
+        .is_some_and(|d| d != config::SANDBOX_PROFILE))
 }
 
 /// Resolves the target and connects. With no profile configured this starts (or attaches to)
@@ -223,12 +229,30 @@ pub fn connect(settings: &RemoteSettings, printer: &Printer) -> anyhow::Result<C
         ..RetryPolicy::default()
     };
     let profiles = Profiles::load()?;
-    let chosen = settings
+    let named = settings
         .profile
         .clone()
-        .or_else(|| config::env(config::ENV_PROFILE))
-        .or_else(|| profiles.default.clone());
+        .or_else(|| config::env(config::ENV_PROFILE));
     let env_token = config::env(config::ENV_TOKEN);
+    let env_url = config::env(config::ENV_URL);
+    // BULK_URL is never ignored in silence: with BULK_TOKEN it is the target (over the default
+    // profile, which the target line names); without, it is refused.
+    if named.is_none() && env_url.is_some() && env_token.is_none() {
+        return Err(Failure::usage(format!(
+            "BULK_URL is set but BULK_TOKEN is not: set both to target that service, or unset BULK_URL{}",
+            match &profiles.default {
+                Some(d) => format!(" to use the default profile \"{d}\""),
+                None => " to use the local sandbox".into(),
+            }
+        ))
+        .into());
+    }
+    let chosen = match named {
+        Some(n) => Some(n),
+        None if env_url.is_some() => None,
+        None => profiles.default.clone(),
+    };
+    let chosen = chosen.filter(|n| n != config::SANDBOX_PROFILE);
     if let Some(name) = chosen {
         let profile = profiles.profiles.get(&name).ok_or_else(|| {
             Failure::usage(format!(
@@ -250,6 +274,15 @@ pub fn connect(settings: &RemoteSettings, printer: &Printer) -> anyhow::Result<C
                 )
             })?,
         };
+        printer.info(format!(
+            "target: profile {name} ({}; token from {token_source}){}",
+            profile.url,
+            if env_url.is_some() {
+                "; BULK_URL is not used when a profile is named"
+            } else {
+                ""
+            }
+        ));
         return Ok(Context {
             printer: printer.clone(),
             api: Client::new(&profile.url, &token, policy)?,
@@ -261,8 +294,15 @@ pub fn connect(settings: &RemoteSettings, printer: &Printer) -> anyhow::Result<C
             _sandbox: None,
         });
     }
-    if let (Some(url), Some(token)) = (config::env(config::ENV_URL), env_token.as_ref()) {
+    if let (Some(url), Some(token)) = (env_url, env_token.as_ref()) {
         config::check_url(&url).map_err(Failure::usage)?;
+        printer.info(format!(
+            "target: {url} (from BULK_URL and BULK_TOKEN){}",
+            match &profiles.default {
+                Some(d) => format!("; the default profile \"{d}\" is not used"),
+                None => String::new(),
+            }
+        ));
         return Ok(Context {
             printer: printer.clone(),
             api: Client::new(&url, token, policy)?,

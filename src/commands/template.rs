@@ -90,7 +90,12 @@ fn remote_header(
     type_id: &str,
     printer: &Printer,
 ) -> anyhow::Result<Option<Vec<String>>> {
-    let ctx = connect(&super::remote_settings(remote), printer)?;
+    // One quick try: the built-in schema is a good answer, 25 s of retries is not.
+    let settings = crate::context::RemoteSettings {
+        max_retries: Some(0),
+        ..super::remote_settings(remote)
+    };
+    let ctx = connect(&settings, printer)?;
     match ctx.api.template(type_id) {
         Ok(text) => {
             let mut reader = csv::ReaderBuilder::new()

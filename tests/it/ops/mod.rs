@@ -9,4 +9,5 @@ mod first_hour;
 mod generate;
 mod jobs;
 mod login;
+mod target;
 mod template;
