@@ -11,3 +11,4 @@ mod jobs;
 mod login;
 mod target;
 mod template;
+mod tour;
