@@ -25,8 +25,21 @@ pub fn run(args: ImportArgs, printer: &Printer, cancel: &Cancel) -> anyhow::Resu
     let ctx = context::connect(&super::remote_settings(&args.remote), printer)?;
     let reporter = crate::output::progress::ImportProgress::new(printer);
     let outcome = import::run(&settings, inputs, &ctx, &reporter, cancel, started)?;
-    render(&outcome, &settings, printer)?;
+    // A reader that went away (`| head -1`) does not change what the import did: its exit
+    // code stands.
+    if let Err(e) = render(&outcome, &settings, printer) {
+        if !is_broken_pipe(&e) {
+            return Err(e);
+        }
+    }
     Ok(outcome.exit)
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Resolves the command line into the workflow's settings.

@@ -504,3 +504,35 @@ fn quiet_still_says_where_the_error_file_is() {
         "one line: where the error file is: {out:?}"
     );
 }
+
+/// Regression (issue 9): with its reader gone (`bulk import x.csv 2>&1 | head -1`), an import
+/// never panics and exits with its documented code (4 here: a row was rejected), not 0.
+#[test]
+fn closed_stdout_and_stderr_keep_the_exit_code() {
+    let env = Workdir::new();
+    let sb = Sandbox::start_for(&env, |_| {});
+    seed(&env);
+    for (i, extra) in [&["--json"][..], &[]].into_iter().enumerate() {
+        let mut text = String::from(USER_HEADER);
+        text.push_str(&user_row(10 * i + 1, "Team A"));
+        text.push_str(&user_row(10 * i + 2, "Ghost Team"));
+        let name = format!("users{i}.csv");
+        env.write(&name, &text);
+        let (out_r, out_w) = std::io::pipe().unwrap();
+        let (err_r, err_w) = std::io::pipe().unwrap();
+        drop(out_r);
+        drop(err_r);
+        let status = env
+            .command()
+            .arg("import")
+            .arg(&name)
+            .args(extra)
+            .stdout(out_w)
+            .stderr(err_w)
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(4), "{extra:?}: {status:?}");
+        assert!(env.exists(&format!("users{i}.errors.csv")));
+    }
+    assert_eq!(sb.import_jobs().iter().filter(|j| j["object_type"] == "user").count(), 2);
+}
