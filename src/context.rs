@@ -56,6 +56,27 @@ pub struct Context {
     _sandbox: Option<EmbeddedSandbox>,
 }
 
+/// The one job of the jobs whose id starts with `given` (id, description): `given` itself when
+/// none does (the service then says whether it knows it), a usage error listing them when
+/// several do.
+fn pick_job(given: &str, mut found: Vec<(String, String)>) -> anyhow::Result<String> {
+    match found.len() {
+        0 => Ok(given.to_string()),
+        1 => Ok(found.remove(0).0),
+        n => {
+            let list = found
+                .iter()
+                .map(|(id, what)| format!("  {id}  {what}"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            Err(Failure::usage(format!(
+                "job id prefix \"{given}\" is ambiguous: {n} jobs start with it; give more characters:\n{list}"
+            ))
+            .into())
+        }
+    }
+}
+
 /// The length of a full job id (a UUID); anything shorter is a prefix.
 const FULL_ID_LEN: usize = 36;
 /// The shortest job id prefix accepted.
@@ -100,30 +121,19 @@ impl Context {
             }
             page += 1;
         }
-        match found.len() {
-            // Not a prefix of a listed job: the service says whether it knows the id.
-            0 => Ok(given.to_string()),
-            1 => Ok(found.remove(0).id),
-            n => {
-                let list = found
-                    .iter()
-                    .map(|j| {
-                        format!(
-                            "  {}  {} {} {}",
-                            j.id,
-                            j.job_type.as_str(),
-                            j.object_type,
-                            j.status.as_str()
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n");
-                Err(Failure::usage(format!(
-                    "job id prefix \"{given}\" is ambiguous: {n} jobs start with it; give more characters:\n{list}"
-                ))
-                .into())
-            }
-        }
+        let found = found
+            .into_iter()
+            .map(|j| {
+                let what = format!(
+                    "{} {} {}",
+                    j.job_type.as_str(),
+                    j.object_type,
+                    j.status.as_str()
+                );
+                (j.id, what)
+            })
+            .collect();
+        pick_job(given, found)
     }
 
     /// Waits until the job is no longer new or in progress and returns it. Past `timeout` it fails
@@ -419,4 +429,27 @@ fn reachable(url: &str) -> bool {
         return false;
     };
     std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_job_id_prefix_picks_the_one_job_or_lists_the_candidates() {
+        let job = |id: &str| (id.to_string(), "import user completed".to_string());
+        assert_eq!(pick_job("3f2c1a", vec![]).unwrap(), "3f2c1a");
+        assert_eq!(
+            pick_job("3f2c1a", vec![job("3f2c1a00-0000")]).unwrap(),
+            "3f2c1a00-0000"
+        );
+        let err = pick_job("3f2c1a", vec![job("3f2c1a00-0000"), job("3f2c1aff-1111")]).unwrap_err();
+        assert_eq!(crate::error::exit_for(&err), Exit::Usage);
+        let msg = err.to_string();
+        assert!(msg.contains("ambiguous"), "{msg}");
+        assert!(
+            msg.contains("3f2c1a00-0000") && msg.contains("3f2c1aff-1111"),
+            "{msg}"
+        );
+    }
 }

@@ -534,5 +534,11 @@ fn closed_stdout_and_stderr_keep_the_exit_code() {
         assert_eq!(status.code(), Some(4), "{extra:?}: {status:?}");
         assert!(env.exists(&format!("users{i}.errors.csv")));
     }
-    assert_eq!(sb.import_jobs().iter().filter(|j| j["object_type"] == "user").count(), 2);
+    assert_eq!(
+        sb.import_jobs()
+            .iter()
+            .filter(|j| j["object_type"] == "user")
+            .count(),
+        2
+    );
 }
