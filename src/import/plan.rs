@@ -23,6 +23,9 @@ use std::path::{Path, PathBuf};
 pub struct Input {
     pub path: PathBuf,
     pub display: String,
+    /// The path its error file is named after: the input itself, or for an entry of a ZIP of
+    /// CSVs the entry's name beside the ZIP.
+    pub errors_at: PathBuf,
     pub object: &'static ObjectType,
     pub body: Body,
 }
@@ -54,11 +57,35 @@ pub fn resolve(
             if audio_given || has_wav(path)? {
                 inputs.push(audio_input(path)?);
             }
-        } else if audio_given
-            || path
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+        } else if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
         {
+            match zip_kind(path)? {
+                ZipKind::Csv(entries) if !audio_given => {
+                    for entry in entries {
+                        inputs.push(zip_csv_input(path, &entry, given_type, opts)?);
+                    }
+                }
+                ZipKind::Csv(_) => {
+                    return Err(Failure::usage(format!(
+                        "{} holds CSV files, not WAV files: --type {} does not fit it",
+                        path.display(),
+                        given_type.unwrap_or_default()
+                    ))
+                    .into())
+                }
+                ZipKind::Audio if given_object.is_some() && !audio_given => {
+                    return Err(Failure::usage(format!(
+                        "{} holds WAV files, not CSV files: --type {} does not fit it (audio is --type audio-file)",
+                        path.display(),
+                        given_type.unwrap_or_default()
+                    ))
+                    .into())
+                }
+                ZipKind::Audio => inputs.push(audio_input(path)?),
+            }
+        } else if audio_given {
             inputs.push(audio_input(path)?);
         } else {
             inputs.push(open_input(path, given_type, opts)?);
@@ -85,6 +112,92 @@ fn open_input(path: &Path, given: Option<&str>, opts: &InputOptions) -> anyhow::
     Ok(Input {
         path: path.to_path_buf(),
         display: path.display().to_string(),
+        errors_at: path.to_path_buf(),
+        object: opened.detected.object,
+        body: Body::Csv(opened),
+    })
+}
+
+/// What a ZIP given to import holds: CSV files (an export of more than 5000 records; their
+/// names, in entry order), or WAV files (an audio set). Both at once is refused.
+enum ZipKind {
+    Csv(Vec<String>),
+    Audio,
+}
+
+fn zip_kind(path: &Path) -> anyhow::Result<ZipKind> {
+    let f = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let archive = zip::ZipArchive::new(std::io::BufReader::new(f))
+        .map_err(|e| Failure::invalid(format!("{}: not a readable ZIP: {e}", path.display())))?;
+    let names: Vec<String> = archive
+        .file_names()
+        .filter(|n| !n.ends_with('/'))
+        .map(str::to_string)
+        .collect();
+    let is = |n: &str, ext: &str| n.to_ascii_lowercase().ends_with(ext);
+    let csv = names.iter().filter(|n| is(n, ".csv")).count();
+    let wav = names.iter().filter(|n| is(n, ".wav")).count();
+    if csv > 0 && wav > 0 {
+        return Err(Failure::usage(format!(
+            "{} holds both CSV files ({csv}) and WAV files ({wav}); import them apart: a ZIP of CSVs (as `bulk export` writes) or a ZIP of WAVs",
+            path.display()
+        ))
+        .into());
+    }
+    if csv == 0 {
+        return Ok(ZipKind::Audio);
+    }
+    // Entries in the archive's order (the order of the export's files).
+    let mut ordered = Vec::new();
+    let mut archive = archive;
+    for i in 0..archive.len() {
+        let e = archive.by_index(i)?;
+        let n = e.name().to_string();
+        if is(&n, ".csv") {
+            ordered.push(n);
+        }
+    }
+    Ok(ZipKind::Csv(ordered))
+}
+
+/// One CSV of a ZIP, copied once into the data directory (keyed by the ZIP's content, so that a
+/// resumed import finds the same files) and named `user.zip:user_2.csv` in messages.
+fn zip_csv_input(
+    zip_path: &Path,
+    entry: &str,
+    given: Option<&str>,
+    opts: &InputOptions,
+) -> anyhow::Result<Input> {
+    let bytes =
+        std::fs::read(zip_path).with_context(|| format!("cannot read {}", zip_path.display()))?;
+    let dir = crate::config::data_dir()
+        .join("zip-inputs")
+        .join(crate::hash::content_hash(&bytes));
+    let base = Path::new(entry)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "entry.csv".into());
+    let extracted = dir.join(&base);
+    if !extracted.exists() {
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&bytes))?;
+        let mut f = archive.by_name(entry)?;
+        let tmp = dir.join(format!(".{base}.tmp"));
+        let mut out = std::fs::File::create(&tmp)
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        std::io::copy(&mut f, &mut out)
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        drop(out);
+        std::fs::rename(&tmp, &extracted)?;
+    }
+    let display = format!("{}:{entry}", zip_path.display());
+    let mut opened = open_csv(&extracted, given, opts)?;
+    opened.source.display = display.clone();
+    Ok(Input {
+        path: extracted,
+        display,
+        errors_at: zip_path.with_file_name(&base),
         object: opened.detected.object,
         body: Body::Csv(opened),
     })
@@ -95,6 +208,7 @@ fn audio_input(path: &Path) -> anyhow::Result<Input> {
     Ok(Input {
         path: path.to_path_buf(),
         display: path.display().to_string(),
+        errors_at: path.to_path_buf(),
         object: crate::schema::audio_type(),
         body: Body::Audio(collection),
     })
@@ -300,7 +414,7 @@ pub fn check(
         match validation {
             Some(v) if !v.report.is_valid() && (!skip_invalid || has_file_problem(&v)?) => {
                 invalid.push(Invalid {
-                    errors_out: errors_out_of(&input.path),
+                    errors_out: errors_out_of(&input.errors_at),
                     validation: v,
                 });
             }
@@ -405,7 +519,7 @@ pub fn build(
             (Body::Csv(_), None) => unreachable!("every CSV is validated"),
         };
         let mut entry = entry;
-        entry.errors_out = errors_out_of(&input.path);
+        entry.errors_out = errors_out_of(&input.errors_at);
         for c in &mut entry.chunks {
             c.key = match c.content_hash.take() {
                 // A CSV chunk was hashed as it was written.

@@ -542,3 +542,57 @@ fn closed_stdout_and_stderr_keep_the_exit_code() {
         2
     );
 }
+
+/// Regression (issue 9): `bulk import site.zip` of an export's ZIP of CSVs was taken for audio,
+/// submitted nothing and exited 0.
+#[test]
+fn an_export_zip_of_csvs_reimports_and_names_its_entries() {
+    let env = Workdir::new();
+    let sb = Sandbox::start_for(&env, |s| max_rows(s, 100));
+    env.write("sites.csv", sites_csv("Site ", 0..150));
+    env.run(&["import", "sites.csv"]).expect(0);
+    env.run(&["export", "site"]).expect(0);
+    assert!(env.exists("site.zip"));
+    let out = env.run(&["--json", "import", "site.zip"]).expect(0);
+    let doc = out.json();
+    let files: Vec<&str> = doc["imports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files.len(), 2, "{doc}");
+    assert!(
+        files.iter().all(|f| f.starts_with("site.zip:")),
+        "{files:?}"
+    );
+    let updated: u64 = doc["imports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["updated"].as_u64().unwrap())
+        .sum();
+    assert_eq!(updated, 150);
+
+    // A bad row is named by the ZIP, the entry and the entry's line.
+    let bad =
+        "Name,Multimedia Profile\nGood,Default Multimedia Profile\n,Default Multimedia Profile\n";
+    env.write("bad.zip", zip_of(&[("site_2.csv", bad.as_bytes())]));
+    env.run(&["import", "bad.zip", "--type", "site"])
+        .expect(3)
+        .stderr_has("bad.zip:site_2.csv:3");
+    assert!(env.exists("site_2.errors.csv"), "{:?}", env.all_files());
+    // CSVs and WAVs together: refused.
+    env.write(
+        "mixed.zip",
+        zip_of(&[("a.csv", bad.as_bytes()), ("b.wav", &pcm_wav(100))]),
+    );
+    env.run(&["import", "mixed.zip"])
+        .expect(2)
+        .stderr_has("both CSV files");
+    // --type is never ignored: a ZIP of CSVs is not audio.
+    env.run(&["import", "bad.zip", "--type", "audio-file"])
+        .expect(2)
+        .stderr_has("--type audio-file");
+    let _ = sb;
+}
