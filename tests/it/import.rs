@@ -596,3 +596,17 @@ fn an_export_zip_of_csvs_reimports_and_names_its_entries() {
         .stderr_has("--type audio-file");
     let _ = sb;
 }
+
+/// Regression (issue 9): the progress bar's ETA was a bare "(3s)"; it says what it is.
+#[test]
+fn the_progress_eta_is_labelled() {
+    let env = Workdir::new();
+    let _sb = Sandbox::start_for(&env, |s| s.row_delay = Duration::from_millis(15));
+    seed(&env);
+    env.write("users.csv", users(80));
+    let Some(out) = env.run_tty(&["import", "users.csv"]) else {
+        return; // no script(1) here
+    };
+    out.code(0);
+    assert!(out.stdout.contains(" left)"), "{out:?}");
+}
