@@ -31,6 +31,22 @@ pub fn run(args: ErrorsArgs, printer: &Printer) -> anyhow::Result<Exit> {
         )
         .into());
     };
+    // The service numbers the rows by the chunk it received; the import that sent it knows
+    // the lines of the admin's file.
+    let bytes = match crate::import::lines::renumber(&id, &bytes)? {
+        Some((b, input)) => {
+            printer.info(format!(
+                "the Line column gives the lines of {input} (as in its merged error file)"
+            ));
+            b
+        }
+        None => {
+            printer.info(format!(
+                "the Line column counts the lines of the file job {id} received (a chunk), not of your input: this data directory did not run its import"
+            ));
+            bytes
+        }
+    };
     match args.output.as_deref() {
         None => write_stdout(printer, &bytes)?,
         Some(p) if p.as_os_str() == "-" => write_stdout(printer, &bytes)?,

@@ -3,6 +3,7 @@
 //! The command (`commands::import`) resolves arguments into settings and renders the outcome.
 
 pub mod journal;
+pub mod lines;
 pub mod merge;
 pub mod owned;
 pub mod plan;
@@ -241,6 +242,7 @@ pub fn run(
         ))
     })?;
 
+    lines::remember(&journal);
     let mut results = Vec::new();
     for entry in &journal.inputs {
         results.push(summarize(

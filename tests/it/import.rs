@@ -610,3 +610,43 @@ fn the_progress_eta_is_labelled() {
     out.code(0);
     assert!(out.stdout.contains(" left)"), "{out:?}");
 }
+
+/// Regression (issue 9): `bulk errors JOB` gave the chunk's line numbers where the merged error
+/// file gives the input's.
+#[test]
+fn errors_of_a_job_give_the_lines_of_the_input_when_this_data_dir_ran_the_import() {
+    let env = Workdir::new();
+    let _sb = Sandbox::start_for(&env, |s| max_rows(s, 2));
+    seed(&env);
+    // header 1, rows on 2 3 (blank 4) 5 6 7: the 4th row, in the 2nd chunk, is line 6.
+    let text = format!(
+        "{USER_HEADER}{}{}\n{}{}{}",
+        user_row(1, "Team A"),
+        user_row(2, "Team A"),
+        user_row(3, "Team A"),
+        user_row(4, "Ghost Team"),
+        user_row(5, "Team A"),
+    );
+    env.write("users.csv", &text);
+    let doc = env.run(&["--json", "import", "users.csv"]).expect(4).json();
+    let job = doc["imports"][0]["jobs"][1].as_str().unwrap().to_string();
+    let line_of = |csv: &str| {
+        let rows = csv_rows(csv);
+        let at = rows[0].iter().position(|h| h == "Line").unwrap();
+        rows[1][at].clone()
+    };
+    assert_eq!(line_of(&env.read_string("users.errors.csv")), "6");
+    let out = env.run(&["errors", &job]).expect(0);
+    out.stderr_has("lines of users.csv");
+    assert_eq!(line_of(&out.stdout), "6", "{out:?}");
+    // Another data directory did not run the import: it says the lines are the chunk's.
+    let other = env.path("other-data");
+    let out = env
+        .run_env(
+            &["errors", &job],
+            &[("BULK_DATA_DIR", other.to_str().unwrap())],
+        )
+        .expect(0);
+    out.stderr_has("(a chunk)");
+    assert_eq!(line_of(&out.stdout), "3", "{out:?}");
+}
