@@ -285,8 +285,13 @@ pub fn connect(settings: &RemoteSettings, printer: &Printer) -> anyhow::Result<C
             })?,
         };
         printer.info(format!(
-            "target: profile {name} ({}; token from {token_source}){}",
+            "target: profile {name} ({}{}; token from {token_source}){}",
             profile.url,
+            profile
+                .org
+                .as_deref()
+                .map(|o| format!(", organisation {o}"))
+                .unwrap_or_default(),
             if env_url.is_some() {
                 "; BULK_URL is not used when a profile is named"
             } else {

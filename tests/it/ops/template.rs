@@ -16,10 +16,11 @@ fn template_from_the_service_offline_and_unreachable() {
     let remote = env.run(&["template", "site"]).expect(0);
     assert_eq!(remote.stdout, builtin.stdout);
     // issue 9: a command that talks to a service says which one, in exactly one line.
+    let org = sb.json("/v1/me")["org_id"].as_str().unwrap().to_string();
     assert_eq!(
         remote.stderr,
         format!(
-            "target: profile default ({}; token from credentials file)\n",
+            "target: profile default ({}, organisation {org}; token from credentials file)\n",
             sb.url
         ),
         "{remote:?}"
