@@ -144,8 +144,9 @@ pub fn run(args: ExportArgs, printer: &Printer) -> anyhow::Result<Exit> {
             _ => String::new(),
         };
         printer.info(format!(
-            "exported {} {} records to {where_}{shape}",
-            job.rows_total, object.display_name
+            "exported {} of {} to {where_}{shape}",
+            crate::output::plural(job.rows_total, "record"),
+            object.display_name
         ));
     }
     Ok(Exit::Ok)

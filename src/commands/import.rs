@@ -7,7 +7,7 @@ use crate::context;
 use crate::error::{Exit, Failure};
 use crate::import::{self, FileOutcome, Outcome, Settings, Stop};
 use crate::input::InputOptions;
-use crate::output::{thousands, Printer};
+use crate::output::{plural, thousands, Printer};
 use std::time::Instant;
 
 pub fn run(args: ImportArgs, printer: &Printer, cancel: &Cancel) -> anyhow::Result<Exit> {
@@ -118,11 +118,6 @@ fn render(outcome: &Outcome, settings: &Settings, printer: &Printer) -> anyhow::
         print_summary(&outcome.imports, printer);
     }
     Ok(())
-}
-
-/// `1 row`, `12,000 rows`.
-fn plural(n: u64, what: &str) -> String {
-    format!("{} {what}{}", thousands(n), if n == 1 { "" } else { "s" })
 }
 
 /// The command that resumes this import: the same inputs and options, plus `--resume`.

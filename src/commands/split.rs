@@ -173,9 +173,9 @@ fn print_csv_plan(
         printer.data(text.as_bytes())?;
     }
     let what = format!(
-        "{} ({} rows{}) -> {} {} of at most {} rows and {} bytes",
+        "{} ({}{}) -> {} {} of at most {} and {} bytes",
         m.source,
-        thousands(m.rows),
+        crate::output::plural(m.rows, "row"),
         m.object_type
             .as_deref()
             .map(|t| format!(" of {t}"))
@@ -186,7 +186,7 @@ fn print_csv_plan(
         } else {
             "chunks"
         },
-        thousands(m.max_rows),
+        crate::output::plural(m.max_rows, "row"),
         thousands(m.max_bytes),
     );
     if dry_run {

@@ -192,6 +192,11 @@ fn dialoguer_io(e: dialoguer::Error) -> std::io::Error {
     }
 }
 
+/// `1 row`, `12,000 rows`: a count as every message writes it.
+pub fn plural(n: u64, what: &str) -> String {
+    format!("{} {what}{}", thousands(n), if n == 1 { "" } else { "s" })
+}
+
 /// 12000 -> "12,000".
 pub fn thousands(n: u64) -> String {
     let s = n.to_string();

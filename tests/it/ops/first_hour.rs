@@ -188,3 +188,24 @@ fn job_ids_work_by_a_unique_prefix_of_six_or_more() {
     env.run(&["jobs", "show", &id[..5]]).expect(1);
     env.run(&["jobs", "show", "zzzzzzzz"]).expect(1);
 }
+
+#[test]
+fn one_row_is_one_row() {
+    // issue 9: "1 rows", "1 site records".
+    let sb = Sandbox::start_temp(|_| {});
+    let env = Workdir::new();
+    env.login(&sb, "default");
+    let job = sb.import("site", "s.csv", sites_csv("Site ", 0..1));
+    let id = job["id"].as_str().unwrap();
+    env.run(&["jobs", "wait", id])
+        .expect(0)
+        .stderr_has("completed: 1 row, 1 succeeded")
+        .stderr_lacks("1 rows");
+    env.run(&["export", "site", "-o", "one.csv"])
+        .expect(0)
+        .stderr_has("exported 1 record of Site");
+    env.write("one-row.csv", sites_csv("Site ", 0..1));
+    env.run(&["split", "one-row.csv", "--dry-run"])
+        .expect(0)
+        .stderr_lacks("1 rows");
+}
