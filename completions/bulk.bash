@@ -154,7 +154,7 @@ _bulk() {
             return 0
             ;;
         bulk__subcmd__errors)
-            opts="-o -q -h --output --profile --max-retries --json --quiet --help"
+            opts="-o -q -h --output --force --profile --max-retries --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -184,7 +184,7 @@ _bulk() {
             return 0
             ;;
         bulk__subcmd__export)
-            opts="-o -q -h --output --merge --excel-safe --profile --max-retries --timeout --json --quiet --help entry-point outdial-entry-point queue outdial-queue site team user user-profile work-type auxiliary-code agent-profile address-book outdial-ani skill-definition skill-profile entry-point-mapping audio-file"
+            opts="-o -q -h --output --merge --force --excel-safe --profile --max-retries --timeout --json --quiet --help entry-point outdial-entry-point queue outdial-queue site team user user-profile work-type auxiliary-code agent-profile address-book outdial-ani skill-definition skill-profile entry-point-mapping audio-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -442,7 +442,7 @@ _bulk() {
             return 0
             ;;
         bulk__subcmd__import)
-            opts="-t -q -h --type --encoding --delimiter --profile --max-retries --no-wait --skip-invalid --errors-out --resume --restart --timeout --json --quiet --help"
+            opts="-t -q -h --type --encoding --delimiter --profile --max-retries --no-wait --skip-invalid --include-errors --errors-out --resume --restart --timeout --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -678,7 +678,7 @@ _bulk() {
             return 0
             ;;
         bulk__subcmd__login)
-            opts="-q -h --profile --url --org --token-stdin --status --logout --json --quiet --help"
+            opts="-q -h --profile --url --org --token-stdin --status --logout --default --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -862,7 +862,7 @@ _bulk() {
             return 0
             ;;
         bulk__subcmd__split)
-            opts="-t -q -h --type --encoding --delimiter --out --max-rows --max-bytes --dry-run --json --quiet --help"
+            opts="-t -q -h --type --encoding --delimiter --out --max-rows --max-bytes --dry-run --force --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -904,7 +904,7 @@ _bulk() {
             return 0
             ;;
         bulk__subcmd__template)
-            opts="-o -q -h --output --example --list --offline --profile --max-retries --json --quiet --help entry-point outdial-entry-point queue outdial-queue site team user user-profile work-type auxiliary-code agent-profile address-book outdial-ani skill-definition skill-profile entry-point-mapping audio-file"
+            opts="-o -q -h --output --example --force --list --offline --profile --max-retries --json --quiet --help entry-point outdial-entry-point queue outdial-queue site team user user-profile work-type auxiliary-code agent-profile address-book outdial-ani skill-definition skill-profile entry-point-mapping audio-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

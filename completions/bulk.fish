@@ -63,6 +63,7 @@ complete -c bulk -n "__fish_bulk_using_subcommand import" -l errors-out -d 'Wher
 complete -c bulk -n "__fish_bulk_using_subcommand import" -l timeout -d 'Give up waiting after this long (e.g. 90s, 30m, 2h) with exit code 7; resumable' -r
 complete -c bulk -n "__fish_bulk_using_subcommand import" -l no-wait -d 'Submit and return at once; `bulk jobs wait ID` or `bulk import --resume` picks it up'
 complete -c bulk -n "__fish_bulk_using_subcommand import" -l skip-invalid -d 'Send the valid rows and put the invalid ones in the error file, instead of sending nothing'
+complete -c bulk -n "__fish_bulk_using_subcommand import" -l include-errors -d 'In a directory, import the error files of earlier imports (`*.errors.csv`) too'
 complete -c bulk -n "__fish_bulk_using_subcommand import" -l resume -d 'Continue an interrupted import of the same files (also automatic when a journal exists)'
 complete -c bulk -n "__fish_bulk_using_subcommand import" -l restart -d 'Start over even if a journal of an interrupted import exists'
 complete -c bulk -n "__fish_bulk_using_subcommand import" -l json -d 'Print one JSON document on stdout and nothing else there'
@@ -73,6 +74,7 @@ complete -c bulk -n "__fish_bulk_using_subcommand export" -l profile -d 'Profile
 complete -c bulk -n "__fish_bulk_using_subcommand export" -l max-retries -d 'Retries of one request on connection errors, 429 and 5xx before giving up' -r
 complete -c bulk -n "__fish_bulk_using_subcommand export" -l timeout -d 'Give up waiting after this long (exit code 7)' -r
 complete -c bulk -n "__fish_bulk_using_subcommand export" -l merge -d 'Join a ZIP of CSVs into one CSV (one header)'
+complete -c bulk -n "__fish_bulk_using_subcommand export" -l force -d 'Replace the output file if it exists (without it, an existing file is never overwritten)'
 complete -c bulk -n "__fish_bulk_using_subcommand export" -l excel-safe -d 'Neutralise cells that a spreadsheet would run as formulas (=, +, -, @) with a leading \''
 complete -c bulk -n "__fish_bulk_using_subcommand export" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c bulk -n "__fish_bulk_using_subcommand export" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
@@ -158,6 +160,7 @@ complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcomma
 complete -c bulk -n "__fish_bulk_using_subcommand errors" -s o -l output -d 'Where to write it; `-` or nothing means stdout' -r -F
 complete -c bulk -n "__fish_bulk_using_subcommand errors" -l profile -d 'Profile to use (see `bulk login`); also BULK_PROFILE' -r
 complete -c bulk -n "__fish_bulk_using_subcommand errors" -l max-retries -d 'Retries of one request on connection errors, 429 and 5xx before giving up' -r
+complete -c bulk -n "__fish_bulk_using_subcommand errors" -l force -d 'Replace the output file if it exists (without it, an existing file is never overwritten)'
 complete -c bulk -n "__fish_bulk_using_subcommand errors" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c bulk -n "__fish_bulk_using_subcommand errors" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
 complete -c bulk -n "__fish_bulk_using_subcommand errors" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -188,6 +191,7 @@ complete -c bulk -n "__fish_bulk_using_subcommand template" -s o -l output -d 'W
 complete -c bulk -n "__fish_bulk_using_subcommand template" -l profile -d 'Profile to use (see `bulk login`); also BULK_PROFILE' -r
 complete -c bulk -n "__fish_bulk_using_subcommand template" -l max-retries -d 'Retries of one request on connection errors, 429 and 5xx before giving up' -r
 complete -c bulk -n "__fish_bulk_using_subcommand template" -l example -d 'Add one valid example row after the header'
+complete -c bulk -n "__fish_bulk_using_subcommand template" -l force -d 'Replace the output file if it exists (without it, an existing file is never overwritten)'
 complete -c bulk -n "__fish_bulk_using_subcommand template" -l list -d 'List the object types instead'
 complete -c bulk -n "__fish_bulk_using_subcommand template" -l offline -d 'Use the schema built into bulk, without asking the service'
 complete -c bulk -n "__fish_bulk_using_subcommand template" -l json -d 'Print one JSON document on stdout and nothing else there'
@@ -216,15 +220,17 @@ complete -c bulk -n "__fish_bulk_using_subcommand split" -l out -d 'Directory fo
 complete -c bulk -n "__fish_bulk_using_subcommand split" -l max-rows -d 'Most data rows in one chunk (default: the service\'s limit, 5000)' -r
 complete -c bulk -n "__fish_bulk_using_subcommand split" -l max-bytes -d 'Most bytes in one chunk, header included: 5MB = 5,000,000 bytes; KiB/MiB also work (default: 5MB for CSV, 50MB for audio)' -r
 complete -c bulk -n "__fish_bulk_using_subcommand split" -l dry-run -d 'Print the plan (chunks, rows, bytes, line ranges) and write nothing'
+complete -c bulk -n "__fish_bulk_using_subcommand split" -l force -d 'Write into a --out directory that already holds other files'
 complete -c bulk -n "__fish_bulk_using_subcommand split" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c bulk -n "__fish_bulk_using_subcommand split" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
 complete -c bulk -n "__fish_bulk_using_subcommand split" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c bulk -n "__fish_bulk_using_subcommand login" -l profile -d 'Profile name (default: "default"); also BULK_PROFILE' -r
+complete -c bulk -n "__fish_bulk_using_subcommand login" -l profile -d 'Profile name (default: "default"); also BULK_PROFILE. "sandbox" is reserved for the local sandbox' -r
 complete -c bulk -n "__fish_bulk_using_subcommand login" -l url -d 'Base URL of the bulk-operations API (https://, or http:// to loopback only)' -r
 complete -c bulk -n "__fish_bulk_using_subcommand login" -l org -d 'Organisation id, for display and checks' -r
 complete -c bulk -n "__fish_bulk_using_subcommand login" -l token-stdin -d 'Read the token from standard input'
 complete -c bulk -n "__fish_bulk_using_subcommand login" -l status -d 'Show the current target and who you are, without the token'
-complete -c bulk -n "__fish_bulk_using_subcommand login" -l logout -d 'Forget the profile and its token'
+complete -c bulk -n "__fish_bulk_using_subcommand login" -l logout -d 'Forget the profile (without --profile: the default one) and its token'
+complete -c bulk -n "__fish_bulk_using_subcommand login" -l default -d 'Make this profile the default (the first profile saved is the default anyway)'
 complete -c bulk -n "__fish_bulk_using_subcommand login" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c bulk -n "__fish_bulk_using_subcommand login" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
 complete -c bulk -n "__fish_bulk_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'

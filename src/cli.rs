@@ -86,6 +86,9 @@ pub struct TemplateArgs {
     /// Add one valid example row after the header.
     #[arg(long)]
     pub example: bool,
+    /// Replace the output file if it exists (without it, an existing file is never overwritten).
+    #[arg(long)]
+    pub force: bool,
     /// List the object types instead.
     #[arg(long, conflicts_with_all = ["object_type", "example", "output"])]
     pub list: bool,
@@ -128,8 +131,8 @@ pub struct InputArgs {
 /// Example: bulk validate users.csv --errors-out users.errors.csv
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// CSV files to check.
-    #[arg(required = true, value_name = "FILE")]
+    /// CSV files to check, or directories (every CSV directly in them).
+    #[arg(required = true, value_name = "FILE|DIR")]
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub input: InputArgs,
@@ -169,6 +172,9 @@ pub struct SplitArgs {
     /// Print the plan (chunks, rows, bytes, line ranges) and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Write into a --out directory that already holds other files.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Run a local sandbox of the bulk-operations service, for trying imports without a tenant.
@@ -301,6 +307,9 @@ pub struct ImportArgs {
     /// Send the valid rows and put the invalid ones in the error file, instead of sending nothing.
     #[arg(long)]
     pub skip_invalid: bool,
+    /// In a directory, import the error files of earlier imports (`*.errors.csv`) too.
+    #[arg(long)]
+    pub include_errors: bool,
     /// Where the merged error CSV goes (with several inputs: a directory). Default:
     /// `<name>.errors.csv` beside each input.
     #[arg(long, value_name = "FILE")]
@@ -335,6 +344,9 @@ pub struct ExportArgs {
     /// Join a ZIP of CSVs into one CSV (one header).
     #[arg(long)]
     pub merge: bool,
+    /// Replace the output file if it exists (without it, an existing file is never overwritten).
+    #[arg(long)]
+    pub force: bool,
     /// Neutralise cells that a spreadsheet would run as formulas (=, +, -, @) with a leading '.
     #[arg(long)]
     pub excel_safe: bool,
@@ -412,6 +424,9 @@ pub struct ErrorsArgs {
     /// Where to write it; `-` or nothing means stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Replace the output file if it exists (without it, an existing file is never overwritten).
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub remote: RemoteArgs,
 }
@@ -424,7 +439,8 @@ pub struct ErrorsArgs {
 /// Example: printf '%s' "$TOKEN" | bulk login --profile prod --url https://api.example.com --token-stdin
 #[derive(Debug, Args)]
 pub struct LoginArgs {
-    /// Profile name (default: "default"); also BULK_PROFILE.
+    /// Profile name (default: "default"); also BULK_PROFILE. "sandbox" is reserved for the
+    /// local sandbox.
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
     /// Base URL of the bulk-operations API (https://, or http:// to loopback only).
@@ -439,9 +455,12 @@ pub struct LoginArgs {
     /// Show the current target and who you are, without the token.
     #[arg(long, conflicts_with_all = ["url", "org", "token_stdin"])]
     pub status: bool,
-    /// Forget the profile and its token.
-    #[arg(long, conflicts_with_all = ["url", "org", "token_stdin", "status"])]
+    /// Forget the profile (without --profile: the default one) and its token.
+    #[arg(long, conflicts_with_all = ["url", "org", "token_stdin", "status", "default"])]
     pub logout: bool,
+    /// Make this profile the default (the first profile saved is the default anyway).
+    #[arg(long, conflicts_with = "status")]
+    pub default: bool,
 }
 
 /// A value parser that takes any text (the command resolves it, with a did-you-mean) but lists

@@ -57,12 +57,86 @@ pub struct Context {
     _sandbox: Option<EmbeddedSandbox>,
 }
 
+/// The one job of the jobs whose id starts with `given` (id, description): `given` itself when
+/// none does (the service then says whether it knows it), a usage error listing them when
+/// several do.
+fn pick_job(given: &str, mut found: Vec<(String, String)>) -> anyhow::Result<String> {
+    match found.len() {
+        0 => Ok(given.to_string()),
+        1 => Ok(found.remove(0).0),
+        n => {
+            let list = found
+                .iter()
+                .map(|(id, what)| format!("  {id}  {what}"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            Err(Failure::usage(format!(
+                "job id prefix \"{given}\" is ambiguous: {n} jobs start with it; give more characters:\n{list}"
+            ))
+            .into())
+        }
+    }
+}
+
+/// The length of a full job id (a UUID); anything shorter is a prefix.
+const FULL_ID_LEN: usize = 36;
+/// The shortest job id prefix accepted.
+pub const MIN_ID_PREFIX: usize = 6;
+
 /// Longest single long-poll of a job wait; short enough that a heartbeat is never late.
 const JOB_POLL: Duration = Duration::from_secs(10);
 /// Time between heartbeat lines of a job wait when stderr is not a terminal.
 const JOB_HEARTBEAT: Duration = Duration::from_secs(15);
 
 impl Context {
+    /// The full id of the job `given` names: a full id as it is, or a unique prefix of at least
+    /// [`MIN_ID_PREFIX`] characters. An ambiguous prefix lists the candidates (exit 2); what
+    /// prefixes no listed job goes to the service as it is (which answers "no such job").
+    pub fn job_id(&self, given: &str) -> anyhow::Result<String> {
+        let given = given.trim();
+        if given.len() >= FULL_ID_LEN {
+            return Ok(given.to_string());
+        }
+        if given.chars().count() < MIN_ID_PREFIX {
+            return Ok(given.to_string());
+        }
+        let want = given.to_ascii_lowercase();
+        let mut found: Vec<Job> = Vec::new();
+        let mut page = 1;
+        loop {
+            let q = api::wire::JobListQuery {
+                search: Some(given.to_string()),
+                page: Some(page),
+                page_size: Some(100),
+                ..Default::default()
+            };
+            let list = self.api.jobs(&q).map_err(anyhow::Error::from)?;
+            let n = list.jobs.len() as u64;
+            found.extend(
+                list.jobs
+                    .into_iter()
+                    .filter(|j| j.id.to_ascii_lowercase().starts_with(&want)),
+            );
+            if n == 0 || page * list.page_size.max(1) >= list.total {
+                break;
+            }
+            page += 1;
+        }
+        let found = found
+            .into_iter()
+            .map(|j| {
+                let what = format!(
+                    "{} {} {}",
+                    j.job_type.as_str(),
+                    j.object_type,
+                    j.status.as_str()
+                );
+                (j.id, what)
+            })
+            .collect();
+        pick_job(given, found)
+    }
+
     /// Waits until the job is no longer new or in progress and returns it. Past `timeout` it fails
     /// with exit code 7 and names `bulk jobs wait ID` as the way to carry on. Never silent: status
     /// changes are reported on a terminal, and a heartbeat line goes to stderr at least every 30 s
@@ -122,13 +196,19 @@ impl Context {
 /// `BULK_TOKEN`) rather than the local sandbox: the choice [`connect`] makes, without
 /// connecting.
 pub fn targets_service(settings: &RemoteSettings) -> anyhow::Result<bool> {
-    if settings.profile.is_some() || config::env(config::ENV_PROFILE).is_some() {
+    let named = settings
+        .profile
+        .clone()
+        .or_else(|| config::env(config::ENV_PROFILE));
+    if let Some(n) = named {
+        return Ok(n != config::SANDBOX_PROFILE);
+    }
+    if config::env(config::ENV_URL).is_some() {
         return Ok(true);
     }
-    if Profiles::load()?.default.is_some() {
-        return Ok(true);
-    }
-    Ok(config::env(config::ENV_URL).is_some() && config::env(config::ENV_TOKEN).is_some())
+    Ok(Profiles::load()?
+        .default
+        .is_some_and(|d| d != config::SANDBOX_PROFILE))
 }
 
 /// Resolves the target and connects. With no profile configured this starts (or attaches to)
@@ -141,12 +221,30 @@ pub fn connect(settings: &RemoteSettings, printer: &Printer) -> anyhow::Result<C
         ..RetryPolicy::default()
     };
     let profiles = Profiles::load()?;
-    let chosen = settings
+    let named = settings
         .profile
         .clone()
-        .or_else(|| config::env(config::ENV_PROFILE))
-        .or_else(|| profiles.default.clone());
+        .or_else(|| config::env(config::ENV_PROFILE));
     let env_token = config::env(config::ENV_TOKEN);
+    let env_url = config::env(config::ENV_URL);
+    // BULK_URL is never ignored in silence: with BULK_TOKEN it is the target (over the default
+    // profile, which the target line names); without, it is refused.
+    if named.is_none() && env_url.is_some() && env_token.is_none() {
+        return Err(Failure::usage(format!(
+            "BULK_URL is set but BULK_TOKEN is not: set both to target that service, or unset BULK_URL{}",
+            match &profiles.default {
+                Some(d) => format!(" to use the default profile \"{d}\""),
+                None => " to use the local sandbox".into(),
+            }
+        ))
+        .into());
+    }
+    let chosen = match named {
+        Some(n) => Some(n),
+        None if env_url.is_some() => None,
+        None => profiles.default.clone(),
+    };
+    let chosen = chosen.filter(|n| n != config::SANDBOX_PROFILE);
     if let Some(name) = chosen {
         let profile = profiles.profiles.get(&name).ok_or_else(|| {
             Failure::usage(format!(
@@ -168,6 +266,20 @@ pub fn connect(settings: &RemoteSettings, printer: &Printer) -> anyhow::Result<C
                 )
             })?,
         };
+        printer.info(format!(
+            "target: profile {name} ({}{}; token from {token_source}){}",
+            profile.url,
+            profile
+                .org
+                .as_deref()
+                .map(|o| format!(", organisation {o}"))
+                .unwrap_or_default(),
+            if env_url.is_some() {
+                "; BULK_URL is not used when a profile is named"
+            } else {
+                ""
+            }
+        ));
         return Ok(Context {
             printer: printer.clone(),
             api: Client::new(&profile.url, &token, policy)?,
@@ -179,8 +291,15 @@ pub fn connect(settings: &RemoteSettings, printer: &Printer) -> anyhow::Result<C
             _sandbox: None,
         });
     }
-    if let (Some(url), Some(token)) = (config::env(config::ENV_URL), env_token.as_ref()) {
+    if let (Some(url), Some(token)) = (env_url, env_token.as_ref()) {
         config::check_url(&url).map_err(Failure::usage)?;
+        printer.info(format!(
+            "target: {url} (from BULK_URL and BULK_TOKEN){}",
+            match &profiles.default {
+                Some(d) => format!("; the default profile \"{d}\" is not used"),
+                None => String::new(),
+            }
+        ));
         return Ok(Context {
             printer: printer.clone(),
             api: Client::new(&url, token, policy)?,
@@ -358,5 +477,28 @@ fn proves_instance(data_dir: &std::path::Path, url: &str) -> bool {
             .as_str()
             .is_some_and(|p| crate::sandbox::verify_instance_proof(key.trim(), &challenge, p)),
         Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_job_id_prefix_picks_the_one_job_or_lists_the_candidates() {
+        let job = |id: &str| (id.to_string(), "import user completed".to_string());
+        assert_eq!(pick_job("3f2c1a", vec![]).unwrap(), "3f2c1a");
+        assert_eq!(
+            pick_job("3f2c1a", vec![job("3f2c1a00-0000")]).unwrap(),
+            "3f2c1a00-0000"
+        );
+        let err = pick_job("3f2c1a", vec![job("3f2c1a00-0000"), job("3f2c1aff-1111")]).unwrap_err();
+        assert_eq!(crate::error::exit_for(&err), Exit::Usage);
+        let msg = err.to_string();
+        assert!(msg.contains("ambiguous"), "{msg}");
+        assert!(
+            msg.contains("3f2c1a00-0000") && msg.contains("3f2c1aff-1111"),
+            "{msg}"
+        );
     }
 }

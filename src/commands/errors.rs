@@ -6,9 +6,13 @@ use crate::error::{Exit, Failure};
 use crate::output::Printer;
 
 pub fn run(args: ErrorsArgs, printer: &Printer) -> anyhow::Result<Exit> {
+    if let Some(p) = args.output.as_deref().filter(|p| p.as_os_str() != "-") {
+        super::refuse_clobber(p, args.force)?;
+    }
     let ctx = connect(&super::remote_settings(&args.remote), printer)?;
-    let Some(bytes) = ctx.api.errors(&args.id).map_err(anyhow::Error::from)? else {
-        let job = ctx.api.job(&args.id, None).map_err(anyhow::Error::from)?;
+    let id = ctx.job_id(&args.id)?;
+    let Some(bytes) = ctx.api.errors(&id).map_err(anyhow::Error::from)? else {
+        let job = ctx.api.job(&id, None).map_err(anyhow::Error::from)?;
         let why = if job.status.is_active() {
             format!(
                 "it is still {}; `bulk jobs wait {}` waits for it",
@@ -26,6 +30,22 @@ pub fn run(args: ErrorsArgs, printer: &Printer) -> anyhow::Result<Exit> {
         )
         .into());
     };
+    // The service numbers the rows by the chunk it received; the import that sent it knows
+    // the lines of the admin's file.
+    let bytes = match crate::import::lines::renumber(&id, &bytes)? {
+        Some((b, input)) => {
+            printer.info(format!(
+                "the Line column gives the lines of {input} (as in its merged error file)"
+            ));
+            b
+        }
+        None => {
+            printer.info(format!(
+                "the Line column counts the lines of the file job {id} received (a chunk), not of your input: this data directory did not run its import"
+            ));
+            bytes
+        }
+    };
     match args.output.as_deref() {
         None => write_stdout(printer, &bytes)?,
         Some(p) if p.as_os_str() == "-" => write_stdout(printer, &bytes)?,
@@ -33,14 +53,14 @@ pub fn run(args: ErrorsArgs, printer: &Printer) -> anyhow::Result<Exit> {
             crate::fsutil::write_atomic(p, &bytes)?;
             if printer.json {
                 printer.json_doc(&serde_json::json!({
-                    "job_id": args.id,
+                    "job_id": id,
                     "path": p,
                     "bytes": bytes.len(),
                 }))?;
             } else {
                 printer.info(format!(
                     "wrote the error file of job {} to {}",
-                    args.id,
+                    id,
                     p.display()
                 ));
             }

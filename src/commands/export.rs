@@ -3,7 +3,9 @@
 //! A CSV is written as `<type>.csv`; more records than fit in one file arrive as a ZIP of CSVs
 //! (`<type>.zip`), which `--merge` joins into one CSV with one header. The files are written as
 //! the service sent them (so they re-import unchanged), except with `--excel-safe`, which puts a
-//! `'` before every cell a spreadsheet would run as a formula.
+//! `'` before every cell a spreadsheet would run as a formula. A ZIP export written to a name
+//! ending in `.csv` (`-o x.csv`) is merged as with `--merge`: a `.csv` never holds ZIP bytes.
+//! `-o` never replaces an existing file without `--force`.
 //!
 //! Exit codes: 0 written; 2 for a type the service cannot export (audio files: the service
 //! answers 422 `not_exportable`, a request that can never succeed, so a usage error); 5 if the
@@ -25,6 +27,17 @@ pub fn run(args: ExportArgs, printer: &Printer) -> anyhow::Result<Exit> {
     let object = find_type(&args.object_type)?;
     let started = Instant::now();
     let remaining = |t: Option<Duration>| t.map(|t| t.saturating_sub(started.elapsed()));
+    // A file named `*.csv` never receives ZIP bytes: a ZIP export is merged into it.
+    let named_csv = args.output.as_deref().is_some_and(|p| {
+        !p.is_dir() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+    });
+    if let Some(p) = args
+        .output
+        .as_deref()
+        .filter(|p| p.as_os_str() != "-" && !p.is_dir())
+    {
+        super::refuse_clobber(p, args.force)?;
+    }
     let ctx = connect(&super::remote_settings(&args.remote), printer)?;
     let req = ExportRequest {
         object_type: object.id.clone(),
@@ -63,7 +76,7 @@ pub fn run(args: ExportArgs, printer: &Printer) -> anyhow::Result<Exit> {
             .file_name
             .as_deref()
             .is_some_and(|n| n.to_ascii_lowercase().ends_with(".zip"));
-    let (bytes, kind, files) = match (is_zip, args.merge) {
+    let (bytes, kind, files) = match (is_zip, args.merge || named_csv) {
         (false, _) => {
             let b = if args.excel_safe {
                 excel_safe(&download.bytes)?
@@ -104,15 +117,8 @@ pub fn run(args: ExportArgs, printer: &Printer) -> anyhow::Result<Exit> {
             printer.data(&bytes)?;
         }
         Some(path) => {
-            if kind == Kind::Zip
-                && path
-                    .extension()
-                    .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
-            {
-                printer.warn(format!(
-                    "the export is a ZIP of {files} CSV files, written to {} as it is; --merge makes it one CSV",
-                    path.display()
-                ));
+            if args.output.is_some() {
+                super::refuse_clobber(path, args.force)?;
             }
             crate::fsutil::write_atomic(path, &bytes)?;
         }
@@ -137,8 +143,9 @@ pub fn run(args: ExportArgs, printer: &Printer) -> anyhow::Result<Exit> {
             _ => String::new(),
         };
         printer.info(format!(
-            "exported {} {} records to {where_}{shape}",
-            job.rows_total, object.display_name
+            "exported {} of {} to {where_}{shape}",
+            crate::output::plural(job.rows_total, "record"),
+            object.display_name
         ));
     }
     Ok(Exit::Ok)

@@ -7,18 +7,39 @@ use crate::context;
 use crate::error::{Exit, Failure};
 use crate::import::{self, FileOutcome, Outcome, Settings, Stop};
 use crate::input::InputOptions;
-use crate::output::{thousands, Printer};
+use crate::output::{plural, thousands, Printer};
 use std::time::Instant;
 
 pub fn run(args: ImportArgs, printer: &Printer, cancel: &Cancel) -> anyhow::Result<Exit> {
     let started = Instant::now();
     let settings = settings(&args)?;
     let inputs = import::prepare(&settings)?;
+    for s in &inputs.skipped {
+        let line = format!("skipped {}: {}", s.path.display(), s.why);
+        if s.error_file {
+            printer.warn(line);
+        } else {
+            printer.info(line);
+        }
+    }
     let ctx = context::connect(&super::remote_settings(&args.remote), printer)?;
     let reporter = crate::output::progress::ImportProgress::new(printer);
     let outcome = import::run(&settings, inputs, &ctx, &reporter, cancel, started)?;
-    render(&outcome, &settings, printer)?;
+    // A reader that went away (`| head -1`) does not change what the import did: its exit
+    // code stands.
+    if let Err(e) = render(&outcome, &settings, printer) {
+        if !is_broken_pipe(&e) {
+            return Err(e);
+        }
+    }
     Ok(outcome.exit)
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Resolves the command line into the workflow's settings.
@@ -38,6 +59,7 @@ fn settings(args: &ImportArgs) -> anyhow::Result<Settings> {
         encoding: args.input.encoding.clone(),
         delimiter: args.input.delimiter.clone(),
         skip_invalid: args.skip_invalid,
+        include_errors: args.include_errors,
         errors_out: args.errors_out.clone(),
         resume: args.resume,
         restart: args.restart,
@@ -92,15 +114,10 @@ fn render(outcome: &Outcome, settings: &Settings, printer: &Printer) -> anyhow::
     }
     if printer.json {
         printer.json_doc(&serde_json::to_value(outcome)?)?;
-    } else if outcome.stop == Some(Stop::Finished) && !printer.quiet {
+    } else if outcome.stop == Some(Stop::Finished) {
         print_summary(&outcome.imports, printer);
     }
     Ok(())
-}
-
-/// `1 row`, `12,000 rows`.
-fn plural(n: u64, what: &str) -> String {
-    format!("{} {what}{}", thousands(n), if n == 1 { "" } else { "s" })
 }
 
 /// The command that resumes this import: the same inputs and options, plus `--resume`.
@@ -125,6 +142,9 @@ fn resume_command(args: &ImportArgs) -> String {
     );
     if args.skip_invalid {
         parts.push("--skip-invalid".into());
+    }
+    if args.include_errors {
+        parts.push("--include-errors".into());
     }
     parts.push("--resume".into());
     parts.join(" ")
@@ -158,6 +178,8 @@ fn report_invalid(inv: &import::plan::Invalid, printer: &Printer) -> anyhow::Res
     Ok(())
 }
 
+/// The summary table (not with --quiet), and where each error file is (even with --quiet: that
+/// is the result, not chatter).
 fn print_summary(results: &[FileOutcome], printer: &Printer) {
     printer.info(crate::output::table::import_summary(
         results,
@@ -165,10 +187,11 @@ fn print_summary(results: &[FileOutcome], printer: &Printer) {
     ));
     for r in results {
         if let Some(f) = &r.error_file {
-            printer.info(format!(
-                "{}: {} not imported; fix them in {} and run `bulk import {}`",
+            printer.result(format!(
+                "{}: {} not imported; fix {} in {} and run `bulk import {}`",
                 r.file,
                 plural(r.failed, "row"),
+                if r.failed == 1 { "it" } else { "them" },
                 f,
                 shell_quote(f)
             ));

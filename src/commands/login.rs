@@ -31,8 +31,22 @@ fn profile_name(args: &LoginArgs) -> String {
         .unwrap_or_else(|| "default".to_string())
 }
 
+/// "the default is now X" / "the local sandbox is the default".
+fn default_line(profiles: &Profiles) -> String {
+    match &profiles.default {
+        Some(d) => format!("the default is \"{d}\""),
+        None => "the default is the local sandbox (no default profile)".to_string(),
+    }
+}
+
 fn login(args: LoginArgs, printer: &Printer) -> anyhow::Result<Exit> {
     let name = profile_name(&args);
+    if name == config::SANDBOX_PROFILE {
+        return Err(Failure::usage(format!(
+            "\"{name}\" is reserved for the local sandbox (`--profile {name}` always targets it); choose another profile name"
+        ))
+        .into());
+    }
     let mut profiles = Profiles::load()?;
     let existing = profiles.profiles.get(&name).cloned();
     let url = match (&args.url, &existing) {
@@ -97,13 +111,10 @@ fn login(args: LoginArgs, printer: &Printer) -> anyhow::Result<Exit> {
             org: Some(me.org_id.clone()),
         },
     );
-    let is_default = match &profiles.default {
-        None => {
-            profiles.default = Some(name.clone());
-            true
-        }
-        Some(d) => *d == name,
-    };
+    if profiles.default.is_none() || args.default {
+        profiles.default = Some(name.clone());
+    }
+    let is_default = profiles.default.as_deref() == Some(name.as_str());
     let mut creds = Credentials::load()?;
     creds.tokens.insert(name.clone(), token);
     creds.save()?;
@@ -121,7 +132,10 @@ fn login(args: LoginArgs, printer: &Printer) -> anyhow::Result<Exit> {
         let default = if is_default {
             " (the default)".to_string()
         } else {
-            format!("; use it with --profile {name}")
+            format!(
+                "; use it with --profile {name} ({}; --default makes it so)",
+                default_line(&profiles)
+            )
         };
         printer.info(format!(
             "logged in to {url} as {} of {} ({}); profile \"{name}\" saved{default}",
@@ -174,25 +188,46 @@ fn status(args: &LoginArgs, printer: &Printer) -> anyhow::Result<Exit> {
 }
 
 fn logout(args: &LoginArgs, printer: &Printer) -> anyhow::Result<Exit> {
-    let name = profile_name(args);
     let mut profiles = Profiles::load()?;
+    // Without --profile (or BULK_PROFILE): the default profile.
+    let name = match args
+        .profile
+        .clone()
+        .or_else(|| config::env(config::ENV_PROFILE))
+    {
+        Some(n) => n,
+        None => profiles.default.clone().ok_or_else(|| {
+            Failure::usage("no default profile to log out of; name one with --profile NAME")
+        })?,
+    };
     let mut creds = Credentials::load()?;
     let had_profile = profiles.profiles.remove(&name).is_some();
     let had_token = creds.tokens.remove(&name).is_some();
     if !had_profile && !had_token {
         return Err(Failure::usage(format!("no profile \"{name}\" to log out of")).into());
     }
+    // Another profile is never promoted in silence: the sandbox becomes the default.
     if profiles.default.as_deref() == Some(name.as_str()) {
-        profiles.default = profiles.profiles.keys().next().cloned();
+        profiles.default = None;
     }
     creds.save()?;
     profiles.save()?;
     if printer.json {
-        printer.json_doc(&serde_json::json!({ "profile": name, "logged_out": true }))?;
+        printer.json_doc(&serde_json::json!({
+            "profile": name,
+            "logged_out": true,
+            "default": profiles.default,
+        }))?;
     } else {
         let next = match &profiles.default {
-            Some(d) => format!("the default is now \"{d}\""),
-            None => "no profile left: commands use the local sandbox".to_string(),
+            Some(d) => format!("the default is still \"{d}\""),
+            None if profiles.profiles.is_empty() => {
+                "no profile left: the default is the local sandbox".to_string()
+            }
+            None => format!(
+                "the default is now the local sandbox; `bulk login --profile {} --default` makes a profile the default",
+                profiles.profiles.keys().next().expect("not empty")
+            ),
         };
         printer.info(format!("forgot profile \"{name}\" and its token; {next}"));
     }

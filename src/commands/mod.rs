@@ -43,3 +43,15 @@ pub fn remote_settings(args: &crate::cli::RemoteArgs) -> crate::context::RemoteS
 }
 
 pub use crate::input::typed::{open_csv, Opened};
+
+/// Refuses to replace an existing file the admin named with `-o`, unless `--force` was given.
+pub fn refuse_clobber(path: &std::path::Path, force: bool) -> anyhow::Result<()> {
+    if !force && path.exists() {
+        return Err(crate::error::Failure::usage(format!(
+            "{} already exists; pass --force to replace it, or choose another -o",
+            path.display()
+        ))
+        .into());
+    }
+    Ok(())
+}

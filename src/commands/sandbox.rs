@@ -126,6 +126,14 @@ fn token(a: SandboxTokenArgs, printer: &Printer) -> anyhow::Result<Exit> {
         (Some(org), Some(email)) => state.create_org(&org, &email)?,
         _ => state.admin_token()?,
     };
-    printer.data(format!("{token}\n").as_bytes())?;
+    if printer.json {
+        let organization_id = state.organization_of(&token)?;
+        printer.json_doc(&serde_json::json!({
+            "token": token,
+            "organization_id": organization_id,
+        }))?;
+    } else {
+        printer.data(format!("{token}\n").as_bytes())?;
+    }
     Ok(Exit::Ok)
 }

@@ -43,6 +43,40 @@ fn stem_and_out(input: &Path, out: Option<&Path>) -> (String, PathBuf) {
     (stem, out)
 }
 
+/// `--out DIR` that already holds files other than an earlier split of this input is refused
+/// without `--force`: the chunks would mix with the admin's files.
+fn check_out_dir(args: &SplitArgs, stem: &str) -> anyhow::Result<()> {
+    let Some(dir) = args.out.as_deref() else {
+        return Ok(());
+    };
+    if args.force || args.dry_run {
+        return Ok(());
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    let ours = |name: &str| {
+        name.starts_with(&format!("{stem}.part-")) || name == Manifest::file_name(stem)
+    };
+    let others: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !ours(n))
+        .collect();
+    if let Some(first) = others.first() {
+        return Err(Failure::usage(format!(
+            "{} is not empty (it holds {first}{}); pass --force to write the chunks beside those files, or choose another --out",
+            dir.display(),
+            match others.len() {
+                1 => String::new(),
+                n => format!(" and {} more", thousands(n as u64 - 1)),
+            }
+        ))
+        .into());
+    }
+    Ok(())
+}
+
 fn csv_split(args: SplitArgs, printer: &Printer) -> anyhow::Result<Exit> {
     let opts = InputOptions::resolve(
         args.source.encoding.as_deref(),
@@ -69,6 +103,7 @@ fn csv_split(args: SplitArgs, printer: &Printer) -> anyhow::Result<Exit> {
         _ => None,
     };
     let (stem, out) = stem_and_out(&args.input, args.out.as_deref());
+    check_out_dir(&args, &stem)?;
     let settings = SplitSettings {
         max_rows: args.max_rows.unwrap_or(registry().max_rows) as u64,
         max_bytes: args.max_bytes.unwrap_or(registry().max_bytes),
@@ -137,9 +172,9 @@ fn print_csv_plan(
         printer.data(text.as_bytes())?;
     }
     let what = format!(
-        "{} ({} rows{}) -> {} {} of at most {} rows and {} bytes",
+        "{} ({}{}) -> {} {} of at most {} and {} bytes",
         m.source,
-        thousands(m.rows),
+        crate::output::plural(m.rows, "row"),
         m.object_type
             .as_deref()
             .map(|t| format!(" of {t}"))
@@ -150,7 +185,7 @@ fn print_csv_plan(
         } else {
             "chunks"
         },
-        thousands(m.max_rows),
+        crate::output::plural(m.max_rows, "row"),
         thousands(m.max_bytes),
     );
     if dry_run {
@@ -180,6 +215,7 @@ fn audio_split(args: SplitArgs, printer: &Printer) -> anyhow::Result<Exit> {
         None
     };
     let (stem, out) = stem_and_out(&args.input, args.out.as_deref());
+    check_out_dir(&args, &stem)?;
     let written = match (&plans, args.dry_run) {
         (Some(p), false) => Some(pack::write(p, &collection, &out, &stem).map_err(fail)?),
         _ => None,

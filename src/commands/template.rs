@@ -27,6 +27,10 @@ pub fn run(args: TemplateArgs, printer: &Printer) -> anyhow::Result<Exit> {
         ))
         .into());
     }
+    let to_file = args.output.as_deref().filter(|p| p.as_os_str() != "-");
+    if let Some(p) = to_file {
+        super::refuse_clobber(p, args.force)?;
+    }
     let builtin = t.header();
     let header = match (
         args.offline,
@@ -51,17 +55,31 @@ pub fn run(args: TemplateArgs, printer: &Printer) -> anyhow::Result<Exit> {
             write_record(&mut out, row.iter().map(|v| v.as_bytes()))?;
         }
     }
-    match args.output.as_deref() {
-        None => printer.data(&out)?,
-        Some(p) if p.as_os_str() == "-" => printer.data(&out)?,
-        Some(p) => {
-            crate::fsutil::write_atomic(p, &out)?;
-            printer.info(format!(
-                "wrote the {} template to {}",
-                t.display_name,
-                p.display()
-            ));
+    if let Some(p) = to_file {
+        crate::fsutil::write_atomic(p, &out)?;
+    }
+    if printer.json {
+        let columns: Vec<&str> = match &header {
+            Some(h) => h.iter().map(String::as_str).collect(),
+            None => builtin.clone(),
+        };
+        let mut doc = serde_json::json!({
+            "type": t.id,
+            "columns": columns,
+            "csv": String::from_utf8_lossy(&out),
+        });
+        if let Some(p) = to_file {
+            doc["path"] = p.display().to_string().into();
         }
+        printer.json_doc(&doc)?;
+    } else if let Some(p) = to_file {
+        printer.info(format!(
+            "wrote the {} template to {}",
+            t.display_name,
+            p.display()
+        ));
+    } else {
+        printer.data(&out)?;
     }
     Ok(Exit::Ok)
 }
@@ -72,7 +90,12 @@ fn remote_header(
     type_id: &str,
     printer: &Printer,
 ) -> anyhow::Result<Option<Vec<String>>> {
-    let ctx = connect(&super::remote_settings(remote), printer)?;
+    // One quick try: the built-in schema is a good answer, 25 s of retries is not.
+    let settings = crate::context::RemoteSettings {
+        max_retries: Some(0),
+        ..super::remote_settings(remote)
+    };
+    let ctx = connect(&settings, printer)?;
     match ctx.api.template(type_id) {
         Ok(text) => {
             let mut reader = csv::ReaderBuilder::new()

@@ -7,7 +7,7 @@ use crate::input::InputOptions;
 use crate::output::{thousands, Printer, Progress};
 use crate::validate::{validate, Settings, Validation};
 use anyhow::Context;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub fn run(args: ValidateArgs, printer: &Printer) -> anyhow::Result<Exit> {
     let opts = InputOptions::resolve(
@@ -15,14 +15,15 @@ pub fn run(args: ValidateArgs, printer: &Printer) -> anyhow::Result<Exit> {
         args.input.delimiter.as_deref(),
     )
     .map_err(Failure::usage)?;
-    let errors_dir = args.files.len() > 1 && args.errors_out.is_some();
+    let files = expand(&args.files, printer)?;
+    let errors_dir = files.len() > 1 && args.errors_out.is_some();
     if errors_dir {
         let dir = args.errors_out.as_ref().expect("checked");
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let mut json = printer.json.then(|| JsonDoc::new(printer));
     let mut exit = Exit::Ok;
-    for file in &args.files {
+    for file in &files {
         let errors_out = args.errors_out.as_ref().map(|p| {
             if errors_dir {
                 p.join(crate::errors_csv::file_name(file))
@@ -51,6 +52,56 @@ pub fn run(args: ValidateArgs, printer: &Printer) -> anyhow::Result<Exit> {
         j.finish(exit)?;
     }
     Ok(exit)
+}
+
+/// The files to check: each file given, and the CSV files directly in each directory given (by
+/// name; error files of earlier runs and other files are named as skipped).
+fn expand(paths: &[PathBuf], printer: &Printer) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            files.push(path.clone());
+            continue;
+        }
+        let mut found = Vec::new();
+        let mut skipped = Vec::new();
+        for entry in
+            std::fs::read_dir(path).with_context(|| format!("cannot read {}", path.display()))?
+        {
+            let p = entry?.path();
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().to_lowercase())
+                .unwrap_or_default();
+            if p.is_file() && name.ends_with(".csv") && !name.contains(".errors") {
+                found.push(p);
+            } else {
+                skipped.push(p);
+            }
+        }
+        if found.is_empty() {
+            return Err(
+                Failure::usage(format!("no CSV files to validate in {}", path.display())).into(),
+            );
+        }
+        found.sort();
+        skipped.sort();
+        for p in skipped {
+            printer.info(format!(
+                "skipped {}: {}",
+                p.display(),
+                if p.is_dir() {
+                    "a directory (only the files directly in the one given are checked)"
+                } else if p.to_string_lossy().to_lowercase().ends_with(".csv") {
+                    "an error file of an earlier run"
+                } else {
+                    "not a CSV file"
+                }
+            ));
+        }
+        files.extend(found);
+    }
+    Ok(files)
 }
 
 /// The more serious of two outcomes: runtime errors, then usage, then invalid input.

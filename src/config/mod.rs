@@ -17,6 +17,9 @@ pub const ENV_URL: &str = "BULK_URL";
 pub const ENV_CONFIG_DIR: &str = "BULK_CONFIG_DIR";
 /// Overrides the embedded sandbox's data directory.
 pub const ENV_SANDBOX_DIR: &str = "BULK_SANDBOX_DIR";
+/// The reserved profile name that always means the local sandbox.
+pub const SANDBOX_PROFILE: &str = "sandbox";
+
 /// Overrides the data directory (import journals).
 pub const ENV_DATA_DIR: &str = "BULK_DATA_DIR";
 

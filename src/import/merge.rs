@@ -55,6 +55,7 @@ pub fn write_merged(entry: &InputEntry, dir: &Path) -> anyhow::Result<u64> {
     }
     rows.sort_by_key(|r| r.line);
     errors_csv::write(path, header.as_deref().unwrap_or_default(), &rows)?;
+    super::owned::record(path);
     Ok(rows.len() as u64)
 }
 

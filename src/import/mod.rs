@@ -3,7 +3,9 @@
 //! The command (`commands::import`) resolves arguments into settings and renders the outcome.
 
 pub mod journal;
+pub mod lines;
 pub mod merge;
+pub mod owned;
 pub mod plan;
 pub mod reporter;
 pub mod submit;
@@ -35,6 +37,8 @@ pub struct Settings {
     pub encoding: Option<String>,
     pub delimiter: Option<String>,
     pub skip_invalid: bool,
+    /// Import the `*.errors.csv` files found in a directory too.
+    pub include_errors: bool,
     pub errors_out: Option<PathBuf>,
     pub resume: bool,
     pub restart: bool,
@@ -83,14 +87,19 @@ pub struct Outcome {
 pub struct Inputs {
     inputs: Vec<plan::Input>,
     several: bool,
+    /// Files of the directories given that are not imported, and why.
+    pub skipped: Vec<plan::Skipped>,
 }
 
 /// Opens the inputs (and creates the `--errors-out` directory for several).
 pub fn prepare(settings: &Settings) -> anyhow::Result<Inputs> {
+    let mut skipped = Vec::new();
     let inputs = plan::resolve(
         &settings.paths,
         settings.object_type.as_deref(),
         &settings.input,
+        settings.include_errors,
+        &mut skipped,
     )?;
     let several = inputs.len() > 1;
     if several {
@@ -99,7 +108,11 @@ pub fn prepare(settings: &Settings) -> anyhow::Result<Inputs> {
                 .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
         }
     }
-    Ok(Inputs { inputs, several })
+    Ok(Inputs {
+        inputs,
+        several,
+        skipped,
+    })
 }
 
 /// Plans (or resumes) the import of the inputs on `ctx`'s service and follows it to the end, a
@@ -112,9 +125,22 @@ pub fn run(
     cancel: &Cancel,
     started: Instant,
 ) -> anyhow::Result<Outcome> {
-    let Inputs { inputs, several } = inputs;
-    let errors_out_of =
-        |input: &Path| plan::errors_out(input, settings.errors_out.as_deref(), several);
+    let Inputs {
+        inputs, several, ..
+    } = inputs;
+    // An error file the admin edited since we wrote it is kept: ours goes beside it.
+    let errors_out_of = |input: &Path| {
+        let wanted = plan::errors_out(input, settings.errors_out.as_deref(), several);
+        let (path, kept) = owned::choose(&wanted);
+        if kept {
+            reporter.warning(&format!(
+                "{} was changed since bulk wrote it; it is kept, and this import's error file is {}",
+                wanted.display(),
+                path.display()
+            ));
+        }
+        path
+    };
     let api = &ctx.api;
     // A journal belongs to the tenant and user, not to a URL: a service that comes back on
     // another address (a restarted sandbox, a new load balancer) is still the same target.
@@ -217,6 +243,7 @@ pub fn run(
         ))
     })?;
 
+    lines::remember(&journal);
     let mut results = Vec::new();
     for entry in &journal.inputs {
         results.push(summarize(

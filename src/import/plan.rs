@@ -20,6 +20,9 @@ use std::path::{Path, PathBuf};
 pub struct Input {
     pub path: PathBuf,
     pub display: String,
+    /// The path its error file is named after: the input itself, or for an entry of a ZIP of
+    /// CSVs the entry's name beside the ZIP.
+    pub errors_at: PathBuf,
     pub object: &'static ObjectType,
     pub body: Body,
 }
@@ -35,6 +38,8 @@ pub fn resolve(
     paths: &[PathBuf],
     given_type: Option<&str>,
     opts: &InputOptions,
+    include_errors: bool,
+    skipped: &mut Vec<Skipped>,
 ) -> anyhow::Result<Vec<Input>> {
     let given_object = given_type.map(find_type).transpose()?;
     let audio_given = given_object.is_some_and(|t| t.file == FileKind::Zip);
@@ -42,18 +47,42 @@ pub fn resolve(
     for path in paths {
         if path.is_dir() {
             if !audio_given {
-                for csv in csv_files(path)? {
+                for csv in csv_files(path, include_errors, skipped)? {
                     inputs.push(open_input(&csv, given_type, opts)?);
                 }
             }
             if audio_given || has_wav(path)? {
                 inputs.push(audio_input(path)?);
             }
-        } else if audio_given
-            || path
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+        } else if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
         {
+            match zip_kind(path)? {
+                ZipKind::Csv(entries) if !audio_given => {
+                    for entry in entries {
+                        inputs.push(zip_csv_input(path, &entry, given_type, opts)?);
+                    }
+                }
+                ZipKind::Csv(_) => {
+                    return Err(Failure::usage(format!(
+                        "{} holds CSV files, not WAV files: --type {} does not fit it",
+                        path.display(),
+                        given_type.unwrap_or_default()
+                    ))
+                    .into())
+                }
+                ZipKind::Audio if given_object.is_some() && !audio_given => {
+                    return Err(Failure::usage(format!(
+                        "{} holds WAV files, not CSV files: --type {} does not fit it (audio is --type audio-file)",
+                        path.display(),
+                        given_type.unwrap_or_default()
+                    ))
+                    .into())
+                }
+                ZipKind::Audio => inputs.push(audio_input(path)?),
+            }
+        } else if audio_given {
             inputs.push(audio_input(path)?);
         } else {
             inputs.push(open_input(path, given_type, opts)?);
@@ -80,6 +109,92 @@ fn open_input(path: &Path, given: Option<&str>, opts: &InputOptions) -> anyhow::
     Ok(Input {
         path: path.to_path_buf(),
         display: path.display().to_string(),
+        errors_at: path.to_path_buf(),
+        object: opened.detected.object,
+        body: Body::Csv(opened),
+    })
+}
+
+/// What a ZIP given to import holds: CSV files (an export of more than 5000 records; their
+/// names, in entry order), or WAV files (an audio set). Both at once is refused.
+enum ZipKind {
+    Csv(Vec<String>),
+    Audio,
+}
+
+fn zip_kind(path: &Path) -> anyhow::Result<ZipKind> {
+    let f = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let archive = zip::ZipArchive::new(std::io::BufReader::new(f))
+        .map_err(|e| Failure::invalid(format!("{}: not a readable ZIP: {e}", path.display())))?;
+    let names: Vec<String> = archive
+        .file_names()
+        .filter(|n| !n.ends_with('/'))
+        .map(str::to_string)
+        .collect();
+    let is = |n: &str, ext: &str| n.to_ascii_lowercase().ends_with(ext);
+    let csv = names.iter().filter(|n| is(n, ".csv")).count();
+    let wav = names.iter().filter(|n| is(n, ".wav")).count();
+    if csv > 0 && wav > 0 {
+        return Err(Failure::usage(format!(
+            "{} holds both CSV files ({csv}) and WAV files ({wav}); import them apart: a ZIP of CSVs (as `bulk export` writes) or a ZIP of WAVs",
+            path.display()
+        ))
+        .into());
+    }
+    if csv == 0 {
+        return Ok(ZipKind::Audio);
+    }
+    // Entries in the archive's order (the order of the export's files).
+    let mut ordered = Vec::new();
+    let mut archive = archive;
+    for i in 0..archive.len() {
+        let e = archive.by_index(i)?;
+        let n = e.name().to_string();
+        if is(&n, ".csv") {
+            ordered.push(n);
+        }
+    }
+    Ok(ZipKind::Csv(ordered))
+}
+
+/// One CSV of a ZIP, copied once into the data directory (keyed by the ZIP's content, so that a
+/// resumed import finds the same files) and named `user.zip:user_2.csv` in messages.
+fn zip_csv_input(
+    zip_path: &Path,
+    entry: &str,
+    given: Option<&str>,
+    opts: &InputOptions,
+) -> anyhow::Result<Input> {
+    let bytes =
+        std::fs::read(zip_path).with_context(|| format!("cannot read {}", zip_path.display()))?;
+    let dir = crate::config::data_dir()
+        .join("zip-inputs")
+        .join(crate::hash::content_hash(&bytes));
+    let base = Path::new(entry)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "entry.csv".into());
+    let extracted = dir.join(&base);
+    if !extracted.exists() {
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&bytes))?;
+        let mut f = archive.by_name(entry)?;
+        let tmp = dir.join(format!(".{base}.tmp"));
+        let mut out = std::fs::File::create(&tmp)
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        std::io::copy(&mut f, &mut out)
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        drop(out);
+        std::fs::rename(&tmp, &extracted)?;
+    }
+    let display = format!("{}:{entry}", zip_path.display());
+    let mut opened = open_csv(&extracted, given, opts)?;
+    opened.source.display = display.clone();
+    Ok(Input {
+        path: extracted,
+        display,
+        errors_at: zip_path.with_file_name(&base),
         object: opened.detected.object,
         body: Body::Csv(opened),
     })
@@ -90,6 +205,7 @@ fn audio_input(path: &Path) -> anyhow::Result<Input> {
     Ok(Input {
         path: path.to_path_buf(),
         display: path.display().to_string(),
+        errors_at: path.to_path_buf(),
         object: crate::schema::audio_type(),
         body: Body::Audio(collection),
     })
@@ -102,21 +218,70 @@ fn pack_failure(e: PackError) -> anyhow::Error {
     }
 }
 
-/// The CSV files directly in `dir`, by name; error files of earlier imports are left out.
-fn csv_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+/// A file of a directory that an import leaves out, and why.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Skipped {
+    pub path: PathBuf,
+    pub why: String,
+    /// An error file of an earlier import: the admin may well want it.
+    pub error_file: bool,
+}
+
+/// The CSV files directly in `dir`, by name. Error files of earlier imports are left out unless
+/// `include_errors`; what is left out (but WAV files, the audio set's) goes to `skipped`.
+fn csv_files(
+    dir: &Path,
+    include_errors: bool,
+    skipped: &mut Vec<Skipped>,
+) -> anyhow::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
+    let mut left = Vec::new();
     for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
         let path = entry?.path();
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().to_lowercase())
             .unwrap_or_default();
-        if path.is_file() && name.ends_with(".csv") && !name.ends_with(".errors.csv") {
+        let is_errors = name.ends_with(".errors.csv") || is_numbered_errors(&name);
+        if path.is_dir() {
+            if !has_wav(&path)? {
+                left.push(Skipped {
+                    why: "a directory: only the files directly in the one given are imported"
+                        .into(),
+                    path,
+                    error_file: false,
+                });
+            }
+        } else if name.ends_with(".csv") && (!is_errors || include_errors) {
             out.push(path);
+        } else if is_errors {
+            left.push(Skipped {
+                why: format!(
+                    "the error file of an earlier import: once fixed, `bulk import {}` imports it (or pass --include-errors)",
+                    path.display()
+                ),
+                path,
+                error_file: true,
+            });
+        } else if !name.ends_with(".wav") {
+            left.push(Skipped {
+                why: "not a CSV or WAV file".into(),
+                path,
+                error_file: false,
+            });
         }
     }
     out.sort();
+    left.sort_by(|a, b| a.path.cmp(&b.path));
+    skipped.extend(left);
     Ok(out)
+}
+
+/// `users.errors-2.csv`: an error file written beside one the admin edited.
+fn is_numbered_errors(name: &str) -> bool {
+    name.strip_suffix(".csv")
+        .and_then(|s| s.rsplit_once(".errors-"))
+        .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Whether `dir` holds a `.wav` file anywhere below it.
@@ -212,6 +377,7 @@ pub fn check(
     let settings = validate_settings(limits);
     let mut ok = Vec::new();
     let mut invalid = Vec::new();
+    let mut empty = Vec::new();
     for input in inputs {
         let validation = match &input.body {
             Body::Csv(o) => {
@@ -245,18 +411,52 @@ pub fn check(
         match validation {
             Some(v) if !v.report.is_valid() && (!skip_invalid || has_file_problem(&v)?) => {
                 invalid.push(Invalid {
-                    errors_out: errors_out_of(&input.path),
+                    errors_out: errors_out_of(&input.errors_at),
                     validation: v,
                 });
             }
+            Some(v) if sendable_rows(&v, skip_invalid) == 0 => {
+                empty.push(input.display.clone());
+                reporter.warning(&format!(
+                    "{}: nothing to import: {}; skipped",
+                    input.display,
+                    why_empty(&v)
+                ));
+            }
             v => ok.push((input, v)),
         }
+    }
+    if ok.is_empty() && invalid.is_empty() {
+        return Err(Failure::invalid(format!(
+            "nothing to import: {} {} no rows to send",
+            empty.join(", "),
+            if empty.len() == 1 { "has" } else { "have" }
+        ))
+        .into());
     }
     Ok(if invalid.is_empty() {
         Checked::Ok(ok)
     } else {
         Checked::Invalid(invalid)
     })
+}
+
+/// The rows an import of this input would send.
+fn sendable_rows(v: &Validation, skip_invalid: bool) -> u64 {
+    let r = &v.report;
+    if skip_invalid {
+        r.rows.saturating_sub(r.invalid_rows)
+    } else {
+        r.rows
+    }
+}
+
+fn why_empty(v: &Validation) -> &'static str {
+    if v.report.rows == 0 {
+        "the file has a header but no data rows"
+    } else {
+        "every row is invalid"
+    }
 }
 
 fn validate_settings(limits: &Limits) -> Settings {
@@ -281,7 +481,9 @@ fn has_file_problem(v: &Validation) -> anyhow::Result<bool> {
 
 /// Writes the error CSV of an invalid input (as `bulk validate --errors-out` does).
 pub fn write_invalid(inv: &Invalid) -> anyhow::Result<()> {
-    inv.validation.write_error_csv(&inv.errors_out)
+    inv.validation.write_error_csv(&inv.errors_out)?;
+    super::owned::record(&inv.errors_out);
+    Ok(())
 }
 
 /// Builds a new journal: chunk files (and audio ZIPs) in the journal's directory, and keys.
@@ -313,7 +515,7 @@ pub fn build(
             (Body::Csv(_), None) => unreachable!("every CSV is validated"),
         };
         let mut entry = entry;
-        entry.errors_out = errors_out_of(&input.path);
+        entry.errors_out = errors_out_of(&input.errors_at);
         for c in &mut entry.chunks {
             c.key = match c.content_hash.take() {
                 // A CSV chunk was hashed as it was written.

@@ -161,6 +161,11 @@ impl Printer {
         self.err_line(&format!("warning: {}", terminal_safe(msg.as_ref())));
     }
 
+    /// A result the user needs even with --quiet (where an error file is): stderr.
+    pub fn result(&self, msg: impl AsRef<str>) {
+        self.err_line(&terminal_safe(msg.as_ref()));
+    }
+
     /// A line of problem output (stderr), even with --quiet.
     pub fn problem(&self, msg: impl AsRef<str>) {
         self.err_line(&terminal_safe(msg.as_ref()));
@@ -185,6 +190,11 @@ fn dialoguer_io(e: dialoguer::Error) -> std::io::Error {
     match e {
         dialoguer::Error::IO(io) => io,
     }
+}
+
+/// `1 row`, `12,000 rows`: a count as every message writes it.
+pub fn plural(n: u64, what: &str) -> String {
+    format!("{} {what}{}", thousands(n), if n == 1 { "" } else { "s" })
 }
 
 /// 12000 -> "12,000".

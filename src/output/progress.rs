@@ -207,10 +207,12 @@ impl Bars {
     fn start_file(&mut self, name: &str, rows: u64, done: u64) {
         let bar = self.multi.add(indicatif::ProgressBar::new(rows));
         bar.set_style(Self::style(
-            "{msg:30!} [{bar:30}] {human_pos}/{human_len} rows ({eta})",
+            "{msg:30!} [{bar:30}] {human_pos}/{human_len} rows (about {eta} left)",
         ));
         bar.set_message(name.to_string());
         bar.set_position(done);
+        // Rows done before a resume took no time now: the rate starts from here.
+        bar.reset_eta();
         self.file = Some(bar);
     }
 

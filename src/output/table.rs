@@ -22,19 +22,28 @@ fn time_human(t: Option<OffsetDateTime>) -> String {
     match t {
         None => "-".into(),
         Some(t) => {
-            let fmt =
-                time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-            t.format(&fmt).unwrap_or_else(|_| "-".into())
+            let fmt = time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
+            );
+            t.to_offset(time::UtcOffset::UTC)
+                .format(&fmt)
+                .unwrap_or_else(|_| "-".into())
         }
     }
 }
 
+/// RFC 3339 in UTC with a fixed precision (whole seconds), so that every line has the same
+/// shape whatever the service's clock resolution.
 fn time_plain(t: Option<OffsetDateTime>) -> String {
     match t {
         None => "-".into(),
-        Some(t) => t
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_else(|_| "-".into()),
+        Some(t) => {
+            let fmt =
+                time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+            t.to_offset(time::UtcOffset::UTC)
+                .format(&fmt)
+                .unwrap_or_else(|_| "-".into())
+        }
     }
 }
 
@@ -199,12 +208,24 @@ mod tests {
         );
     }
 
+    /// Regression (issue 9): piped times had as many fraction digits as the clock gave.
+    #[test]
+    fn plain_times_are_utc_rfc3339_with_a_fixed_precision() {
+        let t = time::macros::datetime!(2026-01-02 03:04:06.123456 +02:00);
+        assert_eq!(time_plain(Some(t)), "2026-01-02T01:04:06Z");
+        let t = time::macros::datetime!(2026-01-02 03:04:06 UTC);
+        assert_eq!(time_plain(Some(t)), "2026-01-02T03:04:06Z");
+    }
+
     #[test]
     fn table_has_the_dashboard_columns() {
         let s = jobs_table(&[job()]);
         for c in JOB_COLUMNS {
             assert!(s.contains(c), "{c} missing in\n{s}");
         }
-        assert!(s.contains("2026-01-02 03:04:06"));
+        assert!(
+            s.contains("2026-01-02 03:04:06 UTC"),
+            "times name their zone"
+        );
     }
 }

@@ -411,3 +411,242 @@ fn skip_invalid_drops_whole_multi_row_objects_and_keeps_original_lines() {
     names.dedup();
     assert_eq!(names, ["Book1", "Book3", "Book4"]);
 }
+
+/// Regression (issue 9): running the import again after fixing `users.errors.csv` in place
+/// rewrote it with the original broken rows.
+#[test]
+fn an_edited_error_file_is_never_overwritten() {
+    let env = Workdir::new();
+    let _sb = Sandbox::start_for(&env, |_| {});
+    seed(&env);
+    let mut text = String::from(USER_HEADER);
+    text.push_str(&user_row(1, "Team A"));
+    text.push_str(&user_row(2, "Ghost Team"));
+    env.write("users.csv", &text);
+    env.run(&["import", "users.csv"]).expect(4);
+    let ours = env.read_string("users.errors.csv");
+    assert!(ours.contains("Ghost Team"), "{ours}");
+
+    // Run again unchanged: the file is ours, replaced in place, nothing beside it.
+    env.run(&["import", "users.csv"]).expect(4);
+    assert!(!env.exists("users.errors-2.csv"));
+
+    // The admin fixes the error file in place, then runs the original import again.
+    let fixed = ours.replace("Ghost Team", "Team A");
+    env.write("users.errors.csv", &fixed);
+    let out = env.run(&["import", "users.csv"]).expect(4);
+    out.stderr_has("users.errors.csv was changed")
+        .stderr_has("users.errors-2.csv");
+    assert_eq!(
+        env.read_string("users.errors.csv"),
+        fixed,
+        "the admin's fix is kept"
+    );
+    assert!(env.read_string("users.errors-2.csv").contains("Ghost Team"));
+    // Its fix imports.
+    env.run(&["import", "users.errors.csv"]).expect(0);
+    assert_eq!(env.read_string("users.errors.csv"), fixed);
+}
+
+/// Regression (issue 9): `bulk import DIR` skipped `*.errors.csv` (and every other file) in
+/// silence; `--include-errors` imports the error files too.
+#[test]
+fn a_directory_import_names_every_file_it_skips_and_include_errors_takes_the_error_files() {
+    let env = Workdir::new();
+    let sb = Sandbox::start_for(&env, |_| {});
+    env.write("d/sites.csv", sites_csv("Site ", 0..2));
+    env.write("d/notes.txt", "mine");
+    env.write("d/old/readme.md", "mine");
+    let (head, _) = template("site");
+    env.write(
+        "d/sites2.errors.csv",
+        format!(
+            "{},Line,Error Message\nFixed Site,Default Multimedia Profile,3,was broken\n",
+            head.join(",")
+        ),
+    );
+    let out = env.run(&["import", "d"]).expect(0);
+    out.stderr_has("skipped d/notes.txt: not a CSV")
+        .stderr_has("skipped d/old: a directory")
+        .stderr_has("warning: skipped d/sites2.errors.csv")
+        .stderr_has("bulk import d/sites2.errors.csv")
+        .stderr_has("--include-errors");
+    // --quiet hides the chatter, not the error file left behind.
+    let out = env.run(&["import", "d", "--quiet"]).expect(0);
+    out.stderr_lacks("notes.txt")
+        .stderr_has("sites2.errors.csv");
+    assert_eq!(sb.export_records("site", Export::Plain).len(), 2);
+    env.run(&["import", "d", "--include-errors"]).expect(0);
+    let names: Vec<String> = sb
+        .export_records("site", Export::Plain)
+        .into_iter()
+        .map(|r| r["name"].clone())
+        .collect();
+    assert!(names.contains(&"Fixed Site".to_string()), "{names:?}");
+}
+
+/// Regression (issue 9): `--quiet` hid where the error file is, the one result of a partly
+/// failed import.
+#[test]
+fn quiet_still_says_where_the_error_file_is() {
+    let env = Workdir::new();
+    let _sb = Sandbox::start_for(&env, |_| {});
+    seed(&env);
+    let mut text = String::from(USER_HEADER);
+    text.push_str(&user_row(1, "Team A"));
+    text.push_str(&user_row(2, "Ghost Team"));
+    env.write("users.csv", &text);
+    let out = env.run(&["import", "users.csv", "--quiet"]).expect(4);
+    out.stderr_has("users.errors.csv").stderr_lacks("created");
+    assert_eq!(
+        out.stderr.lines().count(),
+        1,
+        "one line: where the error file is: {out:?}"
+    );
+}
+
+/// Regression (issue 9): with its reader gone (`bulk import x.csv 2>&1 | head -1`), an import
+/// never panics and exits with its documented code (4 here: a row was rejected), not 0.
+#[test]
+fn closed_stdout_and_stderr_keep_the_exit_code() {
+    let env = Workdir::new();
+    let sb = Sandbox::start_for(&env, |_| {});
+    seed(&env);
+    for (i, extra) in [&["--json"][..], &[]].into_iter().enumerate() {
+        let mut text = String::from(USER_HEADER);
+        text.push_str(&user_row(10 * i + 1, "Team A"));
+        text.push_str(&user_row(10 * i + 2, "Ghost Team"));
+        let name = format!("users{i}.csv");
+        env.write(&name, &text);
+        let (out_r, out_w) = std::io::pipe().unwrap();
+        let (err_r, err_w) = std::io::pipe().unwrap();
+        drop(out_r);
+        drop(err_r);
+        let status = env
+            .command()
+            .arg("import")
+            .arg(&name)
+            .args(extra)
+            .stdout(out_w)
+            .stderr(err_w)
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(4), "{extra:?}: {status:?}");
+        assert!(env.exists(&format!("users{i}.errors.csv")));
+    }
+    assert_eq!(
+        sb.import_jobs()
+            .iter()
+            .filter(|j| j["object_type"] == "user")
+            .count(),
+        2
+    );
+}
+
+/// Regression (issue 9): `bulk import site.zip` of an export's ZIP of CSVs was taken for audio,
+/// submitted nothing and exited 0.
+#[test]
+fn an_export_zip_of_csvs_reimports_and_names_its_entries() {
+    let env = Workdir::new();
+    let sb = Sandbox::start_for(&env, |s| max_rows(s, 100));
+    env.write("sites.csv", sites_csv("Site ", 0..150));
+    env.run(&["import", "sites.csv"]).expect(0);
+    env.run(&["export", "site"]).expect(0);
+    assert!(env.exists("site.zip"));
+    let out = env.run(&["--json", "import", "site.zip"]).expect(0);
+    let doc = out.json();
+    let files: Vec<&str> = doc["imports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files.len(), 2, "{doc}");
+    assert!(
+        files.iter().all(|f| f.starts_with("site.zip:")),
+        "{files:?}"
+    );
+    let updated: u64 = doc["imports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["updated"].as_u64().unwrap())
+        .sum();
+    assert_eq!(updated, 150);
+
+    // A bad row is named by the ZIP, the entry and the entry's line.
+    let bad =
+        "Name,Multimedia Profile\nGood,Default Multimedia Profile\n,Default Multimedia Profile\n";
+    env.write("bad.zip", zip_of(&[("site_2.csv", bad.as_bytes())]));
+    env.run(&["import", "bad.zip", "--type", "site"])
+        .expect(3)
+        .stderr_has("bad.zip:site_2.csv:3");
+    assert!(env.exists("site_2.errors.csv"), "{:?}", env.all_files());
+    // CSVs and WAVs together: refused.
+    env.write(
+        "mixed.zip",
+        zip_of(&[("a.csv", bad.as_bytes()), ("b.wav", &pcm_wav(100))]),
+    );
+    env.run(&["import", "mixed.zip"])
+        .expect(2)
+        .stderr_has("both CSV files");
+    // --type is never ignored: a ZIP of CSVs is not audio.
+    env.run(&["import", "bad.zip", "--type", "audio-file"])
+        .expect(2)
+        .stderr_has("--type audio-file");
+    let _ = sb;
+}
+
+/// Regression (issue 9): the progress bar's ETA was a bare "(3s)"; it says what it is.
+#[test]
+fn the_progress_eta_is_labelled() {
+    let env = Workdir::new();
+    let _sb = Sandbox::start_for(&env, |s| s.row_delay = Duration::from_millis(15));
+    seed(&env);
+    env.write("users.csv", users(80));
+    let Some(out) = env.run_tty(&["import", "users.csv"]) else {
+        return; // no script(1) here
+    };
+    out.code(0);
+    assert!(out.stdout.contains(" left)"), "{out:?}");
+}
+
+/// Regression (issue 9): `bulk errors JOB` gave the chunk's line numbers where the merged error
+/// file gives the input's.
+#[test]
+fn errors_of_a_job_give_the_lines_of_the_input_when_this_data_dir_ran_the_import() {
+    let env = Workdir::new();
+    let _sb = Sandbox::start_for(&env, |s| max_rows(s, 2));
+    seed(&env);
+    // header 1, rows on 2 3 (blank 4) 5 6 7: the 4th row, in the 2nd chunk, is line 6.
+    let text = format!(
+        "{USER_HEADER}{}{}\n{}{}{}",
+        user_row(1, "Team A"),
+        user_row(2, "Team A"),
+        user_row(3, "Team A"),
+        user_row(4, "Ghost Team"),
+        user_row(5, "Team A"),
+    );
+    env.write("users.csv", &text);
+    let doc = env.run(&["--json", "import", "users.csv"]).expect(4).json();
+    let job = doc["imports"][0]["jobs"][1].as_str().unwrap().to_string();
+    let line_of = |csv: &str| {
+        let rows = csv_rows(csv);
+        let at = rows[0].iter().position(|h| h == "Line").unwrap();
+        rows[1][at].clone()
+    };
+    assert_eq!(line_of(&env.read_string("users.errors.csv")), "6");
+    let out = env.run(&["errors", &job]).expect(0);
+    out.stderr_has("lines of users.csv");
+    assert_eq!(line_of(&out.stdout), "6", "{out:?}");
+    // Another data directory did not run the import: it says the lines are the chunk's.
+    let other = env.path("other-data");
+    let out = env
+        .run_env(
+            &["errors", &job],
+            &[("BULK_DATA_DIR", other.to_str().unwrap())],
+        )
+        .expect(0);
+    out.stderr_has("(a chunk)");
+    assert_eq!(line_of(&out.stdout), "3", "{out:?}");
+}

@@ -7,7 +7,10 @@ use crate::output::{table, Printer};
 
 pub fn run(args: JobIdArgs, remote: &RemoteSettings, printer: &Printer) -> anyhow::Result<Exit> {
     let ctx = connect(remote, printer)?;
-    let job = ctx.api.job(&args.id, None).map_err(anyhow::Error::from)?;
+    let job = ctx
+        .api
+        .job(&ctx.job_id(&args.id)?, None)
+        .map_err(anyhow::Error::from)?;
     if printer.json {
         printer.json_doc(&serde_json::to_value(&job)?)?;
     } else {

@@ -9,7 +9,7 @@ use crate::output::Printer;
 
 pub fn run(args: JobWaitArgs, remote: &RemoteSettings, printer: &Printer) -> anyhow::Result<Exit> {
     let ctx = connect(remote, printer)?;
-    let job = ctx.wait_for_job(&args.id, args.timeout)?;
+    let job = ctx.wait_for_job(&ctx.job_id(&args.id)?, args.timeout)?;
     if printer.json {
         printer.json_doc(&serde_json::to_value(&job)?)?;
     } else {
@@ -31,12 +31,12 @@ pub fn exit_for(job: &Job) -> Exit {
 /// One line on stderr saying how a job ended and what to do next.
 pub fn report(printer: &Printer, job: &Job) {
     let counts = format!(
-        "{} rows, {} succeeded, {} failed ({} created, {} updated)",
-        job.rows_total,
-        job.rows_succeeded,
-        job.rows_failed,
-        job.objects_created,
-        job.objects_updated
+        "{}, {} succeeded, {} failed ({} created, {} updated)",
+        crate::output::plural(job.rows_total, "row"),
+        crate::output::thousands(job.rows_succeeded),
+        crate::output::thousands(job.rows_failed),
+        crate::output::thousands(job.objects_created),
+        crate::output::thousands(job.objects_updated)
     );
     match job.status {
         JobStatus::Completed => printer.info(format!("job {} completed: {counts}", job.id)),

@@ -984,7 +984,15 @@ fn other_files_in_the_out_dir_are_left_alone() {
     wd.write("users.csv", users(4).bytes());
     wd.write("out/notes.txt", "mine");
     wd.write("out/teams.part-001.lines-2-3.csv", "other stem");
-    split(&wd, &["users.csv", "--out", "out", "--max-rows", "2"]).ok();
+    // issue 9: a folder of other files is written into only with --force.
+    split(&wd, &["users.csv", "--out", "out", "--max-rows", "2"])
+        .code(2)
+        .stderr_has("--force");
+    split(
+        &wd,
+        &["users.csv", "--out", "out", "--max-rows", "2", "--force"],
+    )
+    .ok();
     assert_eq!(
         wd.list("out"),
         [

@@ -1020,3 +1020,26 @@ fn no_temporary_files_are_left_behind() {
         .collect();
     assert!(left.is_empty(), "left in TMPDIR: {left:?}");
 }
+
+/// Regression (issue 9): `bulk validate DIR` refused the directory that `bulk import DIR` takes.
+#[test]
+fn a_directory_validates_every_csv_in_it() {
+    let wd = Workdir::new();
+    wd.write("d/sites.csv", crate::harness::sites_csv("Site ", 0..2));
+    let mut bad = crate::harness::users(2);
+    bad.push_str("bob@,Standard Agent,On,Site A,Team A,Default Desktop Profile\n");
+    wd.write("d/users.csv", bad);
+    wd.write("d/users.errors.csv", "old");
+    wd.write("d/notes.txt", "mine");
+    let out = wd.run(&["validate", "d"]).expect(3);
+    out.stderr_has("d/users.csv:4:")
+        .stderr_has("skipped d/notes.txt")
+        .stderr_has("skipped d/users.errors.csv");
+    out.stderr_has("d/sites.csv: valid: 2 rows");
+    wd.run(&["validate", "d", "--errors-out", "errs"]).expect(3);
+    assert!(wd.read_string("errs/users.errors.csv").contains("bob@"));
+    wd.write("empty/x.txt", "");
+    wd.run(&["validate", "empty"])
+        .expect(2)
+        .stderr_has("no CSV files");
+}

@@ -5,7 +5,10 @@
 //! for the tokens the test knows, which must never appear.
 
 mod export;
+mod first_hour;
 mod generate;
 mod jobs;
 mod login;
+mod target;
 mod template;
+mod tour;

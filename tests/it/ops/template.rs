@@ -15,7 +15,21 @@ fn template_from_the_service_offline_and_unreachable() {
     env.login(&sb, "default");
     let remote = env.run(&["template", "site"]).expect(0);
     assert_eq!(remote.stdout, builtin.stdout);
-    assert!(remote.stderr.is_empty(), "{remote:?}");
+    // issue 9: a command that talks to a service says which one, in exactly one line.
+    let org = sb.json("/v1/me")["org_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        remote.stderr,
+        format!(
+            "target: profile default ({}, organisation {org}; token from credentials file)\n",
+            sb.url
+        ),
+        "{remote:?}"
+    );
+    assert!(env
+        .run(&["template", "site", "--quiet"])
+        .expect(0)
+        .stderr
+        .is_empty());
     let with_example = env.run(&["template", "user", "--example"]).expect(0);
     assert_eq!(with_example.stdout.lines().count(), 2, "{with_example:?}");
     env.run(&["template", "site", "--offline"]).expect(0);
