@@ -25,8 +25,9 @@ use super::wire::{
 /// Items per bulk call: Cisco publishes no limit (wxcc-config-api.md §4 #14); Webex SCIM caps
 /// bulk at 100, and 50 keeps a call's body small.
 pub const DEFAULT_BATCH: usize = 50;
-/// Page size asked of list endpoints (Cisco's SDK uses 100; servers clamp larger values).
-pub const PAGE_SIZE: u32 = 100;
+/// Page size asked of list endpoints (Cisco's SDK uses 100; servers clamp larger values and
+/// the paging follows `meta`, so asking for more only saves requests where it is granted).
+pub const PAGE_SIZE: u32 = 1000;
 
 /// A Configuration API tenant over HTTP, caching each list it reads for its lifetime (make one
 /// per job).
@@ -37,6 +38,8 @@ pub struct HttpTenant {
     org_id: String,
     batch: usize,
     cache: Mutex<HashMap<ApiType, Vec<ApiObject>>>,
+    /// Extra headers of every request (the sandbox's engine marks its own requests).
+    headers: reqwest::header::HeaderMap,
     /// Types whose bulk SAVE refused an `id`: updated by GET + merge + PUT from then on.
     put_updates: Mutex<HashSet<ApiType>>,
 }
@@ -74,6 +77,7 @@ impl HttpTenant {
             org_id: org_id.to_string(),
             batch: DEFAULT_BATCH,
             cache: Mutex::new(HashMap::new()),
+            headers: reqwest::header::HeaderMap::new(),
             put_updates: Mutex::new(HashSet::new()),
         })
     }
@@ -82,6 +86,23 @@ impl HttpTenant {
     pub fn with_batch(mut self, batch: usize) -> Self {
         self.batch = batch.max(1);
         self
+    }
+
+    /// Sends `name: value` with every request (ignored when either is not a valid header).
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        if let (Ok(n), Ok(v)) = (
+            reqwest::header::HeaderName::from_bytes(name.as_bytes()),
+            reqwest::header::HeaderValue::from_str(value),
+        ) {
+            self.headers.insert(n, v);
+        }
+        self
+    }
+
+    /// Drops the cached list of `api`: the next lookup reads it again (after a write made
+    /// elsewhere, such as a person whose user the People API created).
+    pub fn forget(&self, api: ApiType) {
+        self.cache.lock().expect("lock").remove(&api);
     }
 
     /// Whether updates of `api` have switched to GET + merge + PUT.
@@ -94,7 +115,11 @@ impl HttpTenant {
             .base
             .join(path)
             .map_err(|e| TenantError::Unsupported(format!("{path}: {e}")))?;
-        Ok(self.client.request(method, url).bearer_auth(&self.token))
+        Ok(self
+            .client
+            .request(method, url)
+            .bearer_auth(&self.token)
+            .headers(self.headers.clone()))
     }
 
     /// Sends a request and returns the status and the body. The one place requests leave from
@@ -462,6 +487,15 @@ impl Tenant for HttpTenant {
             entries,
             Some(RequestAction::Save),
         )
+    }
+
+    fn create_person(&self, email: &str) -> Result<(), TenantError> {
+        // The People API lives at the host's root (`/v1/people`), not under the organisation.
+        let local = email.split('@').next().unwrap_or(email);
+        let body = serde_json::json!({ "emails": [email], "firstName": local, "lastName": "" });
+        self.call(Method::POST, "/v1/people", Some(&body))?;
+        self.forget(ApiType::User);
+        Ok(())
     }
 
     fn upload_audio(&self, info: &AudioFileInfo, wav: Vec<u8>) -> Result<Outcome, TenantError> {

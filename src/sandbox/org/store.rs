@@ -91,6 +91,22 @@ pub fn legacy_rows(conn: &Connection) -> anyhow::Result<u64> {
     Ok(n as u64)
 }
 
+/// Refuses a data directory whose imports live in the old CSV-shaped `objects` table: the job
+/// engine reads and writes API objects only, so reading such a directory would silently show
+/// an empty tenant. (The rows are kept; nothing is changed.)
+pub fn refuse_legacy(conn: &Connection, data_dir: &std::path::Path) -> anyhow::Result<()> {
+    let n = legacy_rows(conn)?;
+    if n > 0 {
+        anyhow::bail!(
+            "the sandbox data directory {} holds {n} imported object(s) in the layout of an older \
+             bulk, which this version does not read: export them with the older bulk, then move \
+             the directory aside (or pass another --data-dir) and import the exports again",
+            data_dir.display()
+        );
+    }
+    Ok(())
+}
+
 /// One object by id.
 pub fn get(
     conn: &Connection,
