@@ -28,6 +28,7 @@
 mod harness;
 
 mod cli;
+mod engine;
 mod faults;
 mod import;
 mod load;
