@@ -13,6 +13,7 @@ use super::AppState;
 use crate::api::wire::{JobStatus, JobType};
 use crate::schema;
 use crate::wxcc::apply::{apply, apply_audio, Applied, ObjectError};
+use crate::wxcc::endpoints::ApiType;
 use crate::wxcc::http::HttpTenant;
 use crate::wxcc::mapping::{self, CsvObject, MapErrorKind, Row};
 use crate::wxcc::tenant::{Outcome as TenantOutcome, Tenant, TenantError};
@@ -31,6 +32,9 @@ const BATCH_ROWS: usize = 1000;
 /// Items per bulk call to the sandbox's face: the whole batch in one call (Cisco publishes no
 /// limit; the face's body limit holds 1000 users many times over).
 const TENANT_BATCH: usize = BATCH_ROWS;
+
+/// People created at the same time in lenient mode.
+const PEOPLE_THREADS: usize = 4;
 
 /// Whether processing ran to the end or stopped because the service is shutting down.
 enum Outcome {
@@ -244,22 +248,49 @@ fn apply_batch(
     objects: &[CsvObject],
 ) -> Result<(Vec<Applied>, HashMap<usize, String>), TenantError> {
     let mut applied = apply(tenant, objects)?;
+    let missing: Vec<(usize, String)> = objects
+        .iter()
+        .zip(&applied)
+        .enumerate()
+        .filter_map(|(i, (obj, a))| missing_person(obj, a).map(|e| (i, e)))
+        .collect();
+    // One person per request (the People API has no bulk create): a few at a time.
+    let created: Vec<bool> = std::thread::scope(|s| {
+        let per = missing.len().div_ceil(PEOPLE_THREADS).max(1);
+        let handles: Vec<_> = missing
+            .chunks(per)
+            .map(|chunk| {
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|(_, email)| tenant.create_person(email).is_ok())
+                        .collect::<Vec<bool>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
     let mut warnings = HashMap::new();
     let mut again = Vec::new();
-    for (i, (obj, a)) in objects.iter().zip(&applied).enumerate() {
-        let Some(email) = missing_person(obj, a) else {
-            continue;
-        };
-        // Refused (403 under --strict-people): the row keeps the error a real tenant gives.
-        if tenant.create_person(&email).is_ok() {
+    // Refused (403 under --strict-people): the row keeps the error a real tenant gives.
+    for ((i, email), ok) in missing.iter().zip(created) {
+        if ok {
             warnings.insert(
-                i,
+                *i,
                 format!("no person had the email {email:?}: the sandbox created it first (a real tenant refuses; run the sandbox with --strict-people to rehearse that)"),
             );
-            again.push(i);
+            again.push(*i);
         }
     }
     if !again.is_empty() {
+        let emails: Vec<String> = again
+            .iter()
+            .filter_map(|&i| objects[i].rows.first().map(|r| r.get("Email").to_string()))
+            .collect();
+        tenant.refresh_named(ApiType::User, &emails)?;
         let retry: Vec<CsvObject> = again.iter().map(|&i| objects[i].clone()).collect();
         for (&i, mut a) in again.iter().zip(apply(tenant, &retry)?) {
             // The row brought its user into being (the person and its user are new).
