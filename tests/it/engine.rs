@@ -227,3 +227,137 @@ fn every_csv_type_imports_updates_exports_and_reimports_through_the_face() {
         );
     }
 }
+
+/// Users, sites and teams for the people and bulk-update tests, imported through the binary.
+fn seed_people_test(env: &Workdir) {
+    seed(env);
+    env.write(
+        "users.csv",
+        format!(
+            "{USER_HEADER}{}{}",
+            user_row(1, "Team A"),
+            user_row(2, "Team A")
+        ),
+    );
+}
+
+/// Lenient people (the default): a user row whose email has no person creates the person
+/// through the People API first, then updates the user it brings, and the row succeeds.
+#[test]
+fn lenient_people_creates_the_missing_person_first() {
+    let env = Workdir::new();
+    let sb = Sandbox::start_for(&env, |_| {});
+    seed_people_test(&env);
+    let imp = import(&env, "users.csv", "user", 0);
+    assert_eq!(
+        (imp["created"].as_u64(), imp["failed"].as_u64()),
+        (Some(2), Some(0)),
+        "{imp}"
+    );
+    let people = sb.json("/v1/people?email=user1@example.com");
+    assert_eq!(people["items"].as_array().unwrap().len(), 1, "{people}");
+    let user = face_object(&sb, ApiType::User, "user1@example.com");
+    let team = face_object(&sb, ApiType::Team, "Team A");
+    assert_eq!(user["teamIds"], serde_json::json!([team["id"]]), "{user:?}");
+    // Again: the people exist now, the rows update their users.
+    let imp = import(&env, "users.csv", "user", 0);
+    assert_eq!(
+        (imp["created"].as_u64(), imp["updated"].as_u64()),
+        (Some(0), Some(2)),
+        "{imp}"
+    );
+}
+
+/// `--strict-people`: the People API refuses, so the row fails as on a real tenant, naming
+/// the Email column, the value and the line; nothing is created.
+#[test]
+fn strict_people_fails_the_row_naming_the_email() {
+    let env = Workdir::new();
+    let sb = Sandbox::start_for(&env, |s| s.strict_people = true);
+    seed_people_test(&env);
+    let imp = import(&env, "users.csv", "user", 4);
+    assert_eq!(
+        (imp["created"].as_u64(), imp["failed"].as_u64()),
+        (Some(0), Some(2)),
+        "{imp}"
+    );
+    let errors = csv_rows(&env.read_string("users.errors.csv"));
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    for (row, line) in errors[1..].iter().zip(["2", "3"]) {
+        let n = row.len();
+        assert_eq!(row[n - 2], line, "{row:?}");
+        assert!(
+            row[n - 1].contains("\"Email\"") && row[n - 1].contains(&row[0]),
+            "{row:?}"
+        );
+    }
+    let people = sb.json("/v1/people?email=user1@example.com");
+    assert_eq!(people["items"].as_array().unwrap().len(), 0, "{people}");
+}
+
+/// Both bulk-update modes end to end: skill definitions are updated by bulk SAVE with their id
+/// by default, and under `--strict-bulk-updates` (the face refuses an id in a bulk item for
+/// that type) by PUT after the first refusal; either way the same object, version raised.
+#[test]
+fn both_bulk_update_modes_update_in_place() {
+    for strict in [false, true] {
+        let env = Workdir::new();
+        let sb = Sandbox::start_for(&env, |s| s.strict_bulk_updates = strict);
+        let t = registry().get("skill-definition").unwrap();
+        let header = t.header();
+        let (csv, _) = example_csv(t);
+        env.write("skills.csv", &csv);
+        let name = {
+            let row = csv_rows(&csv);
+            let i = header.iter().position(|h| *h == t.identity[0]).unwrap();
+            row[1][i].clone()
+        };
+        let imp = import(&env, "skills.csv", "skill-definition", 0);
+        assert_eq!(imp["created"].as_u64(), Some(1), "strict {strict}: {imp}");
+        let first = face_object(&sb, ApiType::Skill, &name);
+        for round in 0..2 {
+            let imp = import(&env, "skills.csv", "skill-definition", 0);
+            assert_eq!(
+                (imp["updated"].as_u64(), imp["failed"].as_u64()),
+                (Some(1), Some(0)),
+                "strict {strict}, round {round}: {imp}"
+            );
+        }
+        let now = face_object(&sb, ApiType::Skill, &name);
+        assert_eq!(now["id"], first["id"]);
+        assert!(
+            now["version"].as_i64() > first["version"].as_i64(),
+            "strict {strict}"
+        );
+    }
+}
+
+/// A data directory of the old layout (imported objects in the CSV-shaped `objects` table) is
+/// refused with a message naming the directory and what to do, never read as an empty tenant.
+#[test]
+fn an_old_layout_data_dir_is_refused() {
+    let env = Workdir::new();
+    let dir = env.path("old");
+    drop(Sandbox::start(&dir, |_| {}));
+    let conn = rusqlite::Connection::open(dir.join("sandbox.db")).unwrap();
+    conn.execute(
+        "INSERT INTO objects(org_id, type, key, name, builtin, data)
+         SELECT id, 'site', 'berlin', 'berlin', 0, '{\"rows\":[{\"Name\":\"Berlin\"}]}' FROM orgs LIMIT 1",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let out = env.run(&[
+        "sandbox",
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--data-dir",
+        "old",
+    ]);
+    assert!(!matches!(out.code, Some(0) | None), "{out:?}");
+    // The directory as the admin named it.
+    out.stderr_has("data directory old holds 1 imported object")
+        .stderr_has("older")
+        .stderr_has("--data-dir");
+}
