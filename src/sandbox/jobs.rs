@@ -472,17 +472,8 @@ fn record_warnings(tx: &Transaction, job_id: &str, warned: &[(u64, String)]) -> 
     Ok(())
 }
 
-/// The warnings of a job's rows, by line.
-pub(crate) fn warnings(conn: &Connection, job_id: &str) -> anyhow::Result<Vec<(u64, String)>> {
-    conn.execute_batch(WARNINGS_TABLE)?;
-    let mut stmt = conn
-        .prepare_cached("SELECT line, message FROM job_warnings WHERE job_id = ?1 ORDER BY line")?;
-    let rows = stmt
-        .query_map([job_id], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
-}
-
+/// Row warnings, kept until the job API has a field for them (the error CSV must stay the rows
+/// to import again).
 const WARNINGS_TABLE: &str = "CREATE TABLE IF NOT EXISTS job_warnings(job_id TEXT NOT NULL,
     line INTEGER NOT NULL, message TEXT NOT NULL, PRIMARY KEY(job_id, line))";
 

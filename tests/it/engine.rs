@@ -259,6 +259,19 @@ fn lenient_people_creates_the_missing_person_first() {
     let user = face_object(&sb, ApiType::User, "user1@example.com");
     let team = face_object(&sb, ApiType::Team, "Team A");
     assert_eq!(user["teamIds"], serde_json::json!([team["id"]]), "{user:?}");
+    // Each row's warning is kept apart from the error CSV (there is none: nothing failed).
+    assert!(!env.exists("users.errors.csv"));
+    let conn = rusqlite::Connection::open(sb.data_dir.join("sandbox.db")).unwrap();
+    let warned: Vec<(i64, String)> = conn
+        .prepare("SELECT line, message FROM job_warnings ORDER BY line")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(warned.len(), 2, "{warned:?}");
+    assert_eq!(warned[0].0, 2);
+    assert!(warned[0].1.contains("user1@example.com") && warned[0].1.contains("--strict-people"));
     // Again: the people exist now, the rows update their users.
     let imp = import(&env, "users.csv", "user", 0);
     assert_eq!(
@@ -360,4 +373,38 @@ fn an_old_layout_data_dir_is_refused() {
     out.stderr_has("data directory old holds 1 imported object")
         .stderr_has("older")
         .stderr_has("--data-dir");
+}
+
+/// Audio end to end: a ZIP of WAVs creates audio files listed by the face; the same ZIP again
+/// replaces them (same ids, version raised, nothing created). (`bulk export` refuses audio: a
+/// CSV cannot carry the WAVs.)
+#[test]
+fn audio_uploads_then_replaces_through_the_face() {
+    let env = Workdir::new();
+    let sb = Sandbox::start_for(&env, |_| {});
+    let wav = pcm_wav(800);
+    env.write(
+        "prompts.zip",
+        zip_of(&[("welcome.wav", &wav), ("hold.wav", &wav)]),
+    );
+    let imp = import(&env, "prompts.zip", "audio-file", 0);
+    assert_eq!(
+        (imp["created"].as_u64(), imp["failed"].as_u64()),
+        (Some(2), Some(0)),
+        "{imp}"
+    );
+    let first = face_object(&sb, ApiType::AudioFile, "welcome.wav");
+    assert!(is_uuid(first["id"].as_str().unwrap()), "{first:?}");
+    let imp = import(&env, "prompts.zip", "audio-file", 0);
+    assert_eq!(
+        (imp["created"].as_u64(), imp["updated"].as_u64()),
+        (Some(0), Some(2)),
+        "{imp}"
+    );
+    let second = face_object(&sb, ApiType::AudioFile, "welcome.wav");
+    assert_eq!(second["id"], first["id"]);
+    assert!(
+        second["version"].as_i64() > first["version"].as_i64(),
+        "{second:?}"
+    );
 }
