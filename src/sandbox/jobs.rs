@@ -16,6 +16,7 @@ use crate::wxcc::apply::{apply, apply_audio, Applied, ObjectError};
 use crate::wxcc::endpoints::ApiType;
 use crate::wxcc::http::HttpTenant;
 use crate::wxcc::mapping::{self, CsvObject, MapErrorKind, Row};
+use crate::wxcc::resolve::Resolver;
 use crate::wxcc::tenant::{Outcome as TenantOutcome, Tenant, TenantError};
 use anyhow::Context;
 use rusqlite::{params, Connection, Transaction};
@@ -246,6 +247,7 @@ fn missing_person(obj: &CsvObject, applied: &Applied) -> Option<String> {
 fn apply_batch(
     tenant: &HttpTenant,
     objects: &[CsvObject],
+    started_ms: i64,
 ) -> Result<(Vec<Applied>, HashMap<usize, String>), TenantError> {
     let mut applied = apply(tenant, objects)?;
     let missing: Vec<(usize, String)> = objects
@@ -292,12 +294,23 @@ fn apply_batch(
             .collect();
         tenant.refresh_named(ApiType::User, &emails)?;
         let retry: Vec<CsvObject> = again.iter().map(|&i| objects[i].clone()).collect();
-        for (&i, mut a) in again.iter().zip(apply(tenant, &retry)?) {
-            // The row brought its user into being (the person and its user are new).
-            if let Ok(TenantOutcome::Updated { id }) = &a.result {
+        for (&i, a) in again.iter().zip(apply(tenant, &retry)?) {
+            applied[i] = a;
+        }
+    }
+    // A user that came into being during this job (its person created by this job, perhaps
+    // before a crash and a replay) counts as created, so the totals stay exact on replay.
+    let users = objects.first().is_some_and(|o| o.type_id == "user");
+    for a in applied.iter_mut().filter(|_| users) {
+        if let Ok(TenantOutcome::Updated { id }) = &a.result {
+            let created_ms = tenant
+                .object(ApiType::User, id)
+                .ok()
+                .flatten()
+                .and_then(|o| o.get("createdTime").and_then(serde_json::Value::as_i64));
+            if created_ms.is_some_and(|c| c >= started_ms) {
                 a.result = Ok(TenantOutcome::Created { id: id.clone() });
             }
-            applied[i] = a;
         }
     }
     Ok((applied, warnings))
@@ -337,6 +350,12 @@ fn import_csv(
     let delay = state.settings().row_delay;
     let batch_rows = if delay.is_zero() { BATCH_ROWS } else { 1 };
     let tenant = tenant_for(conn, face, &rec.org_id)?;
+    // When the job started (on its first run): what its rows create is younger.
+    let started_ms: i64 = conn.query_row(
+        "SELECT coalesce(started_at, ?2) FROM jobs WHERE id = ?1",
+        params![job.id, to_millis(state.now())],
+        |r| r.get(0),
+    )?;
     let header: Vec<&str> = file.header.iter().map(String::as_str).collect();
     let mut gi = groups.partition_point(|g| g.0 < done);
     while gi < groups.len() {
@@ -379,7 +398,7 @@ fn import_csv(
         let (applied, warnings) = if objects.is_empty() {
             (Vec::new(), HashMap::new())
         } else {
-            match apply_batch(&tenant, &objects) {
+            match apply_batch(&tenant, &objects, started_ms) {
                 Ok(r) => r,
                 // The face goes away while the service stops: the batch runs again on the next
                 // start, where finding each object by name makes a replay an update.
