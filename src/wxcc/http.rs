@@ -396,14 +396,11 @@ impl Listed {
                     .and_then(Value::as_str)
                     .map(name_key);
                 let new = o.get(field).and_then(Value::as_str).map(name_key);
-                if new.is_some() && old != new {
+                if let Some(new) = new.filter(|n| old.as_ref() != Some(n)) {
                     if let Some(v) = old.and_then(|k| self.by_name.get_mut(&k)) {
                         v.retain(|&x| x != i);
                     }
-                    self.by_name
-                        .entry(new.expect("checked"))
-                        .or_default()
-                        .push(i);
+                    self.by_name.entry(new).or_default().push(i);
                 }
                 self.list[i].extend(o);
             }
