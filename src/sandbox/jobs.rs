@@ -1,9 +1,11 @@
 //! Job processing: one worker thread runs jobs one at a time, oldest first, resuming a job that
 //! was in progress when the service stopped.
 //!
-//! Rows are applied in batches; each batch's object upserts, failed-row records and the job's
-//! counters commit in one transaction, so after a crash the job continues after the last
-//! committed row and no row is applied twice or lost.
+//! Rows are applied in batches through wxcc's mapping and its HTTP `Tenant`, pointed at this
+//! sandbox's own Configuration-API face over loopback: the code a real tenant runs. After a
+//! batch's tenant calls, its failed-row records and the job's counters commit in one
+//! transaction, so after a crash the job continues after the last committed batch; a replayed
+//! batch finds its objects by name and updates them, so no row creates twice or is lost.
 
 use super::faults::{Dice, FAILED_JOB_REASON};
 use super::org::face::{engine_secret, ENGINE_HEADER};
