@@ -374,6 +374,16 @@ fn server_fill(c: &Ctx, body: &mut Map<String, Value>, id: &str, version: i64, c
     body.insert("version".into(), Value::from(version));
     body.insert("createdTime".into(), Value::from(created));
     body.insert("lastUpdatedTime".into(), Value::from(c.now_ms));
+    // Enum skill values are objects with ids of their own (skill profiles name them by id).
+    if c.ty.name == "skill" {
+        if let Some(Value::Array(values)) = body.get_mut("enumSkillValues") {
+            for v in values.iter_mut().filter_map(Value::as_object_mut) {
+                if v.get("id").is_none_or(Value::is_null) {
+                    v.insert("id".into(), Value::from(uuid::Uuid::new_v4().to_string()));
+                }
+            }
+        }
+    }
     // "The system automatically populates this field" (EntryPointDTO).
     if c.ty.name == "entry-point" && body.get("controlFlowScriptUrl").is_none_or(Value::is_null) {
         body.insert(
