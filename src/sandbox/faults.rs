@@ -62,7 +62,10 @@ impl Dice {
 /// Middleware that injects the configured faults.
 pub(crate) async fn inject(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let f = &state.settings().faults;
-    if !f.any() || !req.uri().path().starts_with("/v1/") {
+    if !f.any()
+        || !req.uri().path().starts_with("/v1/")
+        || super::org::face::from_engine(req.headers())
+    {
         return next.run(req).await;
     }
     let dice = state.dice();

@@ -1,18 +1,27 @@
 //! Job processing: one worker thread runs jobs one at a time, oldest first, resuming a job that
 //! was in progress when the service stopped.
 //!
-//! Rows are applied in batches; each batch's object upserts, failed-row records and the job's
-//! counters commit in one transaction, so after a crash the job continues after the last
-//! committed row and no row is applied twice or lost.
+//! Rows are applied in batches through wxcc's mapping and its HTTP `Tenant`, pointed at this
+//! sandbox's own Configuration-API face over loopback: the code a real tenant runs. After a
+//! batch's tenant calls, its failed-row records and the job's counters commit in one
+//! transaction, so after a crash the job continues after the last committed batch; a replayed
+//! batch finds its objects by name and updates them, so no row creates twice or is lost.
 
 use super::faults::{Dice, FAILED_JOB_REASON};
-use super::rows::{check_csv, CheckedRow};
-use super::store::{self, identity_key, to_millis, JobRecord};
+use super::org::face::{engine_secret, ENGINE_HEADER};
+use super::rows::check_csv;
+use super::store::{self, to_millis, JobRecord};
 use super::AppState;
 use crate::api::wire::{JobStatus, JobType};
-use crate::schema::{self, Kind, ObjectType};
+use crate::schema;
+use crate::wxcc::apply::{apply, apply_audio, Applied, ObjectError};
+use crate::wxcc::endpoints::ApiType;
+use crate::wxcc::http::HttpTenant;
+use crate::wxcc::mapping::{self, CsvObject, MapErrorKind, Row};
+use crate::wxcc::resolve::Resolver;
+use crate::wxcc::tenant::{Outcome as TenantOutcome, Tenant, TenantError};
 use anyhow::Context;
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, Transaction};
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
@@ -23,6 +32,13 @@ const PURGE_EVERY: Duration = Duration::from_secs(3600);
 /// Rows per transaction when no row delay is set.
 const BATCH_ROWS: usize = 1000;
 
+/// Items per bulk call to the sandbox's face: the whole batch in one call (Cisco publishes no
+/// limit; the face's body limit holds 1000 users many times over).
+const TENANT_BATCH: usize = BATCH_ROWS;
+
+/// People created at the same time in lenient mode.
+const PEOPLE_THREADS: usize = 4;
+
 /// Whether processing ran to the end or stopped because the service is shutting down.
 enum Outcome {
     Done,
@@ -30,7 +46,7 @@ enum Outcome {
 }
 
 /// The worker loop on its own connection; returns when the state is told to stop.
-pub(crate) fn run_worker(state: AppState, mut conn: Connection) {
+pub(crate) fn run_worker(state: AppState, mut conn: Connection, face: String) {
     let mut last_purge = Instant::now();
     let dice = Dice::new(state.settings().faults.seed);
     while !state.stopping() {
@@ -43,7 +59,7 @@ pub(crate) fn run_worker(state: AppState, mut conn: Connection) {
             Some(id) => {
                 // A job that breaks the worker ends as failed instead of being retried forever.
                 let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    process(&state, &mut conn, &id, &dice)
+                    process(&state, &mut conn, &id, &dice, &face)
                 }));
                 let reason = match run {
                     Ok(Ok(())) => None,
@@ -69,7 +85,13 @@ fn fail(state: &AppState, conn: &Connection, id: &str, reason: &str) -> anyhow::
     Ok(())
 }
 
-fn process(state: &AppState, conn: &mut Connection, id: &str, dice: &Dice) -> anyhow::Result<()> {
+fn process(
+    state: &AppState,
+    conn: &mut Connection,
+    id: &str,
+    dice: &Dice,
+    face: &str,
+) -> anyhow::Result<()> {
     let Some(rec) = store::get_job(conn, None, id)? else {
         return Ok(());
     };
@@ -87,7 +109,7 @@ fn process(state: &AppState, conn: &mut Connection, id: &str, dice: &Dice) -> an
         state.notify_change();
     }
     let outcome = match rec.job.job_type {
-        JobType::Export => export(state, conn, &rec),
+        JobType::Export => export(state, conn, &rec, face),
         JobType::Import => {
             let path = store::upload_path(&state.settings().data_dir, id);
             let data = match std::fs::read(&path) {
@@ -102,9 +124,9 @@ fn process(state: &AppState, conn: &mut Connection, id: &str, dice: &Dice) -> an
                 }
             };
             if crate::schema::is_zip(&rec.job.object_type) {
-                import_audio(state, conn, &rec, &data)
+                import_audio(state, conn, &rec, &data, face)
             } else {
-                import_csv(state, conn, &rec, &data)
+                import_csv(state, conn, &rec, &data, face)
             }
         }
     };
@@ -191,143 +213,109 @@ fn record_batch(
     Ok(())
 }
 
-/// Remembers which referenced objects exist. Exact for one job: only the worker writes objects,
-/// and nothing is ever deleted.
-struct RefCache {
-    org_id: String,
-    known: HashMap<(String, String), bool>,
+/// The Configuration API tenant of the job's organisation: the sandbox's own face at `face`
+/// (`http://<bound address>`), reached over loopback through wxcc's HTTP implementation, the
+/// code a real tenant runs. One per job: it caches the lists it reads.
+fn tenant_for(conn: &Connection, face: &str, org_id: &str) -> anyhow::Result<HttpTenant> {
+    let token: String = conn
+        .query_row(
+            "SELECT token FROM users WHERE org_id = ?1 ORDER BY is_admin DESC LIMIT 1",
+            [org_id],
+            |r| r.get(0),
+        )
+        .context("the organisation has no user to act as")?;
+    Ok(
+        HttpTenant::new(&format!("{face}/organization/{org_id}/"), org_id, &token)?
+            .with_batch(TENANT_BATCH)
+            .with_header(ENGINE_HEADER, engine_secret()),
+    )
 }
 
-impl RefCache {
-    fn exists(&mut self, tx: &Transaction, ty: &str, name: &str) -> anyhow::Result<bool> {
-        let key = (ty.to_string(), name.trim().to_lowercase());
-        if let Some(&b) = self.known.get(&key) {
-            return Ok(b);
+/// The emails of objects that failed only because their person does not exist.
+fn missing_person(obj: &CsvObject, applied: &Applied) -> Option<String> {
+    match &applied.result {
+        Err(ObjectError::Rows(errs))
+            if !errs.is_empty() && errs.iter().all(|e| e.kind == MapErrorKind::UnknownPerson) =>
+        {
+            Some(obj.rows.first()?.get("Email").to_string())
         }
-        let found = tx
-            .prepare_cached(
-                "SELECT 1 FROM objects WHERE org_id = ?1 AND type = ?2 AND name = ?3 LIMIT 1",
-            )?
-            .query_row(params![self.org_id, key.0, key.1], |_| Ok(()))
-            .optional()?
-            .is_some();
-        self.known.insert(key, found);
-        Ok(found)
+        _ => None,
     }
 }
 
-fn display_name(ty: &str) -> String {
-    if let Some(t) = schema::registry().get(ty) {
-        return t.display_name.clone();
-    }
-    ty.split('-')
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Reference problems of one row: every `ref` / `list` column with a target must name objects
-/// that exist (in the tenant, or created earlier in this job).
-fn check_refs(
-    tx: &Transaction,
-    cache: &mut RefCache,
-    object: &ObjectType,
-    header: &[String],
-    fields: &[String],
-) -> anyhow::Result<Vec<String>> {
-    let sep = &schema::registry().list_separator;
-    let mut errors = Vec::new();
-    for (i, name) in header.iter().enumerate() {
-        let Some(col) = object.column(name) else {
-            continue;
-        };
-        let Some(target) = &col.target else { continue };
-        let value = fields[i].trim();
-        if value.is_empty() {
-            continue;
+/// Applies one batch's objects; in lenient mode (the sandbox without `--strict-people`) a user
+/// whose person is missing gets the person created first and is applied again, with a warning.
+/// Returns one result per object and the warnings by object index.
+fn apply_batch(
+    tenant: &HttpTenant,
+    objects: &[CsvObject],
+    started_ms: i64,
+) -> Result<(Vec<Applied>, HashMap<usize, String>), TenantError> {
+    let mut applied = apply(tenant, objects)?;
+    let missing: Vec<(usize, String)> = objects
+        .iter()
+        .zip(&applied)
+        .enumerate()
+        .filter_map(|(i, (obj, a))| missing_person(obj, a).map(|e| (i, e)))
+        .collect();
+    // One person per request (the People API has no bulk create): a few at a time.
+    let created: Vec<bool> = std::thread::scope(|s| {
+        let per = missing.len().div_ceil(PEOPLE_THREADS).max(1);
+        let handles: Vec<_> = missing
+            .chunks(per)
+            .map(|chunk| {
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|(_, email)| tenant.create_person(email).is_ok())
+                        .collect::<Vec<bool>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let mut warnings = HashMap::new();
+    let mut again = Vec::new();
+    // Refused (403 under --strict-people): the row keeps the error a real tenant gives.
+    for ((i, email), ok) in missing.iter().zip(created) {
+        if ok {
+            warnings.insert(
+                *i,
+                format!("no person had the email {email:?}: the sandbox created it first (a real tenant refuses; run the sandbox with --strict-people to rehearse that)"),
+            );
+            again.push(*i);
         }
-        let elements: Vec<&str> = match col.kind {
-            Kind::List => value
-                .split(col.separator.as_deref().unwrap_or(sep))
-                .map(|e| e.split_once(": ").map_or(e, |(n, _)| n).trim())
-                .filter(|e| !e.is_empty())
-                .collect(),
-            _ => vec![value],
-        };
-        for e in elements {
-            if !cache.exists(tx, target, e)? {
-                errors.push(format!("{} \"{e}\" does not exist", display_name(target)));
+    }
+    if !again.is_empty() {
+        let emails: Vec<String> = again
+            .iter()
+            .filter_map(|&i| objects[i].rows.first().map(|r| r.get("Email").to_string()))
+            .collect();
+        tenant.refresh_named(ApiType::User, &emails)?;
+        let retry: Vec<CsvObject> = again.iter().map(|&i| objects[i].clone()).collect();
+        for (&i, a) in again.iter().zip(apply(tenant, &retry)?) {
+            applied[i] = a;
+        }
+    }
+    // A user that came into being during this job (its person created by this job, perhaps
+    // before a crash and a replay) counts as created, so the totals stay exact on replay.
+    let users = objects.first().is_some_and(|o| o.type_id == "user");
+    for a in applied.iter_mut().filter(|_| users) {
+        if let Ok(TenantOutcome::Updated { id }) = &a.result {
+            let created_ms = tenant
+                .object(ApiType::User, id)
+                .ok()
+                .flatten()
+                .and_then(|o| o.get("createdTime").and_then(serde_json::Value::as_i64));
+            if created_ms.is_some_and(|c| c >= started_ms) {
+                a.result = Ok(TenantOutcome::Created { id: id.clone() });
             }
         }
     }
-    Ok(errors)
-}
-
-/// Inserts or updates one object; returns true when it was created.
-fn upsert(
-    tx: &Transaction,
-    org_id: &str,
-    object: &ObjectType,
-    header: &[String],
-    rows: &[&CheckedRow],
-) -> anyhow::Result<bool> {
-    let first = rows[0];
-    let ident: Vec<&str> = object
-        .identity
-        .iter()
-        .map(|id| {
-            header
-                .iter()
-                .position(|h| h.eq_ignore_ascii_case(id))
-                .map_or("", |i| first.fields[i].as_str())
-        })
-        .collect();
-    let key = identity_key(&ident);
-    let name = ident
-        .first()
-        .map_or(String::new(), |n| n.trim().to_lowercase());
-    let existing: Option<String> = tx
-        .prepare_cached("SELECT data FROM objects WHERE org_id = ?1 AND type = ?2 AND key = ?3")?
-        .query_row(params![org_id, object.id, key], |r| r.get(0))
-        .optional()?;
-    let new_rows: Vec<serde_json::Map<String, serde_json::Value>> = rows
-        .iter()
-        .map(|r| {
-            header
-                .iter()
-                .zip(&r.fields)
-                .map(|(h, v)| (h.clone(), serde_json::Value::String(v.clone())))
-                .collect()
-        })
-        .collect();
-    let data = match &existing {
-        // A one-row object keeps the values of columns the file does not have.
-        Some(old) if !object.is_multi_row() => {
-            let old: serde_json::Value = serde_json::from_str(old).unwrap_or_default();
-            let mut merged = old["rows"][0].as_object().cloned().unwrap_or_default();
-            merged.extend(new_rows[0].clone());
-            serde_json::json!({ "rows": [merged] })
-        }
-        _ => serde_json::json!({ "rows": new_rows }),
-    };
-    let data = data.to_string();
-    if existing.is_some() {
-        tx.prepare_cached(
-            "UPDATE objects SET data = ?4, builtin = 0 WHERE org_id = ?1 AND type = ?2 AND key = ?3",
-        )?
-        .execute(params![org_id, object.id, key, data])?;
-    } else {
-        tx.prepare_cached(
-            "INSERT INTO objects(org_id, type, key, name, data) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?
-        .execute(params![org_id, object.id, key, name, data])?;
-    }
-    Ok(existing.is_none())
+    Ok((applied, warnings))
 }
 
 fn import_csv(
@@ -335,6 +323,7 @@ fn import_csv(
     conn: &mut Connection,
     rec: &JobRecord,
     data: &[u8],
+    face: &str,
 ) -> Result<Outcome, JobError> {
     let job = &rec.job;
     let object = schema::registry()
@@ -362,10 +351,14 @@ fn import_csv(
     let done = job.rows_processed as usize;
     let delay = state.settings().row_delay;
     let batch_rows = if delay.is_zero() { BATCH_ROWS } else { 1 };
-    let mut cache = RefCache {
-        org_id: rec.org_id.clone(),
-        known: HashMap::new(),
-    };
+    let tenant = tenant_for(conn, face, &rec.org_id)?;
+    // When the job started (on its first run): what its rows create is younger.
+    let started_ms: i64 = conn.query_row(
+        "SELECT coalesce(started_at, ?2) FROM jobs WHERE id = ?1",
+        params![job.id, to_millis(state.now())],
+        |r| r.get(0),
+    )?;
+    let header: Vec<&str> = file.header.iter().map(String::as_str).collect();
     let mut gi = groups.partition_point(|g| g.0 < done);
     while gi < groups.len() {
         if state.stopping() {
@@ -382,51 +375,86 @@ fn import_csv(
         if !delay.is_zero() {
             std::thread::sleep(delay * (batch_end - batch_start) as u32);
         }
+        // The objects whose rows pass the schema checks go to the tenant, in order.
+        let mut objects = Vec::new();
+        let mut sent: Vec<Option<usize>> = Vec::with_capacity(batch_groups.len());
+        for &(s, e) in &batch_groups {
+            let rows = &file.rows[s..e];
+            if rows.iter().all(|r| r.errors.is_empty()) {
+                let rows: Vec<Row> = rows
+                    .iter()
+                    .map(|r| {
+                        let fields: Vec<&str> = r.fields.iter().map(String::as_str).collect();
+                        Row::new(object, &header, &fields, r.line)
+                    })
+                    .collect();
+                sent.push(Some(objects.len()));
+                objects.push(CsvObject {
+                    type_id: object.id.clone(),
+                    rows,
+                });
+            } else {
+                sent.push(None);
+            }
+        }
+        let (applied, warnings) = if objects.is_empty() {
+            (Vec::new(), HashMap::new())
+        } else {
+            match apply_batch(&tenant, &objects, started_ms) {
+                Ok(r) => r,
+                // The face goes away while the service stops: the batch runs again on the next
+                // start, where finding each object by name makes a replay an update.
+                Err(_) if state.stopping() => return Ok(Outcome::Stopped),
+                Err(e) => {
+                    let failed = Applied {
+                        lines: Vec::new(),
+                        result: Err(ObjectError::Tenant(format!(
+                            "the tenant did not take the object ({e}); import the row again"
+                        ))),
+                    };
+                    (vec![failed; objects.len()], HashMap::new())
+                }
+            }
+        };
         let tx = conn.transaction()?;
         let mut tally = Tally::default();
         let mut results = Vec::with_capacity(batch_end - batch_start);
-        for (s, e) in batch_groups {
-            let rows: Vec<&CheckedRow> = file.rows[s..e].iter().collect();
-            let mut errs: Vec<Vec<String>> = Vec::with_capacity(rows.len());
-            for r in &rows {
-                let mut v = r.errors.clone();
-                v.extend(check_refs(
-                    &tx,
-                    &mut cache,
-                    object,
-                    &file.header,
-                    &r.fields,
-                )?);
-                errs.push(v);
-            }
-            let group_ok = errs.iter().all(Vec::is_empty);
-            if group_ok {
-                if upsert(&tx, &rec.org_id, object, &file.header, &rows)? {
-                    tally.created += 1;
-                } else {
-                    tally.updated += 1;
-                }
-                if let Some(n) = object
-                    .identity
-                    .first()
-                    .and_then(|id| file.header.iter().position(|h| h.eq_ignore_ascii_case(id)))
-                {
-                    cache.known.insert(
-                        (object.id.clone(), rows[0].fields[n].trim().to_lowercase()),
-                        true,
-                    );
+        let mut warned = Vec::new();
+        for (&(s, e), slot) in batch_groups.iter().zip(&sent) {
+            let rows = &file.rows[s..e];
+            let group_error: Option<String> = match slot {
+                None => None,
+                Some(k) => match &applied[*k].result {
+                    Ok(TenantOutcome::Created { .. }) => {
+                        tally.created += 1;
+                        None
+                    }
+                    Ok(TenantOutcome::Updated { .. }) => {
+                        tally.updated += 1;
+                        None
+                    }
+                    Ok(o) => Some(o.error_message().unwrap_or_default()),
+                    Err(e) => Some(e.to_string()),
+                },
+            };
+            if let Some(w) = slot.and_then(|k| warnings.get(&k)) {
+                if group_error.is_none() {
+                    warned.extend(rows.iter().map(|r| (r.line, w.clone())));
                 }
             }
-            for (r, e) in rows.iter().zip(errs) {
-                let error = if group_ok {
-                    None
-                } else if e.is_empty() {
-                    Some(
-                        "another row of the same object has errors; the object was not saved"
-                            .into(),
-                    )
+            let schema_ok = slot.is_some();
+            for r in rows {
+                let error = if !schema_ok {
+                    if r.errors.is_empty() {
+                        Some(
+                            "another row of the same object has errors; the object was not saved"
+                                .into(),
+                        )
+                    } else {
+                        Some(r.errors.join("; "))
+                    }
                 } else {
-                    Some(e.join("; "))
+                    group_error.clone()
                 };
                 tally.processed += 1;
                 if error.is_some() {
@@ -442,17 +470,40 @@ fn import_csv(
             }
         }
         record_batch(&tx, &job.id, batch_start as u64, &results, &tally)?;
+        record_warnings(&tx, &job.id, &warned)?;
         tx.commit()?;
         state.notify_change();
     }
     Ok(Outcome::Done)
 }
 
+/// Keeps the warnings of rows that succeeded (a person the sandbox created first): apart from
+/// the row errors, so the job's error CSV stays the rows to import again.
+fn record_warnings(tx: &Transaction, job_id: &str, warned: &[(u64, String)]) -> anyhow::Result<()> {
+    if warned.is_empty() {
+        return Ok(());
+    }
+    tx.execute_batch(WARNINGS_TABLE)?;
+    let mut ins = tx.prepare_cached(
+        "INSERT OR REPLACE INTO job_warnings(job_id, line, message) VALUES (?1, ?2, ?3)",
+    )?;
+    for (line, message) in warned {
+        ins.execute(params![job_id, *line as i64, message])?;
+    }
+    Ok(())
+}
+
+/// Row warnings, kept until the job API has a field for them (the error CSV must stay the rows
+/// to import again).
+const WARNINGS_TABLE: &str = "CREATE TABLE IF NOT EXISTS job_warnings(job_id TEXT NOT NULL,
+    line INTEGER NOT NULL, message TEXT NOT NULL, PRIMARY KEY(job_id, line))";
+
 fn import_audio(
     state: &AppState,
     conn: &mut Connection,
     rec: &JobRecord,
     data: &[u8],
+    face: &str,
 ) -> Result<Outcome, JobError> {
     let job = &rec.job;
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(data)).map_err(|e| {
@@ -472,6 +523,7 @@ fn import_audio(
     )?;
     state.notify_change();
     let delay = state.settings().row_delay;
+    let tenant = tenant_for(conn, face, &rec.org_id)?;
     for (n, &i) in entries.iter().enumerate().skip(job.rows_processed as usize) {
         if state.stopping() {
             return Ok(Outcome::Stopped);
@@ -519,41 +571,25 @@ fn import_audio(
                 Err(e) => error = Some(format!("\"{raw_name}\" cannot be read: {e}")),
             }
         }
-        let tx = conn.transaction()?;
         let mut tally = Tally {
             processed: 1,
             ..Tally::default()
         };
         if error.is_none() {
-            let key = base.to_lowercase();
-            let existed = tx
-                .query_row(
-                    "SELECT 1 FROM objects WHERE org_id = ?1 AND type = 'audio-file' AND key = ?2",
-                    params![rec.org_id, key],
-                    |_| Ok(()),
-                )
-                .optional()?
-                .is_some();
-            let obj = serde_json::json!({ "rows": [{ "File Name": base }] }).to_string();
-            tx.execute(
-                "INSERT INTO objects(org_id, type, key, name, data) VALUES (?1, 'audio-file', ?2, ?2, ?3)
-                 ON CONFLICT(org_id, type, key) DO UPDATE SET data = excluded.data, builtin = 0",
-                params![rec.org_id, key, obj],
-            )?;
-            tx.execute(
-                "INSERT INTO audio(org_id, key, name, data) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(org_id, key) DO UPDATE SET name = excluded.name, data = excluded.data",
-                params![rec.org_id, key, base, wav],
-            )?;
-            tally.succeeded = 1;
-            if existed {
-                tally.updated = 1;
-            } else {
-                tally.created = 1;
+            match apply_audio(&tenant, &base, wav) {
+                Ok(TenantOutcome::Created { .. }) => tally.created = 1,
+                Ok(TenantOutcome::Updated { .. }) => tally.updated = 1,
+                Ok(o) => error = o.error_message(),
+                Err(_) if state.stopping() => return Ok(Outcome::Stopped),
+                Err(e) => error = Some(e),
             }
+        }
+        if error.is_none() {
+            tally.succeeded = 1;
         } else {
             tally.failed = 1;
         }
+        let tx = conn.transaction()?;
         let result = RowResult {
             line: (n + 1) as u64,
             fields: vec![raw_name],
@@ -566,39 +602,45 @@ fn import_audio(
     Ok(Outcome::Done)
 }
 
-fn export(state: &AppState, conn: &mut Connection, rec: &JobRecord) -> Result<Outcome, JobError> {
+fn export(
+    state: &AppState,
+    conn: &mut Connection,
+    rec: &JobRecord,
+    face: &str,
+) -> Result<Outcome, JobError> {
     let job = &rec.job;
     let object = schema::registry()
         .get(&job.object_type)
         .ok_or_else(|| JobError::Fail(format!("unknown object type {}", job.object_type)))?;
-    // Each object's rows, in creation order; built-in tenant defaults are not exported.
-    let objects: Vec<Vec<Vec<String>>> = {
-        let mut stmt = conn.prepare(
-            "SELECT data FROM objects WHERE org_id = ?1 AND type = ?2 AND builtin = 0 ORDER BY rowid",
-        )?;
-        let datas = stmt
-            .query_map(params![rec.org_id, object.id], |r| r.get::<_, String>(0))?
-            .collect::<Result<Vec<_>, _>>()?;
-        datas
-            .iter()
-            .map(|d| {
-                let v: serde_json::Value = serde_json::from_str(d).unwrap_or_default();
-                v["rows"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|row| {
-                        object
-                            .columns
-                            .iter()
-                            .map(|c| row[&c.name].as_str().unwrap_or("").to_string())
-                            .collect()
-                    })
-                    .collect()
-            })
-            .collect()
-    };
+    // Each object's rows, through the mapping, in the tenant's order; tenant defaults are not
+    // exported (they exist in every tenant).
+    let tenant = tenant_for(conn, face, &rec.org_id)?;
+    let api = mapping::api_type(&object.id)
+        .ok_or_else(|| JobError::Fail(format!("{} cannot be exported", object.id)))?;
+    let listed = tenant
+        .list(api)
+        .map_err(|e| JobError::Fail(e.to_string()))?;
+    let mut objects: Vec<Vec<Vec<String>>> = Vec::new();
+    for o in listed.iter().filter(|o| {
+        o.get("systemDefault").and_then(serde_json::Value::as_bool) != Some(true)
+            && mapping::belongs_to(&object.id, o)
+    }) {
+        let entries = match (
+            api.endpoints().entries,
+            o.get("id").and_then(|v| v.as_str()),
+        ) {
+            (Some(_), Some(id)) => tenant
+                .list_entries(api, id)
+                .map_err(|e| JobError::Fail(e.to_string()))?,
+            _ => Vec::new(),
+        };
+        let rows = if object.id == "audio-file" {
+            vec![vec![mapping::audio_file_name(o).unwrap_or("").to_string()]]
+        } else {
+            mapping::to_csv(object, o, &entries, &tenant).map_err(JobError::Fail)?
+        };
+        objects.push(rows);
+    }
     let total: usize = objects.iter().map(Vec::len).sum();
     // Files of at most `per_file` rows, never splitting an object.
     let per_file = state.settings().export_rows_per_file.max(1);
@@ -694,19 +736,40 @@ mod tests {
         let state = AppState::new(settings).unwrap();
         let mut conn = store::connect(dir.path()).unwrap();
         new_site_job(&state, &mut conn, "job-1");
-        process(&state, &mut conn, "job-1", &Dice::new(0)).unwrap();
+        // Nothing listens there: the job must fail before it reaches the tenant.
+        process(
+            &state,
+            &mut conn,
+            "job-1",
+            &Dice::new(0),
+            "http://127.0.0.1:9",
+        )
+        .unwrap();
         let job = store::get_job(&conn, None, "job-1").unwrap().unwrap().job;
         assert_eq!(job.status, JobStatus::Failed);
         assert_eq!(job.failure_reason.as_deref(), Some(FAILED_JOB_REASON));
         assert_eq!((job.rows_processed, job.objects_created), (0, 0));
 
-        // Rate 0 (the default) never fails a job.
+        // Rate 0 (the default) never fails a job: the running sandbox's worker applies it
+        // through its face.
         let dir = tempfile::tempdir().unwrap();
-        let state = AppState::new(super::super::Settings::new(dir.path())).unwrap();
+        let sandbox = super::super::spawn(
+            super::super::Settings::new(dir.path()),
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .unwrap();
+        let state = sandbox.state().clone();
         let mut conn = store::connect(dir.path()).unwrap();
         new_site_job(&state, &mut conn, "job-2");
-        process(&state, &mut conn, "job-2", &Dice::new(0)).unwrap();
-        let job = store::get_job(&conn, None, "job-2").unwrap().unwrap().job;
+        state.wake_worker();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let job = loop {
+            let job = store::get_job(&conn, None, "job-2").unwrap().unwrap().job;
+            if job.finished_at.is_some() || Instant::now() > deadline {
+                break job;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
         assert_eq!(job.status, JobStatus::Completed);
         assert_eq!(job.objects_created, 1);
     }

@@ -125,6 +125,7 @@ impl AppState {
     /// organisation, its admin user and token, and `credentials.json`.
     pub fn with_clock(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
         let mut conn = store::connect(&settings.data_dir)?;
+        org::store::refuse_legacy(&conn, &settings.data_dir)?;
         if store::admin(&conn)?.is_none() {
             let (org_id, token) = store::create_org(
                 &mut conn,
@@ -364,9 +365,11 @@ pub async fn serve(
     let worker = {
         let s = state.clone();
         let conn = store::connect(&state.settings().data_dir)?;
+        // The worker applies rows through the sandbox's own Configuration-API face.
+        let face = format!("http://{}", listener.local_addr()?);
         std::thread::Builder::new()
             .name("sandbox-worker".into())
-            .spawn(move || jobs::run_worker(s, conn))?
+            .spawn(move || jobs::run_worker(s, conn, face))?
     };
     let stopped = state.subscribe_shutdown();
     {

@@ -14,7 +14,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 use super::endpoints::{fill, ApiType};
-use super::resolve::{find_in, ResolveError, Resolver};
+use super::resolve::{find_in, name_field, ResolveError, Resolver};
 use super::tenant::{Outcome, Tenant, TenantError};
 use super::wire::{
     ApiErrorResponse, ApiObject, AudioFileInfo, BulkRequest, BulkRequestItem, BulkResponse,
@@ -25,8 +25,9 @@ use super::wire::{
 /// Items per bulk call: Cisco publishes no limit (wxcc-config-api.md §4 #14); Webex SCIM caps
 /// bulk at 100, and 50 keeps a call's body small.
 pub const DEFAULT_BATCH: usize = 50;
-/// Page size asked of list endpoints (Cisco's SDK uses 100; servers clamp larger values).
-pub const PAGE_SIZE: u32 = 100;
+/// Page size asked of list endpoints (Cisco's SDK uses 100; servers clamp larger values and
+/// the paging follows `meta`, so asking for more only saves requests where it is granted).
+pub const PAGE_SIZE: u32 = 1000;
 
 /// A Configuration API tenant over HTTP, caching each list it reads for its lifetime (make one
 /// per job).
@@ -36,7 +37,9 @@ pub struct HttpTenant {
     token: String,
     org_id: String,
     batch: usize,
-    cache: Mutex<HashMap<ApiType, Vec<ApiObject>>>,
+    cache: Mutex<HashMap<ApiType, Listed>>,
+    /// Extra headers of every request (the sandbox's engine marks its own requests).
+    headers: reqwest::header::HeaderMap,
     /// Types whose bulk SAVE refused an `id`: updated by GET + merge + PUT from then on.
     put_updates: Mutex<HashSet<ApiType>>,
 }
@@ -74,6 +77,7 @@ impl HttpTenant {
             org_id: org_id.to_string(),
             batch: DEFAULT_BATCH,
             cache: Mutex::new(HashMap::new()),
+            headers: reqwest::header::HeaderMap::new(),
             put_updates: Mutex::new(HashSet::new()),
         })
     }
@@ -82,6 +86,48 @@ impl HttpTenant {
     pub fn with_batch(mut self, batch: usize) -> Self {
         self.batch = batch.max(1);
         self
+    }
+
+    /// Sends `name: value` with every request (ignored when either is not a valid header).
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        if let (Ok(n), Ok(v)) = (
+            reqwest::header::HeaderName::from_bytes(name.as_bytes()),
+            reqwest::header::HeaderValue::from_str(value),
+        ) {
+            self.headers.insert(n, v);
+        }
+        self
+    }
+
+    /// Drops the cached list of `api`: the next lookup reads it again (after a write made
+    /// elsewhere, such as a person whose user the People API created).
+    pub fn forget(&self, api: ApiType) {
+        self.cache.lock().expect("lock").remove(&api);
+    }
+
+    /// Reads the objects of `api` named `names` again (`filter=<name field>=in=(…)`, a page of
+    /// names per request) into the cached list, if there is one: objects made elsewhere (users
+    /// the People API created) become known without reading the whole list again.
+    pub fn refresh_named(&self, api: ApiType, names: &[String]) -> Result<(), TenantError> {
+        if !self.cache.lock().expect("lock").contains_key(&api) {
+            return Ok(());
+        }
+        let field = super::resolve::name_field(api);
+        for chunk in names.chunks(PAGE_SIZE.min(100) as usize) {
+            let quoted: Vec<String> = chunk
+                .iter()
+                .map(|n| format!("\"{}\"", n.replace(['"', '\\'], "")))
+                .collect();
+            let filter = format!("{field}=in=({})", quoted.join(","));
+            let encoded: String = url::form_urlencoded::byte_serialize(filter.as_bytes()).collect();
+            let found = self.list_path(&format!("{}?filter={encoded}", api.endpoints().list))?;
+            for o in found {
+                if let Some(id) = o.get("id").and_then(Value::as_str).map(str::to_string) {
+                    self.remember(api, &o, &id);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Whether updates of `api` have switched to GET + merge + PUT.
@@ -94,7 +140,11 @@ impl HttpTenant {
             .base
             .join(path)
             .map_err(|e| TenantError::Unsupported(format!("{path}: {e}")))?;
-        Ok(self.client.request(method, url).bearer_auth(&self.token))
+        Ok(self
+            .client
+            .request(method, url)
+            .bearer_auth(&self.token)
+            .headers(self.headers.clone()))
     }
 
     /// Sends a request and returns the status and the body. The one place requests leave from
@@ -175,7 +225,8 @@ impl HttpTenant {
         let mut out = Vec::new();
         let mut page = 0u32;
         loop {
-            let p = format!("{path}?page={page}&pageSize={PAGE_SIZE}");
+            let sep = if path.contains('?') { '&' } else { '?' };
+            let p = format!("{path}{sep}page={page}&pageSize={PAGE_SIZE}");
             let (_, v) = self.call(Method::GET, &p, None)?;
             let list: ListPage = serde_json::from_value(v).map_err(|e| TenantError::Decode {
                 method: "GET".into(),
@@ -191,32 +242,24 @@ impl HttpTenant {
     }
 
     /// The cached list of `api`, fetched on first use. Lookups never use `filter=name==…`:
-    /// under Cisco's 300 requests a minute, one page of 100 objects per request beats one
+    /// under Cisco's 300 requests a minute, one page of objects per request beats one
     /// request per name for any job larger than 1% of the tenant, and a job needs its lists
     /// again for the next file (user profiles, sites, teams for users).
-    fn cached<T>(&self, api: ApiType, f: impl FnOnce(&[ApiObject]) -> T) -> Result<T, TenantError> {
-        if let Some(list) = self.cache.lock().expect("lock").get(&api) {
-            return Ok(f(list));
+    fn cached<T>(&self, api: ApiType, f: impl FnOnce(&Listed) -> T) -> Result<T, TenantError> {
+        if let Some(listed) = self.cache.lock().expect("lock").get(&api) {
+            return Ok(f(listed));
         }
         let list = self.list_path(api.endpoints().list)?;
         let mut cache = self.cache.lock().expect("lock");
-        let list = cache.entry(api).or_insert(list);
-        Ok(f(list))
+        let listed = cache.entry(api).or_insert_with(|| Listed::new(api, list));
+        Ok(f(listed))
     }
 
     /// Keeps the cache in step with a successful write.
     fn remember(&self, api: ApiType, object: &ApiObject, id: &str) {
         let mut cache = self.cache.lock().expect("lock");
-        if let Some(list) = cache.get_mut(&api) {
-            let mut o = object.clone();
-            o.insert("id".into(), Value::String(id.to_string()));
-            match list
-                .iter_mut()
-                .find(|x| x.get("id").and_then(Value::as_str) == Some(id))
-            {
-                Some(existing) => existing.extend(o),
-                None => list.push(o),
-            }
+        if let Some(listed) = cache.get_mut(&api) {
+            listed.upsert(api, object, id);
         }
     }
 
@@ -305,6 +348,67 @@ impl HttpTenant {
     }
 }
 
+/// A type's cached list, indexed by id and by name (lookups of a 5000-row job must not scan it).
+struct Listed {
+    list: Vec<ApiObject>,
+    by_id: HashMap<String, usize>,
+    /// By trimmed, lowercased name (see [`name_field`]).
+    by_name: HashMap<String, Vec<usize>>,
+}
+
+fn name_key(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
+impl Listed {
+    fn new(api: ApiType, list: Vec<ApiObject>) -> Self {
+        let mut l = Listed {
+            list: Vec::with_capacity(list.len()),
+            by_id: HashMap::with_capacity(list.len()),
+            by_name: HashMap::with_capacity(list.len()),
+        };
+        for o in list {
+            l.push(api, o);
+        }
+        l
+    }
+
+    fn push(&mut self, api: ApiType, o: ApiObject) {
+        let i = self.list.len();
+        if let Some(id) = o.get("id").and_then(Value::as_str) {
+            self.by_id.insert(id.to_string(), i);
+        }
+        if let Some(n) = o.get(name_field(api)).and_then(Value::as_str) {
+            self.by_name.entry(name_key(n)).or_default().push(i);
+        }
+        self.list.push(o);
+    }
+
+    /// Adds the object, or overlays it on the cached one with the same id.
+    fn upsert(&mut self, api: ApiType, object: &ApiObject, id: &str) {
+        let mut o = object.clone();
+        o.insert("id".into(), Value::String(id.to_string()));
+        match self.by_id.get(id).copied() {
+            Some(i) => {
+                let field = name_field(api);
+                let old = self.list[i]
+                    .get(field)
+                    .and_then(Value::as_str)
+                    .map(name_key);
+                let new = o.get(field).and_then(Value::as_str).map(name_key);
+                if let Some(new) = new.filter(|n| old.as_ref() != Some(n)) {
+                    if let Some(v) = old.and_then(|k| self.by_name.get_mut(&k)) {
+                        v.retain(|&x| x != i);
+                    }
+                    self.by_name.entry(new).or_default().push(i);
+                }
+                self.list[i].extend(o);
+            }
+            None => self.push(api, o),
+        }
+    }
+}
+
 fn failed(status: u16, message: String, tracking_id: Option<String>) -> Outcome {
     Outcome::Failed {
         status,
@@ -337,15 +441,17 @@ impl Resolver for HttpTenant {
         name: &str,
         site_id: Option<&str>,
     ) -> Result<Option<String>, ResolveError> {
-        self.cached(api, |list| find_in(api, list.iter(), name, site_id))?
+        self.cached(api, |l| {
+            let hits = l
+                .by_name
+                .get(&name_key(name))
+                .map_or(&[][..], Vec::as_slice);
+            find_in(api, hits.iter().map(|&i| &l.list[i]), name, site_id)
+        })?
     }
 
     fn object(&self, api: ApiType, id: &str) -> Result<Option<ApiObject>, ResolveError> {
-        Ok(self.cached(api, |list| {
-            list.iter()
-                .find(|o| o.get("id").and_then(Value::as_str) == Some(id))
-                .cloned()
-        })?)
+        Ok(self.cached(api, |l| l.by_id.get(id).map(|&i| l.list[i].clone()))?)
     }
 }
 
@@ -355,7 +461,7 @@ impl Tenant for HttpTenant {
     }
 
     fn list(&self, api: ApiType) -> Result<Vec<ApiObject>, TenantError> {
-        self.cached(api, <[ApiObject]>::to_vec)
+        self.cached(api, |l| l.list.clone())
     }
 
     fn list_entries(&self, api: ApiType, parent_id: &str) -> Result<Vec<ApiObject>, TenantError> {
@@ -462,6 +568,14 @@ impl Tenant for HttpTenant {
             entries,
             Some(RequestAction::Save),
         )
+    }
+
+    fn create_person(&self, email: &str) -> Result<(), TenantError> {
+        // The People API lives at the host's root (`/v1/people`), not under the organisation.
+        let local = email.split('@').next().unwrap_or(email);
+        let body = serde_json::json!({ "emails": [email], "firstName": local, "lastName": "" });
+        self.call(Method::POST, "/v1/people", Some(&body))?;
+        Ok(())
     }
 
     fn upload_audio(&self, info: &AudioFileInfo, wav: Vec<u8>) -> Result<Outcome, TenantError> {

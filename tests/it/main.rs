@@ -28,6 +28,7 @@
 mod harness;
 
 mod cli;
+mod engine;
 mod faults;
 mod hardening;
 mod import;

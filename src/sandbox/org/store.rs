@@ -91,6 +91,22 @@ pub fn legacy_rows(conn: &Connection) -> anyhow::Result<u64> {
     Ok(n as u64)
 }
 
+/// Refuses a data directory whose imports live in the old CSV-shaped `objects` table: the job
+/// engine reads and writes API objects only, so reading such a directory would silently show
+/// an empty tenant. (The rows are kept; nothing is changed.)
+pub fn refuse_legacy(conn: &Connection, data_dir: &std::path::Path) -> anyhow::Result<()> {
+    let n = legacy_rows(conn)?;
+    if n > 0 {
+        anyhow::bail!(
+            "the sandbox data directory {} holds {n} imported object(s) in the layout of an older \
+             bulk, which this version does not read: export them with the older bulk, then move \
+             the directory aside (or pass another --data-dir) and import the exports again",
+            data_dir.display()
+        );
+    }
+    Ok(())
+}
+
 /// One object by id.
 pub fn get(
     conn: &Connection,
@@ -358,6 +374,16 @@ fn server_fill(c: &Ctx, body: &mut Map<String, Value>, id: &str, version: i64, c
     body.insert("version".into(), Value::from(version));
     body.insert("createdTime".into(), Value::from(created));
     body.insert("lastUpdatedTime".into(), Value::from(c.now_ms));
+    // Enum skill values are objects with ids of their own (skill profiles name them by id).
+    if c.ty.name == "skill" {
+        if let Some(Value::Array(values)) = body.get_mut("enumSkillValues") {
+            for v in values.iter_mut().filter_map(Value::as_object_mut) {
+                if v.get("id").is_none_or(Value::is_null) {
+                    v.insert("id".into(), Value::from(uuid::Uuid::new_v4().to_string()));
+                }
+            }
+        }
+    }
     // "The system automatically populates this field" (EntryPointDTO).
     if c.ty.name == "entry-point" && body.get("controlFlowScriptUrl").is_none_or(Value::is_null) {
         body.insert(
