@@ -133,8 +133,13 @@ pub fn run(
         let wanted = plan::errors_out(input, settings.errors_out.as_deref(), several);
         let (path, kept) = owned::choose(&wanted);
         if kept {
+            let why = if owned::is_symlink(&wanted) {
+                "is a symbolic link; it is left alone (never written through)"
+            } else {
+                "was changed since bulk wrote it; it is kept"
+            };
             reporter.warning(&format!(
-                "{} was changed since bulk wrote it; it is kept, and this import's error file is {}",
+                "{} {why}, and this import's error file is {}",
                 wanted.display(),
                 path.display()
             ));

@@ -34,10 +34,19 @@ fn key(path: &Path) -> String {
 
 /// Whether `path` may be written: it does not exist, or holds exactly what this tool wrote.
 pub fn is_replaceable(path: &Path) -> bool {
+    // A symbolic link is never ours to replace, whatever it points to.
+    if is_symlink(path) {
+        return false;
+    }
     let Ok(bytes) = std::fs::read(path) else {
         return !path.exists();
     };
     load().get(&key(path)) == Some(&content_hash(&bytes))
+}
+
+/// Whether `path` itself is a symbolic link (not followed).
+pub fn is_symlink(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
 
 /// Notes that this tool has just written `path`. A failure to record is not an error: at worst
