@@ -250,8 +250,20 @@ fn apply_batch(
     tenant: &HttpTenant,
     objects: &[CsvObject],
     started_ms: i64,
+    strict_people: bool,
 ) -> Result<(Vec<Applied>, HashMap<usize, String>), TenantError> {
     let mut applied = apply(tenant, objects)?;
+    if !strict_people {
+        // A row that fails for another reason too: its missing person is not the problem to
+        // fix (the sandbox will create the person once the row is right), so it is not named.
+        for a in &mut applied {
+            if let Err(ObjectError::Rows(errs)) = &mut a.result {
+                if errs.iter().any(|e| e.kind != MapErrorKind::UnknownPerson) {
+                    errs.retain(|e| e.kind != MapErrorKind::UnknownPerson);
+                }
+            }
+        }
+    }
     let missing: Vec<(usize, String)> = objects
         .iter()
         .zip(&applied)
@@ -400,7 +412,12 @@ fn import_csv(
         let (applied, warnings) = if objects.is_empty() {
             (Vec::new(), HashMap::new())
         } else {
-            match apply_batch(&tenant, &objects, started_ms) {
+            match apply_batch(
+                &tenant,
+                &objects,
+                started_ms,
+                state.settings().strict_people,
+            ) {
                 Ok(r) => r,
                 // The face goes away while the service stops: the batch runs again on the next
                 // start, where finding each object by name makes a replay an update.
