@@ -12,7 +12,7 @@ use bulk::wxcc::mapping::{group_rows, CsvObject, Row};
 use bulk::wxcc::plan::{plan, Action, Planned};
 use bulk::wxcc::tenant::Tenant;
 
-fn objects(t: &ObjectType, csv: &str) -> (Vec<String>, Vec<CsvObject>) {
+fn objects(t: &'static ObjectType, csv: &str) -> (Vec<String>, Vec<CsvObject>) {
     let mut lines = csv.lines();
     let header: Vec<String> = lines
         .next()

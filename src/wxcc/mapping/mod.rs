@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::endpoints::ApiType;
 use super::wire::{ApiObject, AudioContentType, AudioFileInfo};
-use crate::schema::{normalize_header, ObjectType};
+use crate::schema::{normalize_header, Identity, ObjectType};
 
 /// One CSV row: its physical line in the input and its cells by column name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,31 +64,27 @@ pub struct CsvObject {
     pub rows: Vec<Row>,
 }
 
-/// Groups rows into objects: for a multi-row type the consecutive rows with the same identity
-/// (case-insensitive) are one object; otherwise every row is one.
-pub fn group_rows(object: &ObjectType, rows: Vec<Row>) -> Vec<CsvObject> {
-    let key = |r: &Row| -> String {
-        object
-            .identity
-            .iter()
-            .map(|c| r.get(c).to_lowercase())
-            .collect::<Vec<_>>()
-            .join("\u{1f}")
+/// Groups rows into objects by the schema's one rule ([`crate::schema::Objects`]): for a
+/// multi-row type the consecutive rows with the same identity (trimmed, case-insensitive) are
+/// one object; otherwise, and for a row without an identity, every row is one. The rows of one
+/// call come from one file, so they share its columns.
+pub fn group_rows(object: &'static ObjectType, rows: Vec<Row>) -> Vec<CsvObject> {
+    let Some(first) = rows.first() else {
+        return Vec::new();
     };
+    let header: Vec<String> = first.cells.iter().map(|(c, _)| c.clone()).collect();
+    let identity = Identity::locate(object, &header);
+    let mut starts = identity.objects();
     let mut out: Vec<CsvObject> = Vec::new();
     for row in rows {
-        let same = object.is_multi_row()
-            && out
-                .last()
-                .and_then(|o| o.rows.last())
-                .is_some_and(|last| key(last) == key(&row));
-        if same {
-            out.last_mut().expect("checked").rows.push(row);
-        } else {
-            out.push(CsvObject {
+        let hash = identity.hash(|i| row.cells.get(i).map(|(_, v)| v.as_bytes()));
+        let new_object = starts.starts(hash);
+        match out.last_mut() {
+            Some(last) if !new_object => last.rows.push(row),
+            _ => out.push(CsvObject {
                 type_id: object.id.clone(),
                 rows: vec![row],
-            });
+            }),
         }
     }
     out
