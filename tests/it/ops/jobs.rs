@@ -102,9 +102,7 @@ fn list_is_plain_text_when_piped_json_on_request_and_a_table_on_a_terminal() {
         let header: Vec<&str> = lines[0].split_whitespace().collect();
         assert_eq!(
             header,
-            [
-                "ID", "FILE", "JOB", "STATUS", "CREATED", "UPDATED", "FAILED", "STARTED"
-            ],
+            ["ID", "FILE", "JOB", "STATUS", "CREATED", "UPDATED", "FAILED", "STARTED"],
             "{out:?}"
         );
         assert!(out.stdout.contains("broken.csv"), "{out:?}");
@@ -164,10 +162,16 @@ fn piped_list_keeps_full_ids() {
     for full in &ids {
         assert_eq!(full.len(), 36, "{full} is not a whole id");
         let shown = env.run(&["jobs", "show", full]).expect(0);
-        assert!(shown.stdout.starts_with(&format!("id\t{full}\n")), "{shown:?}");
+        assert!(
+            shown.stdout.starts_with(&format!("id\t{full}\n")),
+            "{shown:?}"
+        );
     }
     let out = env.run(&["jobs", "list", "--limit", "2"]).expect(0);
-    assert_eq!(out.stdout.lines().nth(1).unwrap().split('\t').next(), Some(id(&failed)));
+    assert_eq!(
+        out.stdout.lines().nth(1).unwrap().split('\t').next(),
+        Some(id(&failed))
+    );
 }
 
 #[test]
