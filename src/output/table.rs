@@ -1,12 +1,16 @@
-//! Job tables: a boxed table (tabled) for a terminal, tab-separated text with a header line for
+//! Job tables: an aligned table for a terminal (at most [`TABLE_WIDTH`] columns, ids shortened
+//! to their shortest unique prefix), tab-separated text with a header line and full ids for
 //! scripts, and key/value blocks for one job. The layout lives here so every command that lists
 //! jobs prints them the same way.
 
 use crate::api::wire::Job;
-use tabled::settings::Style;
+use tabled::grid::util::string::get_string_width;
+use tabled::settings::object::Columns;
+use tabled::settings::width::Truncate;
+use tabled::settings::{Alignment, Modify, Style};
 use time::OffsetDateTime;
 
-/// The dashboard's columns, in order.
+/// The stable columns of the piped (tab-separated) job list, in order.
 pub const JOB_COLUMNS: [&str; 8] = [
     "ID",
     "FILE NAME",
@@ -17,6 +21,27 @@ pub const JOB_COLUMNS: [&str; 8] = [
     "START",
     "END",
 ];
+
+/// The terminal table's columns, in order: the job type and object merge into JOB, and who
+/// submitted it and when it ended are left to `bulk jobs show` so that the counts fit.
+pub const TABLE_COLUMNS: [&str; 8] = [
+    "ID", "FILE", "JOB", "STATUS", "CREATED", "UPDATED", "FAILED", "STARTED",
+];
+
+/// The widest the terminal table gets.
+pub const TABLE_WIDTH: usize = 120;
+
+/// The file names are cut first, but never below this width; then the JOB column.
+const MIN_FILE_WIDTH: usize = 12;
+const MIN_JOB_WIDTH: usize = 10;
+
+/// Blank space around each cell of the terminal table (one character on each side).
+const CELL_PADDING: usize = 2;
+
+const FILE: usize = 1;
+const JOB: usize = 2;
+const FIRST_COUNT: usize = 4;
+const LAST_COUNT: usize = 6;
 
 fn time_human(t: Option<OffsetDateTime>) -> String {
     match t {
@@ -47,7 +72,7 @@ fn time_plain(t: Option<OffsetDateTime>) -> String {
     }
 }
 
-fn cells(job: &Job, when: fn(Option<OffsetDateTime>) -> String) -> [String; 8] {
+fn plain_cells(job: &Job) -> [String; 8] {
     [
         job.id.clone(),
         job.file_name.clone(),
@@ -55,25 +80,111 @@ fn cells(job: &Job, when: fn(Option<OffsetDateTime>) -> String) -> [String; 8] {
         job.object_type.clone(),
         job.status.as_str().to_string(),
         job.submitted_by.clone(),
-        when(job.started_at),
-        when(job.finished_at),
+        time_plain(job.started_at),
+        time_plain(job.finished_at),
     ]
 }
 
-/// A boxed table of jobs for a terminal (times in UTC).
-pub fn jobs_table(jobs: &[Job]) -> String {
-    let mut b = tabled::builder::Builder::default();
-    b.push_record(JOB_COLUMNS);
-    for j in jobs {
-        b.push_record(cells(j, time_human));
+/// Each id cut to its shortest prefix that no other id starts with (case-insensitively, as
+/// `bulk jobs show` matches prefixes), and never shorter than `min` characters. An id that is
+/// a prefix of another, or listed twice, stays whole.
+pub fn unique_prefixes(ids: &[&str], min: usize) -> Vec<String> {
+    let lower: Vec<Vec<char>> = ids
+        .iter()
+        .map(|id| id.to_lowercase().chars().collect())
+        .collect();
+    let common = |a: &[char], b: &[char]| a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let mut order: Vec<usize> = (0..ids.len()).collect();
+    order.sort_by(|&a, &b| lower[a].cmp(&lower[b]));
+    let mut need = vec![0usize; ids.len()];
+    for pair in order.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        let n = common(&lower[a], &lower[b]) + 1;
+        need[a] = need[a].max(n);
+        need[b] = need[b].max(n);
     }
-    let mut t = b.build();
-    t.with(Style::sharp());
-    format!("{t}\n")
+    ids.iter()
+        .zip(need)
+        .map(|(id, n)| id.chars().take(n.max(min)).collect())
+        .collect()
 }
 
-/// Stable plain text: a header line, then one job per line, fields separated by tabs, times in
-/// RFC 3339, `-` for a time not yet known. Tabs and line breaks inside a field become spaces.
+/// A cell for the terminal: tabs and line breaks become spaces, control characters are escaped.
+fn cell(s: &str) -> String {
+    super::terminal_safe(&s.replace(['\t', '\n', '\r'], " ")).into_owned()
+}
+
+/// `s` cut to `width` display columns, ending with an ellipsis when cut.
+fn ellipsis(s: &str, width: usize) -> String {
+    if get_string_width(s) <= width {
+        return s.to_string();
+    }
+    format!("{}…", Truncate::truncate(s, width.saturating_sub(1)))
+}
+
+/// The terminal table's rows (header first), with ids shortened to unique prefixes of at least
+/// `min_id` characters and file names (then job names) cut so that the table fits.
+fn table_rows(jobs: &[Job], min_id: usize) -> Vec<[String; 8]> {
+    use super::thousands;
+    let ids: Vec<&str> = jobs.iter().map(|j| j.id.as_str()).collect();
+    let mut rows: Vec<[String; 8]> = vec![TABLE_COLUMNS.map(String::from)];
+    for (j, id) in jobs.iter().zip(unique_prefixes(&ids, min_id)) {
+        rows.push([
+            cell(&id),
+            cell(&j.file_name),
+            cell(&format!("{} {}", j.job_type.as_str(), j.object_type)),
+            j.status.as_str().to_string(),
+            thousands(j.objects_created),
+            thousands(j.objects_updated),
+            thousands(j.rows_failed),
+            time_human(j.started_at),
+        ]);
+    }
+    let width = |rows: &[[String; 8]], c: usize| {
+        rows.iter()
+            .map(|r| get_string_width(&r[c]))
+            .max()
+            .unwrap_or(0)
+    };
+    for (column, min) in [(FILE, MIN_FILE_WIDTH), (JOB, MIN_JOB_WIDTH)] {
+        let total: usize = (0..TABLE_COLUMNS.len())
+            .map(|c| width(&rows, c) + CELL_PADDING)
+            .sum();
+        if total <= TABLE_WIDTH {
+            break;
+        }
+        let fit = width(&rows, column)
+            .saturating_sub(total - TABLE_WIDTH)
+            .max(min);
+        for r in rows.iter_mut().skip(1) {
+            r[column] = ellipsis(&r[column], fit);
+        }
+    }
+    rows
+}
+
+/// The jobs as an aligned table for a terminal, at most [`TABLE_WIDTH`] columns wide: ids as
+/// their shortest unique prefix (at least `min_id` characters), counts right-aligned, times in
+/// UTC, long file names cut with an ellipsis.
+pub fn jobs_table(jobs: &[Job], min_id: usize) -> String {
+    let mut b = tabled::builder::Builder::default();
+    for r in table_rows(jobs, min_id) {
+        b.push_record(r);
+    }
+    let mut t = b.build();
+    t.with(Style::empty())
+        .with(Modify::new(Columns::new(FIRST_COUNT..=LAST_COUNT)).with(Alignment::right()));
+    let mut out = String::new();
+    for line in t.to_string().lines() {
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Stable plain text: a header line, then one job per line, fields separated by tabs, full ids,
+/// times in RFC 3339, `-` for a time not yet known. Tabs and line breaks inside a field become
+/// spaces.
 pub fn jobs_plain(jobs: &[Job]) -> String {
     let mut out = JOB_COLUMNS
         .iter()
@@ -82,7 +193,7 @@ pub fn jobs_plain(jobs: &[Job]) -> String {
         .join("\t");
     out.push('\n');
     for j in jobs {
-        let line: Vec<String> = cells(j, time_plain)
+        let line: Vec<String> = plain_cells(j)
             .iter()
             .map(|c| c.replace(['\t', '\n', '\r'], " "))
             .collect();
@@ -218,14 +329,95 @@ mod tests {
     }
 
     #[test]
-    fn table_has_the_dashboard_columns() {
-        let s = jobs_table(&[job()]);
-        for c in JOB_COLUMNS {
-            assert!(s.contains(c), "{c} missing in\n{s}");
-        }
-        assert!(
-            s.contains("2026-01-02 03:04:06 UTC"),
-            "times name their zone"
+    fn table_has_the_dashboard_columns_counts_and_zoned_times() {
+        let mut other = job();
+        other.id = "j2".into();
+        let mut j = job();
+        j.objects_created = 1234;
+        j.objects_updated = 56;
+        j.rows_failed = 7;
+        let s = jobs_table(&[j, other], 1);
+        let lines: Vec<&str> = s.lines().collect();
+        let header: Vec<&str> = lines[0].split_whitespace().collect();
+        assert_eq!(header, TABLE_COLUMNS, "{s}");
+        let row: Vec<&str> = lines[1].split_whitespace().collect();
+        assert_eq!(
+            row,
+            [
+                "j1",
+                "sites",
+                "x.csv",
+                "import",
+                "site",
+                "completed",
+                "1,234",
+                "56",
+                "7",
+                "2026-01-02",
+                "03:04:06",
+                "UTC"
+            ],
+            "{s}"
         );
+        assert!(!s.contains('\t'), "{s}");
+        assert!(lines[2].trim_start().starts_with("j2 "), "{s}");
+    }
+
+    #[test]
+    fn ids_are_cut_to_their_shortest_unique_prefix_of_at_least_the_minimum() {
+        let ids = [
+            "3f2c1a00-0000-4000-8000-000000000000",
+            "3f2c1aff-1111-4000-8000-000000000000",
+            "9abcdef0-2222-4000-8000-000000000000",
+            "3F2C1A0B-3333-4000-8000-000000000000",
+            "same",
+            "same",
+        ];
+        assert_eq!(
+            unique_prefixes(&ids, 6),
+            ["3f2c1a00", "3f2c1af", "9abcde", "3F2C1A0B", "same", "same"]
+        );
+        assert_eq!(unique_prefixes(&["abc"], 6), ["abc"]);
+        assert!(unique_prefixes(&[], 6).is_empty());
+    }
+
+    /// Issue 9: the terminal table fits 120 columns, even with long file names, long object
+    /// types and large counts; file names are cut with an ellipsis, ids keep a unique prefix.
+    #[test]
+    fn terminal_table_fits_120_columns() {
+        let long = "a-very-long-file-name-that-an-admin-exported-from-a-spreadsheet-named-after-the-whole-contact-centre-2026.csv";
+        let jobs: Vec<Job> = (0..3)
+            .map(|i| {
+                let mut j = job();
+                j.id = format!("3f2c1a0{i}-0000-4000-8000-00000000000{i}");
+                j.file_name = format!("{long}{i}");
+                j.object_type = "outdial-entry-point".into();
+                j.status = JobStatus::CompletedWithErrors;
+                j.objects_created = 9_999_999;
+                j.objects_updated = 8_888_888;
+                j.rows_failed = 7_777_777;
+                j
+            })
+            .collect();
+        let s = jobs_table(&jobs, 6);
+        for line in s.lines() {
+            assert!(
+                get_string_width(line) <= TABLE_WIDTH,
+                "{} columns: {line}",
+                get_string_width(line)
+            );
+        }
+        assert_eq!(s.lines().count(), 4, "{s}");
+        for i in 0..3 {
+            let line = s.lines().nth(i + 1).unwrap();
+            assert!(line.contains(&format!(" 3f2c1a0{i} ")), "{line}");
+            assert!(line.contains(" a-very-long"), "{line}");
+            assert!(line.contains('…'), "{line}");
+            assert!(line.contains("9,999,999"), "{line}");
+            assert!(line.contains("8,888,888"), "{line}");
+            assert!(line.contains("7,777,777"), "{line}");
+            assert!(line.contains("completed_with_errors"), "{line}");
+            assert!(line.contains("2026-01-02 03:04:06 UTC"), "{line}");
+        }
     }
 }

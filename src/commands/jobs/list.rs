@@ -87,7 +87,7 @@ pub fn run(args: JobsListArgs, remote: &RemoteSettings, printer: &Printer) -> an
         if jobs.is_empty() {
             printer.info("no jobs match");
         } else {
-            printer.data(table::jobs_table(&jobs).as_bytes())?;
+            printer.data(table::jobs_table(&jobs, crate::context::MIN_ID_PREFIX).as_bytes())?;
         }
         if total > jobs.len() as u64 {
             printer.info(format!(

@@ -94,22 +94,84 @@ fn list_is_plain_text_when_piped_json_on_request_and_a_table_on_a_terminal() {
         .expect(2)
         .stderr_has("--job-type");
 
-    // On a terminal: a table with the dashboard's columns.
+    // On a terminal: a table with the dashboard's columns and counts, ids as their shortest
+    // unique prefix (at least 6 characters), at most 120 columns wide.
     if let Some(out) = env.run_tty(&["jobs"]) {
         let out = out.expect(0);
-        for col in [
-            "ID",
-            "FILE NAME",
-            "JOB TYPE",
-            "OBJECT",
-            "STATUS",
-            "SUBMITTED BY",
-        ] {
-            assert!(out.stdout.contains(col), "{col} missing: {out:?}");
-        }
+        let lines: Vec<&str> = out.stdout.lines().collect();
+        let header: Vec<&str> = lines[0].split_whitespace().collect();
+        assert_eq!(
+            header,
+            ["ID", "FILE", "JOB", "STATUS", "CREATED", "UPDATED", "FAILED", "STARTED"],
+            "{out:?}"
+        );
         assert!(out.stdout.contains("broken.csv"), "{out:?}");
         assert!(!out.stdout.contains('\t'), "{out:?}");
+        for line in &lines {
+            assert!(line.chars().count() <= 120, "{line}");
+        }
+        for (line, job) in lines[1..].iter().zip([&failed, &partial, &ok]) {
+            let shown = line.split_whitespace().next().unwrap();
+            assert!(shown.len() >= 6 && id(job).starts_with(shown), "{line}");
+            assert!(shown.len() < id(job).len(), "not shortened: {line}");
+        }
+        // The work-type job: one row created, one failed, as the wire job says.
+        assert_eq!(
+            (
+                &partial["objects_created"],
+                &partial["objects_updated"],
+                &partial["rows_failed"]
+            ),
+            (&Value::from(1), &Value::from(0), &Value::from(1)),
+            "{partial}"
+        );
+        let cells: Vec<&str> = lines[2].split_whitespace().collect();
+        assert_eq!(
+            &cells[1..8],
+            [
+                "worktypes.csv",
+                "import",
+                "work-type",
+                "completed_with_errors",
+                "1",
+                "0",
+                "1"
+            ],
+            "{out:?}"
+        );
+        assert!(lines[2].ends_with(" UTC"), "{out:?}");
     }
+}
+
+/// Issue 9: the terminal table shortens ids; piped output keeps them whole, the same ids as
+/// --json, and each one is accepted back by `bulk jobs show`.
+#[test]
+fn piped_list_keeps_full_ids() {
+    let sb = Sandbox::start_temp(|_| {});
+    let env = Workdir::new();
+    env.login(&sb, "default");
+    let [ok, partial, failed] = seed(&sb);
+    let out = env.run(&["jobs"]).expect(0);
+    let ids: Vec<&str> = out
+        .stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    assert_eq!(ids, [id(&failed), id(&partial), id(&ok)], "{out:?}");
+    for full in &ids {
+        assert_eq!(full.len(), 36, "{full} is not a whole id");
+        let shown = env.run(&["jobs", "show", full]).expect(0);
+        assert!(
+            shown.stdout.starts_with(&format!("id\t{full}\n")),
+            "{shown:?}"
+        );
+    }
+    let out = env.run(&["jobs", "list", "--limit", "2"]).expect(0);
+    assert_eq!(
+        out.stdout.lines().nth(1).unwrap().split('\t').next(),
+        Some(id(&failed))
+    );
 }
 
 #[test]
