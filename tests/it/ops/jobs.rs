@@ -98,7 +98,14 @@ fn list_is_plain_text_when_piped_json_on_request_and_a_table_on_a_terminal() {
     // unique prefix (at least 6 characters), at most 120 columns wide.
     if let Some(out) = env.run_tty(&["jobs"]) {
         let out = out.expect(0);
-        let lines: Vec<&str> = out.stdout.lines().collect();
+        // Under a pseudo-terminal stderr (the `target:` line) shares the screen: the table
+        // starts at its header.
+        let lines: Vec<&str> = out
+            .stdout
+            .lines()
+            .skip_while(|l| !l.trim_start().starts_with("ID "))
+            .collect();
+        assert!(!lines.is_empty(), "no table header: {out:?}");
         let header: Vec<&str> = lines[0].split_whitespace().collect();
         assert_eq!(
             header,
