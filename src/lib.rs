@@ -3,6 +3,7 @@
 // the test below for process exits and environment reads.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod auth;
 pub mod chunk;
 pub mod cli;
 pub mod commands;

@@ -109,6 +109,7 @@ fn login(args: LoginArgs, printer: &Printer) -> anyhow::Result<Exit> {
         Profile {
             url: url.clone(),
             org: Some(me.org_id.clone()),
+            ..Profile::default_bulk()
         },
     );
     if profiles.default.is_none() || args.default {

@@ -61,12 +61,46 @@ pub fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
+/// What a profile points at.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ProfileKind {
+    /// A service speaking `bulk`'s job API (`url` is its base).
+    #[default]
+    Bulk,
+    /// A Webex Contact Center organisation: `url` is its Configuration API base
+    /// (`https://api.wxcc-{region}.cisco.com`), `org` its organisation id; `bulk` runs the job
+    /// engine itself, in the data dir, and applies rows through the Configuration API.
+    Wxcc,
+}
+
 /// One configured target.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Profile {
     pub url: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org: Option<String>,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub kind: ProfileKind,
+    /// The Webex region (`us1`, `eu1`, …) of a `wxcc` profile, when given by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+}
+
+impl Profile {
+    /// A `bulk` job-API profile with no URL yet (fill in `url` and `org`).
+    pub fn default_bulk() -> Self {
+        Profile {
+            url: String::new(),
+            org: None,
+            kind: ProfileKind::Bulk,
+            region: None,
+        }
+    }
+}
+
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
 }
 
 /// `profiles.json`.
