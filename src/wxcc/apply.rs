@@ -118,6 +118,11 @@ pub fn apply(tenant: &dyn Tenant, objects: &[CsvObject]) -> Result<Vec<Applied>,
                 let mut o = m.object.clone();
                 match id {
                     Some(id) => {
+                        if api == ApiType::Skill {
+                            if let Ok(Some(existing)) = tenant.object(api, id) {
+                                carry_enum_value_ids(&mut o, &existing);
+                            }
+                        }
                         o.insert("id".into(), Value::String(id.clone()));
                         updates.push((k, o));
                     }
@@ -156,6 +161,34 @@ pub fn apply(tenant: &dyn Tenant, objects: &[CsvObject]) -> Result<Vec<Applied>,
         });
     }
     Ok(results.into_iter().flatten().collect())
+}
+
+/// Gives each enum value of an updated skill the `id` of the existing value of the same name
+/// (case-insensitively), so that skill profiles naming the old value ids
+/// (`activeEnumSkills[].enumSkillValueId`) still find them; a new value goes without id.
+/// Issue 12: an update sending `[{name}]` alone gave every value a new id.
+fn carry_enum_value_ids(update: &mut ApiObject, existing: &ApiObject) {
+    let old: Vec<(String, &Value)> = existing
+        .get("enumSkillValues")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|v| {
+            let name = v.get("name")?.as_str()?.to_lowercase();
+            Some((name, v.get("id").filter(|id| !id.is_null())?))
+        })
+        .collect();
+    let Some(Value::Array(values)) = update.get_mut("enumSkillValues") else {
+        return;
+    };
+    for v in values.iter_mut().filter_map(Value::as_object_mut) {
+        let Some(name) = v.get("name").and_then(Value::as_str).map(str::to_lowercase) else {
+            continue;
+        };
+        if let Some((_, id)) = old.iter().find(|(n, _)| *n == name) {
+            v.insert("id".into(), (*id).clone());
+        }
+    }
 }
 
 /// Saves an address book's or outdial ANI's entries; an entry whose name exists already is
@@ -211,4 +244,40 @@ pub fn apply_audio(tenant: &dyn Tenant, file_name: &str, wav: Vec<u8>) -> Result
         .id_of(ApiType::AudioFile, &info.name, None)
         .map_err(|e| e.to_string())?;
     tenant.upload_audio(&info, wav).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn obj(v: Value) -> ApiObject {
+        v.as_object().unwrap().clone()
+    }
+
+    /// Issue 12: re-importing an ENUM skill gave its values new ids.
+    #[test]
+    fn an_updated_enum_skill_keeps_the_ids_of_values_of_the_same_name() {
+        let existing = obj(json!({"id": "s1", "name": "Language", "enumSkillValues": [
+            {"id": "v-en", "name": "English"}, {"id": "v-fr", "name": "French"},
+            {"id": "v-de", "name": "German"}]}));
+        let mut update = obj(json!({"name": "Language", "enumSkillValues": [
+            {"name": "english"}, {"name": "Spanish"}, {"name": "French"}]}));
+        carry_enum_value_ids(&mut update, &existing);
+        assert_eq!(
+            update["enumSkillValues"],
+            json!([{"id": "v-en", "name": "english"}, {"name": "Spanish"},
+                {"id": "v-fr", "name": "French"}])
+        );
+    }
+
+    #[test]
+    fn a_skill_without_enum_values_is_left_alone() {
+        let existing = obj(json!({"id": "s1", "name": "Sales", "skillType": "PROFICIENCY"}));
+        let mut update = obj(json!({"name": "Sales", "skillType": "PROFICIENCY"}));
+        let before = update.clone();
+        carry_enum_value_ids(&mut update, &existing);
+        assert_eq!(update, before);
+    }
 }

@@ -408,3 +408,47 @@ fn audio_uploads_then_replaces_through_the_face() {
         "{second:?}"
     );
 }
+
+/// Issue 12: re-importing an ENUM skill definition gave its values new ids, so a skill profile
+/// naming a value by id (`activeEnumSkills[].enumSkillValueId`) pointed at nothing. The update
+/// now carries each existing value's id by name: the profile still finds its value.
+#[test]
+fn reimporting_an_enum_skill_keeps_the_value_ids_its_profiles_use() {
+    let env = Workdir::new();
+    let sb = Sandbox::start_for(&env, |_| {});
+    env.write(
+        "skills.csv",
+        "Name,Description,Service Level Threshold,Type,List Values For Enum\n\
+         Language,,,ENUM,English|French|German\n",
+    );
+    env.write(
+        "profiles.csv",
+        "Name,Description,Skill Name,Skill Value,Delete\nLinguists,,Language,French,\n",
+    );
+    let imp = import(&env, "skills.csv", "skill-definition", 0);
+    assert_eq!(imp["created"].as_u64(), Some(1), "{imp}");
+    let imp = import(&env, "profiles.csv", "skill-profile", 0);
+    assert_eq!(imp["created"].as_u64(), Some(1), "{imp}");
+    let before = face_object(&sb, ApiType::Skill, "Language");
+    let imp = import(&env, "skills.csv", "skill-definition", 0);
+    assert_eq!(imp["updated"].as_u64(), Some(1), "{imp}");
+    let skill = face_object(&sb, ApiType::Skill, "Language");
+    assert_eq!(skill["enumSkillValues"], before["enumSkillValues"]);
+    let ids: Vec<&Value> = skill["enumSkillValues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| &v["id"])
+        .collect();
+    let profile = face_object(&sb, ApiType::SkillProfile, "Linguists");
+    let used = &profile["activeEnumSkills"][0]["enumSkillValueId"];
+    assert!(ids.contains(&used), "{used} not among {ids:?}");
+    std::fs::create_dir_all(env.path("out")).unwrap();
+    env.run(&["export", "skill-profile", "-o", "out"]).expect(0);
+    let rows = csv_rows(&env.read_string("out/skill-profile.csv"));
+    assert!(
+        rows.iter()
+            .any(|r| r[0] == "Linguists" && r[2] == "Language" && r[3] == "French"),
+        "{rows:?}"
+    );
+}
