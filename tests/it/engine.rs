@@ -419,7 +419,7 @@ fn reimporting_an_enum_skill_keeps_the_value_ids_its_profiles_use() {
     env.write(
         "skills.csv",
         "Name,Description,Service Level Threshold,Type,List Values For Enum\n\
-         Language,,,ENUM,English|French|German\n",
+         Language,Spoken language,30,ENUM,English|French|German\n",
     );
     env.write(
         "profiles.csv",
