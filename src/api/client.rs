@@ -260,6 +260,13 @@ impl Client {
         }
     }
 
+    /// A job's row warnings (lines of the uploaded file).
+    pub fn warnings(&self, id: &str) -> Result<Vec<crate::api::wire::RowWarning>, ApiError> {
+        let w: crate::api::wire::Warnings =
+            Self::json(self.send(|h| h.get(self.url(&format!("/v1/jobs/{id}/warnings"))))?)?;
+        Ok(w.warnings)
+    }
+
     /// An export job's result file.
     pub fn file(&self, id: &str) -> Result<Download, ApiError> {
         let r = self.send(|h| h.get(self.url(&format!("/v1/jobs/{id}/file"))))?;

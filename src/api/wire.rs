@@ -230,6 +230,24 @@ pub struct Job {
     /// Whether `GET /v1/jobs/{id}/file` has an export result.
     #[serde(default)]
     pub has_result_file: bool,
+    /// Rows that succeeded with a warning (`GET /v1/jobs/{id}/warnings`): in the sandbox, a user
+    /// whose Control Hub person it created first. They are not in the error CSV.
+    #[serde(default)]
+    pub rows_warned: u64,
+}
+
+/// A row that succeeded with something to say (`GET /v1/jobs/{id}/warnings`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RowWarning {
+    /// Line of the uploaded file.
+    pub line: u64,
+    pub message: String,
+}
+
+/// `GET /v1/jobs/{id}/warnings`: the job's row warnings, by line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Warnings {
+    pub warnings: Vec<RowWarning>,
 }
 
 /// One page of the job list, newest first.

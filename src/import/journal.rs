@@ -102,6 +102,9 @@ pub struct ChunkEntry {
     /// The job's error CSV, downloaded into the chunk directory, if it had one.
     #[serde(default)]
     pub errors_file: Option<String>,
+    /// Rows that succeeded with a warning: (input line, message).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<(u64, String)>,
 }
 
 impl ChunkEntry {
@@ -123,6 +126,7 @@ impl ChunkEntry {
             failed: 0,
             failure_reason: None,
             errors_file: None,
+            warnings: Vec::new(),
         }
     }
 

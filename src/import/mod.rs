@@ -61,6 +61,16 @@ pub struct FileOutcome {
     pub jobs: Vec<String>,
     pub error_file: Option<String>,
     pub status: &'static str,
+    /// Rows that were imported with a warning, by input line.
+    pub warnings: Vec<Warning>,
+}
+
+/// A row imported with something to say (in the sandbox: the Control Hub person of a user row
+/// was created first, which a real tenant refuses).
+#[derive(Debug, Clone, Serialize)]
+pub struct Warning {
+    pub line: u64,
+    pub message: String,
 }
 
 /// What an import came to: this is the `--json` document; the rest is for the renderer.
@@ -295,6 +305,7 @@ fn invalid_outcome(invalid: Vec<plan::Invalid>) -> anyhow::Result<Outcome> {
             failed: r.invalid_rows,
             jobs: Vec::new(),
             error_file: Some(inv.errors_out.display().to_string()),
+            warnings: Vec::new(),
             status: "invalid",
         });
     }
@@ -342,6 +353,7 @@ struct Summary {
     failed: u64,
     jobs: Vec<String>,
     error_file: Option<PathBuf>,
+    warnings: Vec<Warning>,
     any_failed_job: bool,
     done: bool,
 }
@@ -384,6 +396,7 @@ impl Summary {
             jobs: self.jobs.clone(),
             error_file: self.error_file.as_ref().map(|p| p.display().to_string()),
             status: self.status(stop),
+            warnings: self.warnings.clone(),
         }
     }
 }
@@ -404,10 +417,16 @@ fn summarize(entry: &InputEntry, dir: &Path) -> anyhow::Result<Summary> {
             .filter_map(|c| c.job_id.clone())
             .collect(),
         error_file: None,
+        warnings: Vec::new(),
         any_failed_job: false,
         done,
     };
     for c in &entry.chunks {
+        s.warnings
+            .extend(c.warnings.iter().map(|(line, message)| Warning {
+                line: *line,
+                message: message.clone(),
+            }));
         s.created += c.created;
         s.updated += c.updated;
         if c.status == Some(JobStatus::Failed) {

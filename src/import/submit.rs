@@ -333,8 +333,21 @@ impl<'a> Runner<'a> {
         } else {
             None
         };
+        let warnings = if job.rows_warned > 0 {
+            self.api.warnings(&job.id).map_err(|e| {
+                api_failure(e, format!("cannot download the warnings of job {}", job.id))
+            })?
+        } else {
+            Vec::new()
+        };
         let label = self.label(i, c);
+        let display = self.journal.inputs[i].display.clone();
         let ch = &mut self.journal.inputs[i].chunks[c];
+        ch.warnings = warnings
+            .into_iter()
+            .map(|w| (ch.input_line(w.line).unwrap_or(w.line), w.message))
+            .collect();
+        let warned = ch.warnings.clone();
         ch.state = ChunkState::Done;
         ch.status = Some(job.status);
         ch.created = job.objects_created;
@@ -357,7 +370,23 @@ impl<'a> Runner<'a> {
         };
         self.save()?;
         self.info(msg);
+        self.show_warnings(&display, &warned);
         Ok(())
+    }
+
+    /// A job's row warnings, the first few with their input lines (all are in `--json`).
+    fn show_warnings(&self, display: &str, warned: &[(u64, String)]) {
+        const SHOWN: usize = 3;
+        for (line, message) in warned.iter().take(SHOWN) {
+            self.reporter
+                .warning(&format!("{display}:{line}: {message}"));
+        }
+        if warned.len() > SHOWN {
+            self.reporter.warning(&format!(
+                "{display}: {} more rows with warnings (`--json` lists every one)",
+                thousands((warned.len() - SHOWN) as u64)
+            ));
+        }
     }
 }
 

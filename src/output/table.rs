@@ -302,6 +302,7 @@ mod tests {
             failure_reason: None,
             has_errors_file: false,
             has_result_file: false,
+            rows_warned: 0,
         }
     }
 

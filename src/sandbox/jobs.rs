@@ -500,7 +500,6 @@ fn record_warnings(tx: &Transaction, job_id: &str, warned: &[(u64, String)]) -> 
     if warned.is_empty() {
         return Ok(());
     }
-    tx.execute_batch(WARNINGS_TABLE)?;
     let mut ins = tx.prepare_cached(
         "INSERT OR REPLACE INTO job_warnings(job_id, line, message) VALUES (?1, ?2, ?3)",
     )?;
@@ -509,11 +508,6 @@ fn record_warnings(tx: &Transaction, job_id: &str, warned: &[(u64, String)]) -> 
     }
     Ok(())
 }
-
-/// Row warnings, kept until the job API has a field for them (the error CSV must stay the rows
-/// to import again).
-const WARNINGS_TABLE: &str = "CREATE TABLE IF NOT EXISTS job_warnings(job_id TEXT NOT NULL,
-    line INTEGER NOT NULL, message TEXT NOT NULL, PRIMARY KEY(job_id, line))";
 
 fn import_audio(
     state: &AppState,

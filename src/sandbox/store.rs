@@ -25,6 +25,8 @@ CREATE INDEX IF NOT EXISTS jobs_org_created ON jobs(org_id, created_at);
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status);
 CREATE TABLE IF NOT EXISTS job_errors(job_id TEXT NOT NULL, idx INTEGER NOT NULL, line INTEGER NOT NULL,
     fields TEXT NOT NULL, message TEXT NOT NULL, PRIMARY KEY(job_id, idx));
+CREATE TABLE IF NOT EXISTS job_warnings(job_id TEXT NOT NULL, line INTEGER NOT NULL,
+    message TEXT NOT NULL, PRIMARY KEY(job_id, line));
 CREATE TABLE IF NOT EXISTS idempotency(org_id TEXT NOT NULL, key TEXT NOT NULL, job_id TEXT NOT NULL,
     PRIMARY KEY(org_id, key));
 CREATE TABLE IF NOT EXISTS objects(org_id TEXT NOT NULL, type TEXT NOT NULL, key TEXT NOT NULL,
@@ -212,7 +214,8 @@ pub(crate) fn authenticate(conn: &Connection, token: &str) -> anyhow::Result<Opt
 const JOB_COLUMNS: &str = "id, org_id, file_name, job_type, object_type, status, submitted_by,
     created_at, started_at, finished_at, rows_total, rows_processed, rows_succeeded, rows_failed,
     objects_created, objects_updated, failure_reason, header, result_name, result_type,
-    EXISTS(SELECT 1 FROM job_errors e WHERE e.job_id = jobs.id)";
+    EXISTS(SELECT 1 FROM job_errors e WHERE e.job_id = jobs.id),
+    (SELECT COUNT(*) FROM job_warnings w WHERE w.job_id = jobs.id)";
 
 fn job_from_row(r: &Row) -> rusqlite::Result<JobRecord> {
     let job_type: String = r.get(3)?;
@@ -242,6 +245,7 @@ fn job_from_row(r: &Row) -> rusqlite::Result<JobRecord> {
             objects_updated: get_u(15)?,
             failure_reason: r.get(16)?,
             has_errors_file: r.get(20)?,
+            rows_warned: get_u(21)?,
             has_result_file: result_name.is_some(),
         },
         result_name,
@@ -421,6 +425,16 @@ pub(crate) fn job_errors(
     Ok(rows)
 }
 
+/// A job's row warnings (line of the uploaded file, message), by line.
+pub(crate) fn job_warnings(conn: &Connection, job_id: &str) -> anyhow::Result<Vec<(u64, String)>> {
+    let mut stmt =
+        conn.prepare("SELECT line, message FROM job_warnings WHERE job_id = ?1 ORDER BY line")?;
+    let rows = stmt
+        .query_map([job_id], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
 /// Deletes jobs created before `cutoff` with their rows, keys and files; returns how many.
 pub(crate) fn purge(
     conn: &mut Connection,
@@ -439,6 +453,7 @@ pub(crate) fn purge(
     };
     for id in &ids {
         tx.execute("DELETE FROM job_errors WHERE job_id = ?1", [id])?;
+        tx.execute("DELETE FROM job_warnings WHERE job_id = ?1", [id])?;
         tx.execute("DELETE FROM idempotency WHERE job_id = ?1", [id])?;
         tx.execute("DELETE FROM jobs WHERE id = ?1", [id])?;
     }

@@ -281,6 +281,61 @@ fn lenient_people_creates_the_missing_person_first() {
     );
 }
 
+/// The lenient-people warnings reach the admin: on stderr with the input's own lines (blank
+/// lines in the input make them differ from the uploaded chunk's), and in `--json`; they are
+/// not in an error file, and a second import (the people exist now) has none.
+#[test]
+fn lenient_people_warnings_name_the_input_lines() {
+    let env = Workdir::new();
+    let _sb = Sandbox::start_for(&env, |_| {});
+    seed(&env);
+    env.write(
+        "users.csv",
+        format!(
+            "{USER_HEADER}\n{}\n\n{}",
+            user_row(1, "Team A"),
+            user_row(2, "Team A")
+        ),
+    );
+    let out = env
+        .run(&["import", "users.csv", "--type", "user"])
+        .expect(0);
+    let err = &out.stderr;
+    for (line, email) in [(3, "user1@example.com"), (6, "user2@example.com")] {
+        assert!(
+            err.lines()
+                .any(|l| l.contains(&format!("users.csv:{line}:"))
+                    && l.contains(email)
+                    && l.contains("--strict-people")),
+            "no warning for line {line}:\n{err}"
+        );
+    }
+    assert!(!env.exists("users.errors.csv"));
+    env.write("again.csv", env.read_string("users.csv"));
+    let imp = import(&env, "again.csv", "user", 0);
+    assert_eq!(imp["updated"].as_u64(), Some(2), "{imp}");
+    assert_eq!(imp["warnings"], serde_json::json!([]), "{imp}");
+}
+
+/// `--json` lists every warned row with its input line and message.
+#[test]
+fn lenient_people_warnings_are_in_the_json_document() {
+    let env = Workdir::new();
+    let _sb = Sandbox::start_for(&env, |_| {});
+    seed_people_test(&env);
+    let imp = import(&env, "users.csv", "user", 0);
+    let warnings = imp["warnings"].as_array().expect("a warnings array");
+    let lines: Vec<u64> = warnings
+        .iter()
+        .map(|w| w["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [2, 3], "{imp}");
+    assert!(warnings[1]["message"]
+        .as_str()
+        .unwrap()
+        .contains("user2@example.com"));
+}
+
 /// `--strict-people`: the People API refuses, so the row fails as on a real tenant, naming
 /// the Email column, the value and the line; nothing is created.
 #[test]

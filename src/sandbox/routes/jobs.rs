@@ -485,6 +485,23 @@ fn attachment(content_type: &str, name: &str, body: Vec<u8>) -> Response {
         .into_response()
 }
 
+/// The rows of a job that succeeded with a warning (empty for most jobs).
+pub(super) async fn warnings(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<crate::api::wire::Warnings>, ApiError> {
+    let rec = load(&state, &p, &id).await?;
+    let id = rec.job.id;
+    let rows = state.db(move |c| store::job_warnings(c, &id)).await?;
+    Ok(Json(crate::api::wire::Warnings {
+        warnings: rows
+            .into_iter()
+            .map(|(line, message)| crate::api::wire::RowWarning { line, message })
+            .collect(),
+    }))
+}
+
 pub(super) async fn errors(
     State(state): State<AppState>,
     p: Principal,

@@ -27,6 +27,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/jobs/export"),
     ("get", "/v1/jobs/{id}"),
     ("get", "/v1/jobs/{id}/errors"),
+    ("get", "/v1/jobs/{id}/warnings"),
     ("get", "/v1/jobs/{id}/file"),
 ];
 
@@ -46,6 +47,7 @@ pub(super) fn router(state: AppState) -> Router {
         .route("/v1/jobs/export", post(jobs::export))
         .route("/v1/jobs/{id}", get(jobs::get_job))
         .route("/v1/jobs/{id}/errors", get(jobs::errors))
+        .route("/v1/jobs/{id}/warnings", get(jobs::warnings))
         .route("/v1/jobs/{id}/file", get(jobs::file))
         .merge(super::org::routes())
         .fallback(unknown_route)
