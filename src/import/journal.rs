@@ -32,8 +32,12 @@ pub struct Journal {
     /// size, modification time): a journal whose input changed since can never be resumed and
     /// is expired ([`Store::expire`]). Empty in journals written before it existed.
     #[serde(default)]
-    pub sources: Vec<(String, Vec<(String, u64, u128)>)>,
+    pub sources: Vec<(String, Vec<FileStat>)>,
 }
+
+/// A file of an input as the plan saw it: name in an audio folder (empty for the input
+/// itself), size, modification time in ns.
+pub type FileStat = (String, u64, u128);
 
 /// A journal untouched for this long is removed, whatever its inputs.
 pub const MAX_AGE: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
