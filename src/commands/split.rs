@@ -43,8 +43,10 @@ fn stem_and_out(input: &Path, out: Option<&Path>) -> (String, PathBuf) {
     (stem, out)
 }
 
-/// The chunks' folder exists (it is created) and takes new files: an error here names the
-/// folder, not the input (issue 11: a read-only `--out` was reported as a problem of the input).
+/// The chunks' folder (or, when it does not exist yet, the nearest folder above it that does)
+/// takes new files; nothing is created, so a failed split still leaves no folder behind. An
+/// error here names the folder, not the input (issue 11: a read-only `--out` was reported as
+/// a problem of the input).
 fn check_writable_dir(dir: &Path) -> anyhow::Result<()> {
     let blame = |e: std::io::Error| -> anyhow::Error {
         Failure::new(
@@ -56,10 +58,18 @@ fn check_writable_dir(dir: &Path) -> anyhow::Result<()> {
         )
         .into()
     };
-    std::fs::create_dir_all(dir).map_err(blame)?;
+    let mut existing = dir;
+    while !existing.as_os_str().is_empty() && std::fs::symlink_metadata(existing).is_err() {
+        existing = existing.parent().unwrap_or(Path::new(""));
+    }
+    let existing = if existing.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        existing
+    };
     tempfile::Builder::new()
         .prefix(".bulk-check-")
-        .tempfile_in(dir)
+        .tempfile_in(existing)
         .map(drop)
         .map_err(blame)
 }
