@@ -52,6 +52,8 @@ Register-ArgumentCompleter -Native -CommandName 'bulk' -ScriptBlock {
             [CompletionResult]::new('--no-wait', '--no-wait', [CompletionResultType]::ParameterName, 'Submit and return at once; `bulk jobs wait ID` or `bulk import --resume` picks it up')
             [CompletionResult]::new('--skip-invalid', '--skip-invalid', [CompletionResultType]::ParameterName, 'Send the valid rows and put the invalid ones in the error file, instead of sending nothing')
             [CompletionResult]::new('--include-errors', '--include-errors', [CompletionResultType]::ParameterName, 'In a directory, import the error files of earlier imports (`*.errors.csv`) too')
+            [CompletionResult]::new('--excel-safe', '--excel-safe', [CompletionResultType]::ParameterName, 'Remove the `''` that `bulk export --excel-safe` puts before values beginning with =, +, - or @. Without it the guards go only from a file that reads as such an export (every formula-like value guarded); the count of values changed is printed')
+            [CompletionResult]::new('--keep-guards', '--keep-guards', [CompletionResultType]::ParameterName, 'Keep every spreadsheet formula guard, even in a file that reads as an `export --excel-safe` output')
             [CompletionResult]::new('--resume', '--resume', [CompletionResultType]::ParameterName, 'Continue an interrupted import of the same files (also automatic when a journal exists)')
             [CompletionResult]::new('--restart', '--restart', [CompletionResultType]::ParameterName, 'Start over even if a journal of an interrupted import exists')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout and nothing else there')

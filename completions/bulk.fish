@@ -64,6 +64,8 @@ complete -c bulk -n "__fish_bulk_using_subcommand import" -l timeout -d 'Give up
 complete -c bulk -n "__fish_bulk_using_subcommand import" -l no-wait -d 'Submit and return at once; `bulk jobs wait ID` or `bulk import --resume` picks it up'
 complete -c bulk -n "__fish_bulk_using_subcommand import" -l skip-invalid -d 'Send the valid rows and put the invalid ones in the error file, instead of sending nothing'
 complete -c bulk -n "__fish_bulk_using_subcommand import" -l include-errors -d 'In a directory, import the error files of earlier imports (`*.errors.csv`) too'
+complete -c bulk -n "__fish_bulk_using_subcommand import" -l excel-safe -d 'Remove the `\'` that `bulk export --excel-safe` puts before values beginning with =, +, - or @. Without it the guards go only from a file that reads as such an export (every formula-like value guarded); the count of values changed is printed'
+complete -c bulk -n "__fish_bulk_using_subcommand import" -l keep-guards -d 'Keep every spreadsheet formula guard, even in a file that reads as an `export --excel-safe` output'
 complete -c bulk -n "__fish_bulk_using_subcommand import" -l resume -d 'Continue an interrupted import of the same files (also automatic when a journal exists)'
 complete -c bulk -n "__fish_bulk_using_subcommand import" -l restart -d 'Start over even if a journal of an interrupted import exists'
 complete -c bulk -n "__fish_bulk_using_subcommand import" -l json -d 'Print one JSON document on stdout and nothing else there'

@@ -310,6 +310,15 @@ pub struct ImportArgs {
     /// In a directory, import the error files of earlier imports (`*.errors.csv`) too.
     #[arg(long)]
     pub include_errors: bool,
+    /// Remove the `'` that `bulk export --excel-safe` puts before values beginning with =, +, -
+    /// or @. Without it the guards go only from a file that reads as such an export (every
+    /// formula-like value guarded); the count of values changed is printed.
+    #[arg(long)]
+    pub excel_safe: bool,
+    /// Keep every spreadsheet formula guard, even in a file that reads as an
+    /// `export --excel-safe` output.
+    #[arg(long, conflicts_with = "excel_safe")]
+    pub keep_guards: bool,
     /// Where the merged error CSV goes (with several inputs: a directory). Default:
     /// `<name>.errors.csv` beside each input.
     #[arg(long, value_name = "FILE")]

@@ -86,7 +86,11 @@ pub fn exit_for(err: &anyhow::Error) -> Exit {
         if cause.downcast_ref::<crate::schema::DetectError>().is_some() {
             return Exit::Usage;
         }
-        if let Some(crate::api::client::ApiError::Unauthorized { .. }) = cause.downcast_ref() {
+        if let Some(
+            crate::api::client::ApiError::Unauthorized { .. }
+            | crate::api::client::ApiError::InvalidToken,
+        ) = cause.downcast_ref()
+        {
             return Exit::Auth;
         }
         if let Some(io) = cause.downcast_ref::<std::io::Error>() {

@@ -41,6 +41,9 @@ pub struct Writer<W: Write> {
     /// Records end with `\r\n` (the files the CLI writes) or `\n` (what the service sends).
     crlf: bool,
     record: Vec<u8>,
+    /// Values per row before `Line` (the original header's width): a row with fewer is padded
+    /// with empty values, so that every row has as many fields as the header (issue 11).
+    width: usize,
 }
 
 impl<W: Write> Writer<W> {
@@ -62,10 +65,12 @@ impl<W: Write> Writer<W> {
         header: impl IntoIterator<Item = &'a [u8]>,
         crlf: bool,
     ) -> std::io::Result<Self> {
+        let header: Vec<&[u8]> = header.into_iter().collect();
         let mut w = Writer {
             out,
             crlf,
             record: Vec::new(),
+            width: header.len(),
         };
         w.record(
             header
@@ -95,6 +100,9 @@ impl<W: Write> Writer<W> {
     ) -> std::io::Result<()> {
         let line = line.to_string();
         let mut record: Vec<&[u8]> = fields.into_iter().collect();
+        if record.len() < self.width {
+            record.resize(self.width, b"");
+        }
         record.push(line.as_bytes());
         record.push(message.as_bytes());
         self.record(record)
@@ -198,6 +206,16 @@ mod tests {
         w.row([b"a\r\nb".as_slice()], 2, "bad").unwrap();
         let out = String::from_utf8(w.finish().unwrap()).unwrap();
         assert_eq!(out, "Name,Line,Error Message\n\"a\r\nb\",2,bad\n");
+    }
+
+    /// Issue 11, item 12: a row that comes without its values (a problem of the whole object)
+    /// still has one field per column, so the file validates again as it is.
+    #[test]
+    fn a_row_without_values_keeps_the_shape_of_the_header() {
+        let mut w = Writer::new(Vec::new(), [b"Name".as_slice(), b"Site".as_slice()]).unwrap();
+        w.row(std::iter::empty(), 2, "too large").unwrap();
+        let out = String::from_utf8(w.finish().unwrap()).unwrap();
+        assert_eq!(out, "Name,Site,Line,Error Message\r\n,,2,too large\r\n");
     }
 
     #[test]

@@ -6,12 +6,14 @@ use anyhow::Context as _;
 use std::borrow::Cow;
 use std::io::{Read, Write};
 
-/// Whether a spreadsheet would read the cell as a formula (or smuggle one behind a tab or CR).
+/// Whether a spreadsheet would read the cell as a formula (or smuggle one behind a tab or CR),
+/// or the cell already begins with a guard (`'=`): guarded again, it comes back exactly as it
+/// was when the guard is removed on import.
 fn looks_like_formula(cell: &[u8]) -> bool {
     matches!(
         cell.first(),
         Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
-    )
+    ) || crate::input::unguard(cell).len() != cell.len()
 }
 
 /// The CSV with every formula-looking data cell prefixed by `'`; the header stays as it is.
@@ -148,6 +150,15 @@ mod tests {
             out,
             "NAME,NOTE\n'=SUM(A1),plain\n'+1,'-2\n'@x,'\tx\nok,\"a,b\"\n"
         );
+    }
+
+    /// Issue 11, item 6: a value that already begins with a guard is guarded again, so that
+    /// removing one guard on import gives back exactly the exported value.
+    #[test]
+    fn a_guarded_looking_value_survives_the_round_trip() {
+        let out = excel_safe(b"NAME,NOTE\n'=x,O'Brien\n").unwrap();
+        assert_eq!(out, b"NAME,NOTE\n''=x,O'Brien\n");
+        assert_eq!(crate::input::unguard(b"''=x"), b"'=x");
     }
 
     #[test]

@@ -53,6 +53,10 @@ pub enum ApiError {
     },
     #[error("the service's answer could not be read: {0}")]
     Decode(String),
+    /// The token cannot be sent at all (a control character, a line break): found before any
+    /// request, never as "cannot reach" after retries.
+    #[error("the token contains invalid characters (a control character or line break, often pasted with it); copy it again, then run `bulk login` or set BULK_TOKEN")]
+    InvalidToken,
 }
 
 impl ApiError {
@@ -104,6 +108,9 @@ impl std::fmt::Debug for Client {
 
 impl Client {
     pub fn new(base: &str, token: &str, policy: RetryPolicy) -> Result<Self, ApiError> {
+        if reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).is_err() {
+            return Err(ApiError::InvalidToken);
+        }
         let http = Http::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(120))

@@ -6,7 +6,7 @@ use crate::cli::ImportArgs;
 use crate::context;
 use crate::error::{Exit, Failure};
 use crate::import::{self, FileOutcome, Outcome, Settings, Stop};
-use crate::input::InputOptions;
+use crate::input::{InputOptions, Unguard};
 use crate::output::{plural, thousands, Printer};
 use std::time::Instant;
 
@@ -44,8 +44,15 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 /// Resolves the command line into the workflow's settings.
 fn settings(args: &ImportArgs) -> anyhow::Result<Settings> {
+    let unguard = if args.excel_safe {
+        Unguard::Always
+    } else if args.keep_guards {
+        Unguard::Never
+    } else {
+        Unguard::IfExport
+    };
     let input = InputOptions {
-        unguard: true,
+        unguard,
         ..InputOptions::resolve(
             args.input.encoding.as_deref(),
             args.input.delimiter.as_deref(),
@@ -145,6 +152,12 @@ fn resume_command(args: &ImportArgs) -> String {
     }
     if args.include_errors {
         parts.push("--include-errors".into());
+    }
+    if args.excel_safe {
+        parts.push("--excel-safe".into());
+    }
+    if args.keep_guards {
+        parts.push("--keep-guards".into());
     }
     parts.push("--resume".into());
     parts.join(" ")

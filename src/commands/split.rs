@@ -43,6 +43,37 @@ fn stem_and_out(input: &Path, out: Option<&Path>) -> (String, PathBuf) {
     (stem, out)
 }
 
+/// The chunks' folder (or, when it does not exist yet, the nearest folder above it that does)
+/// takes new files; nothing is created, so a failed split still leaves no folder behind. An
+/// error here names the folder, not the input (issue 11: a read-only `--out` was reported as
+/// a problem of the input).
+fn check_writable_dir(dir: &Path) -> anyhow::Result<()> {
+    let blame = |e: std::io::Error| -> anyhow::Error {
+        Failure::new(
+            Exit::Runtime,
+            format!(
+                "cannot write the chunks into the folder {}: {e}; choose another --out",
+                dir.display()
+            ),
+        )
+        .into()
+    };
+    let mut existing = dir;
+    while !existing.as_os_str().is_empty() && std::fs::symlink_metadata(existing).is_err() {
+        existing = existing.parent().unwrap_or(Path::new(""));
+    }
+    let existing = if existing.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        existing
+    };
+    tempfile::Builder::new()
+        .prefix(".bulk-check-")
+        .tempfile_in(existing)
+        .map(drop)
+        .map_err(blame)
+}
+
 /// `--out DIR` that already holds files other than an earlier split of this input is refused
 /// without `--force`: the chunks would mix with the admin's files.
 fn check_out_dir(args: &SplitArgs, stem: &str) -> anyhow::Result<()> {
@@ -104,6 +135,9 @@ fn csv_split(args: SplitArgs, printer: &Printer) -> anyhow::Result<Exit> {
     };
     let (stem, out) = stem_and_out(&args.input, args.out.as_deref());
     check_out_dir(&args, &stem)?;
+    if !args.dry_run {
+        check_writable_dir(&out)?;
+    }
     let settings = SplitSettings {
         max_rows: args.max_rows.unwrap_or(registry().max_rows) as u64,
         max_bytes: args.max_bytes.unwrap_or(registry().max_bytes),

@@ -28,6 +28,61 @@ pub struct Journal {
     /// The service's base URL.
     pub target: String,
     pub inputs: Vec<InputEntry>,
+    /// The files the plan was made from, as they were (absolute path; name in an audio folder,
+    /// size, modification time): a journal whose input changed since can never be resumed and
+    /// is expired ([`Store::expire`]). Empty in journals written before it existed.
+    #[serde(default)]
+    pub sources: Vec<(String, Vec<FileStat>)>,
+}
+
+/// A file of an input as the plan saw it: name in an audio folder (empty for the input
+/// itself), size, modification time in ns.
+pub type FileStat = (String, u64, u128);
+
+/// A journal untouched for this long is removed, whatever its inputs.
+pub const MAX_AGE: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
+
+/// A journal whose input changed is removed once untouched for this long (a journal being
+/// followed by another `bulk import` right now is left alone).
+pub const CHANGED_GRACE: std::time::Duration = std::time::Duration::from_secs(3600);
+
+impl Journal {
+    /// Records the inputs' fingerprints (see [`Journal::sources`]).
+    pub fn set_sources(&mut self, inputs: &[Fingerprint]) {
+        self.sources = inputs
+            .iter()
+            .map(|f| (f.path.clone(), f.files.clone()))
+            .collect();
+    }
+
+    /// Why the journal can never be resumed, if it cannot: an input changed or is gone.
+    fn orphaned(&self) -> Option<String> {
+        for (path, files) in &self.sources {
+            for (name, size, mtime) in files {
+                let p = if name.is_empty() {
+                    PathBuf::from(path)
+                } else {
+                    Path::new(path).join(name)
+                };
+                let now = std::fs::metadata(&p).ok().map(|m| {
+                    let t = m
+                        .modified()
+                        .ok()
+                        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                        .map_or(0, |d| d.as_nanos());
+                    (m.len(), t)
+                });
+                match now {
+                    None => return Some(format!("{} is gone", p.display())),
+                    Some(n) if n != (*size, *mtime) => {
+                        return Some(format!("{} changed since", p.display()))
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        None
+    }
 }
 
 /// One input file (or audio set) of an import.
@@ -259,6 +314,53 @@ impl Store {
     pub fn dir(&self) -> &Path {
         &self.dir
     }
+
+    /// Removes the journals (with their chunk copies) that can never be resumed: untouched for
+    /// [`MAX_AGE`], or whose input changed (or is gone) and untouched for [`CHANGED_GRACE`].
+    /// `keep` is the journal of the import about to run. Returns what was removed and why,
+    /// for the user: nothing disappears silently.
+    pub fn expire(&self, keep: &str) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        let mut removed = Vec::new();
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(id) = name.strip_suffix(".json") else {
+                continue;
+            };
+            if id == keep || !id.chars().all(|c| c.is_ascii_hexdigit()) {
+                continue;
+            }
+            let age = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .unwrap_or_default();
+            let Ok(Some(j)) = self.load(id) else {
+                continue;
+            };
+            let why = if age >= MAX_AGE {
+                Some(format!("untouched for {} days", age.as_secs() / 86_400))
+            } else if age >= CHANGED_GRACE {
+                j.orphaned()
+            } else {
+                None
+            };
+            let Some(why) = why else {
+                continue;
+            };
+            let names: Vec<&str> = j.inputs.iter().map(|e| e.display.as_str()).collect();
+            if self.remove(id).is_ok() {
+                removed.push(format!(
+                    "removed the unfinished import of {} ({why}; it can no longer be resumed) and its chunk copies",
+                    names.join(", ")
+                ));
+            }
+        }
+        removed
+    }
 }
 
 #[cfg(test)]
@@ -285,7 +387,63 @@ mod tests {
                     ..ChunkEntry::pending(1, "users.part-001.csv".into(), 3, vec![(2, 2), (5, 1)])
                 }],
             }],
+            sources: Vec::new(),
         }
+    }
+
+    /// Issue 11, item 10: a journal whose input changed is removed (once untouched for the
+    /// grace period), one whose input is as it was stays.
+    #[test]
+    fn journals_of_changed_inputs_expire() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path().join("journal"));
+        let input = dir.path().join("users.csv");
+        std::fs::write(&input, "Email\na@b.c\n").unwrap();
+        let stat = |p: &Path| {
+            let m = std::fs::metadata(p).unwrap();
+            let t = m
+                .modified()
+                .unwrap()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos();
+            (m.len(), t)
+        };
+        let (size, mtime) = stat(&input);
+        let fp = Fingerprint {
+            path: input.display().to_string(),
+            object_type: "user".into(),
+            files: vec![(String::new(), size, mtime)],
+        };
+        let id = "00000000000000000000000000000001";
+        let mut j = journal(id);
+        j.set_sources(std::slice::from_ref(&fp));
+        store.save(&j).unwrap();
+        std::fs::create_dir_all(store.chunk_dir(id)).unwrap();
+        let old = std::time::SystemTime::now() - CHANGED_GRACE * 2;
+        let age = |p: &Path| {
+            std::fs::File::options()
+                .write(true)
+                .open(p)
+                .unwrap()
+                .set_modified(old)
+                .unwrap()
+        };
+        age(&store.file(id));
+        assert!(store.expire("other").is_empty(), "its input is unchanged");
+        assert!(store.file(id).exists());
+        std::fs::write(&input, "Email\na@b.c\nd@e.f\n").unwrap();
+        assert!(
+            store.expire(id).is_empty(),
+            "the journal about to run is kept"
+        );
+        let said = store.expire("other");
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert!(
+            said[0].contains("users.csv") && said[0].contains("changed"),
+            "{said:?}"
+        );
+        assert!(!store.file(id).exists() && !store.chunk_dir(id).exists());
     }
 
     #[test]

@@ -101,6 +101,32 @@ pub struct Inputs {
     pub skipped: Vec<plan::Skipped>,
 }
 
+/// Says how many values lost their spreadsheet formula guard, or kept one (issue 11: no value
+/// is changed without the admin knowing).
+fn report_guards(inputs: &[plan::Input], reporter: &dyn ImportReporter) {
+    use crate::output::plural;
+    for input in inputs {
+        let plan::Body::Csv(o) = &input.body else {
+            continue;
+        };
+        let s = &o.source;
+        if s.unguarded > 0 {
+            reporter.message(&format!(
+                "{}: {}",
+                input.display,
+                s.normalised.as_deref().unwrap_or_default()
+            ));
+        }
+        if s.guards_kept > 0 {
+            reporter.message(&format!(
+                "{}: the spreadsheet formula guard (a ' before = + - @) of {} is kept, since the file is not a `bulk export --excel-safe` output; --excel-safe removes such guards",
+                input.display,
+                plural(s.guards_kept, "value")
+            ));
+        }
+    }
+}
+
 /// Opens the inputs (and creates the `--errors-out` directory for several).
 pub fn prepare(settings: &Settings) -> anyhow::Result<Inputs> {
     let mut skipped = Vec::new();
@@ -138,6 +164,7 @@ pub fn run(
     let Inputs {
         inputs, several, ..
     } = inputs;
+    report_guards(&inputs, reporter);
     // An error file the admin edited since we wrote it is kept: ours goes beside it.
     let errors_out_of = |input: &Path| {
         let wanted = plan::errors_out(input, settings.errors_out.as_deref(), several);
@@ -170,14 +197,21 @@ pub fn run(
         .iter()
         .map(plan::fingerprint)
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let options = format!(
+    let mut options = format!(
         "skip_invalid={};encoding={:?};delimiter={:?}",
         settings.skip_invalid, settings.encoding, settings.delimiter
     );
+    // Another guard rule makes other chunks: another plan (the default keeps the old id).
+    if settings.input.unguard != crate::input::Unguard::IfExport {
+        options.push_str(&format!(";unguard={:?}", settings.input.unguard));
+    }
     let id = journal::plan_id(&target_id, &options, &fingerprints);
     let store = Store::new(crate::config::journal_dir());
     let resume_cmd = &settings.resume_command;
 
+    for removed in store.expire(&id) {
+        reporter.message(&removed);
+    }
     if settings.restart {
         store.remove(&id)?;
     }
@@ -221,7 +255,10 @@ pub fn run(
                         reporter,
                     );
                     let j = match j {
-                        Ok(j) => j,
+                        Ok(mut j) => {
+                            j.set_sources(&fingerprints);
+                            j
+                        }
                         Err(e) => {
                             let _ = store.remove(&id);
                             return Err(e);
@@ -239,6 +276,7 @@ pub fn run(
             entry.errors_out = errors_out_of(Path::new(&entry.display));
         }
     }
+    writable_error_files(&mut journal, settings, &errors_out_of, reporter)?;
 
     let deadline = settings.timeout.map(|t| started + t);
     let stop = Runner::new(
@@ -288,6 +326,46 @@ pub fn run(
         stop: Some(stop),
         invalid: Vec::new(),
     })
+}
+
+/// Every error file can be written before a job is submitted (issue 11: an unwritable
+/// `--errors-out` was found only once the jobs had run). A path an earlier run chose that can no
+/// longer be written gives way to this run's default, with a warning.
+fn writable_error_files(
+    journal: &mut Journal,
+    settings: &Settings,
+    errors_out_of: &dyn Fn(&Path) -> PathBuf,
+    reporter: &dyn ImportReporter,
+) -> anyhow::Result<()> {
+    for entry in &mut journal.inputs {
+        let Err(e) = owned::check_writable(&entry.errors_out) else {
+            continue;
+        };
+        let refuse = |path: &Path, e: std::io::Error| -> anyhow::Error {
+            Failure::usage(format!(
+                "cannot write the error file {}: {e}; nothing was submitted; pass --errors-out with a folder you can write to",
+                path.display()
+            ))
+            .into()
+        };
+        if settings.errors_out.is_some() {
+            return Err(refuse(&entry.errors_out, e));
+        }
+        let fallback = errors_out_of(Path::new(&entry.display));
+        if fallback == entry.errors_out {
+            return Err(refuse(&entry.errors_out, e));
+        }
+        if let Err(e2) = owned::check_writable(&fallback) {
+            return Err(refuse(&fallback, e2));
+        }
+        reporter.warning(&format!(
+            "the error file {} chosen by an earlier run cannot be written ({e}); this run writes {}",
+            entry.errors_out.display(),
+            fallback.display()
+        ));
+        entry.errors_out = fallback;
+    }
+    Ok(())
 }
 
 /// Invalid input: an error CSV per input, exit 3, nothing sent.

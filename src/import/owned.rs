@@ -44,6 +44,23 @@ pub fn is_replaceable(path: &Path) -> bool {
     load().get(&key(path)) == Some(&content_hash(&bytes))
 }
 
+/// Whether a file can be created at `path`: a temporary file is created in its folder and
+/// removed. Run before any job is submitted, so that an unwritable error file is found before
+/// the work, not after it (issue 11).
+pub fn check_writable(path: &Path) -> std::io::Result<()> {
+    if path.as_os_str().is_empty() {
+        return Ok(());
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    tempfile::Builder::new()
+        .prefix(".bulk-check-")
+        .tempfile_in(dir)
+        .map(drop)
+}
+
 /// Whether `path` itself is a symbolic link (not followed).
 pub fn is_symlink(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())

@@ -535,6 +535,7 @@ pub fn build(
         nonce,
         target: target.to_string(),
         inputs,
+        sources: Vec::new(),
     })
 }
 

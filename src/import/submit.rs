@@ -9,6 +9,7 @@ use crate::api::wire::{ErrorCode, Job, JobStatus};
 use crate::error::{Exit, Failure};
 use crate::import::journal::{ChunkState, Journal, Store};
 use crate::output::thousands;
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 /// Longest long-poll of one job request.
@@ -44,6 +45,10 @@ pub struct Runner<'a> {
     pub deadline: Option<Instant>,
     pub cancel: &'a Cancel,
     pub no_wait: bool,
+    /// Jobs this run created (submitted and answered `new`): their failure is this run's.
+    fresh: HashSet<String>,
+    /// Chunks given a new key in this run (at most once each).
+    renewed: HashSet<(usize, usize)>,
 }
 
 impl<'a> Runner<'a> {
@@ -65,7 +70,59 @@ impl<'a> Runner<'a> {
             deadline,
             cancel,
             no_wait,
+            fresh: HashSet::new(),
+            renewed: HashSet::new(),
         }
+    }
+
+    /// Gives chunk `c` of input `i` a new Idempotency-Key and sends it again, because its job
+    /// failed on the service (its disk was full, it crashed) before this run: the old key
+    /// would only return that failed job forever (issue 11). Saved before anything is sent.
+    fn renew(
+        &mut self,
+        i: usize,
+        c: usize,
+        job_id: &str,
+        reason: Option<&str>,
+    ) -> anyhow::Result<()> {
+        let label = self.label(i, c);
+        let journal_id = self.journal.id.clone();
+        let ch = &mut self.journal.inputs[i].chunks[c];
+        ch.key = format!(
+            "bulk-{}-again-{}",
+            &journal_id[..16.min(journal_id.len())],
+            uuid::Uuid::new_v4().simple()
+        );
+        ch.state = ChunkState::Pending;
+        ch.job_id = None;
+        ch.status = None;
+        ch.created = 0;
+        ch.updated = 0;
+        ch.failed = 0;
+        ch.failure_reason = None;
+        ch.errors_file = None;
+        self.renewed.insert((i, c));
+        self.save()?;
+        self.info(format!(
+            "{label}: job {job_id} failed on the service ({}); sending the chunk again as a new job",
+            reason.unwrap_or("no reason given")
+        ));
+        Ok(())
+    }
+
+    /// Chunks whose job failed in an earlier run are sent again (see [`Runner::renew`]).
+    fn renew_failed(&mut self) -> anyhow::Result<()> {
+        for i in 0..self.journal.inputs.len() {
+            for c in 0..self.journal.inputs[i].chunks.len() {
+                let ch = &self.journal.inputs[i].chunks[c];
+                if ch.state == ChunkState::Done && ch.status == Some(JobStatus::Failed) {
+                    let job = ch.job_id.clone().unwrap_or_default();
+                    let reason = ch.failure_reason.clone();
+                    self.renew(i, c, &job, reason.as_deref())?;
+                }
+            }
+        }
+        Ok(())
     }
 
     fn save(&self) -> anyhow::Result<()> {
@@ -78,6 +135,7 @@ impl<'a> Runner<'a> {
 
     /// Runs every input's chunks in order.
     pub fn run(&mut self) -> anyhow::Result<Stop> {
+        self.renew_failed()?;
         for i in 0..self.journal.inputs.len() {
             {
                 let e = &self.journal.inputs[i];
@@ -118,7 +176,17 @@ impl<'a> Runner<'a> {
                         return Ok(stop);
                     }
                     match self.submit(i, c)? {
+                        // The key returned a job that had failed before this run.
+                        Ok(job)
+                            if job.status == JobStatus::Failed
+                                && !self.renewed.contains(&(i, c)) =>
+                        {
+                            self.renew(i, c, &job.id, job.failure_reason.as_deref())?;
+                        }
                         Ok(job) => {
+                            if job.status == JobStatus::New {
+                                self.fresh.insert(job.id.clone());
+                            }
                             let label = self.label(i, c);
                             self.info(format!("{label}: submitted as job {}", job.id));
                             let ch = &mut self.journal.inputs[i].chunks[c];
@@ -147,6 +215,13 @@ impl<'a> Runner<'a> {
                         self.wait(&id, Some((i, c)))?
                     };
                     match outcome {
+                        Waited::Done(job)
+                            if job.status == JobStatus::Failed
+                                && !self.fresh.contains(&job.id)
+                                && !self.renewed.contains(&(i, c)) =>
+                        {
+                            self.renew(i, c, &job.id, job.failure_reason.as_deref())?;
+                        }
                         Waited::Done(job) => self.finish(i, c, &job)?,
                         Waited::Stopped(stop) => return Ok(stop),
                         Waited::Gone => {

@@ -4,6 +4,13 @@
 //! else (UTF-16 with a BOM, an `--encoding`, an accepted `--delimiter`, bare-CR line ends) is
 //! normalised once into a temporary file, streaming, keeping every record on its original
 //! physical line so that line numbers still point into the user's file.
+//!
+//! Spreadsheet formula guards (`'=SUM(A1)`, as `bulk export --excel-safe` writes them) are
+//! data like any other value: no value is changed unless [`Unguard`] says so. The marker of an
+//! `--excel-safe` export is its content: `excel_safe` guards every data cell that begins with
+//! `=`, `+`, `-`, `@`, a tab or a CR, so a file in which at least one value is guarded and none
+//! begins with those characters unguarded is read as such an export ([`Unguard::IfExport`]).
+//! A file with one bare `=...` or `-5` value is not one, and keeps its guards.
 
 pub mod record;
 pub mod scan;
@@ -21,9 +28,22 @@ pub struct InputOptions {
     pub encoding: Option<&'static Encoding>,
     /// Accept this field separator (`--delimiter`).
     pub delimiter: Option<u8>,
-    /// Remove the spreadsheet formula guards (`'=...`) that `export --excel-safe` writes
-    /// (import does, so a guarded export re-imports unchanged).
-    pub unguard: bool,
+    /// When to remove the spreadsheet formula guards (`'=...`) that `export --excel-safe`
+    /// writes.
+    pub unguard: Unguard,
+}
+
+/// When the `'` before `=`, `+`, `-`, `@` (a spreadsheet formula guard) is removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Unguard {
+    /// Never: values are read as they are (validate, split).
+    #[default]
+    Never,
+    /// When the file is recognisably an `export --excel-safe` output (see the module docs):
+    /// what `bulk import` does unless asked.
+    IfExport,
+    /// Always (`bulk import --excel-safe`).
+    Always,
 }
 
 impl InputOptions {
@@ -54,7 +74,7 @@ impl InputOptions {
         Ok(InputOptions {
             encoding,
             delimiter,
-            unguard: false,
+            unguard: Unguard::Never,
         })
     }
 }
@@ -112,6 +132,11 @@ pub struct Source {
     pub len: u64,
     /// What was done to the input, for the user (`"transcoded from UTF-16LE"`), if anything.
     pub normalised: Option<String>,
+    /// Values whose spreadsheet formula guard was removed (see [`Unguard`]).
+    pub unguarded: u64,
+    /// Values that begin with a formula guard that was kept (the file is not an
+    /// `--excel-safe` export and `--excel-safe` was not given).
+    pub guards_kept: u64,
     _temp: Option<tempfile::TempPath>,
 }
 
@@ -125,8 +150,105 @@ impl Source {
     }
 }
 
-/// Opens `path`, sniffing its encoding, separator and line ends; normalises it if needed.
+/// Opens `path`, sniffing its encoding, separator and line ends; normalises it if needed, and
+/// removes formula guards as `opts.unguard` says.
 pub fn open(path: &Path, opts: &InputOptions) -> Result<Source, InputError> {
+    let source = open_plain(path, opts)?;
+    if opts.unguard == Unguard::Never {
+        return Ok(source);
+    }
+    let io_err = |e| transcode_error(e, &source.display);
+    if !has_formula_guards(&source.path, source.start).map_err(io_err)? {
+        return Ok(source);
+    }
+    let census = guard_census(&source).map_err(io_err)?;
+    let is_export = census.guarded > 0 && census.bare == 0;
+    if opts.unguard == Unguard::IfExport && !is_export {
+        return Ok(Source {
+            guards_kept: census.guarded,
+            ..source
+        });
+    }
+    let tmp = tempfile::Builder::new()
+        .prefix("bulk-unguarded-")
+        .suffix(".csv")
+        .tempfile()
+        .map_err(io_err)?;
+    let (tmp_file, tmp_path) = tmp.into_parts();
+    let mut out = BufWriter::with_capacity(1 << 20, tmp_file);
+    let changed = rewrite(
+        source.open().map_err(io_err)?,
+        b',',
+        true,
+        &mut out,
+        &source.display,
+    )?;
+    out.flush().map_err(io_err)?;
+    let len = std::fs::metadata(&tmp_path).map_err(io_err)?.len();
+    let why = if opts.unguard == Unguard::Always {
+        "--excel-safe"
+    } else {
+        "every formula-like value is guarded, as `bulk export --excel-safe` writes them; pass --keep-guards to keep them"
+    };
+    let removed = format!(
+        "the spreadsheet formula guard (a ' before = + - @) removed from {} ({why})",
+        crate::output::plural(changed, "value")
+    );
+    Ok(Source {
+        display: source.display,
+        path: tmp_path.to_path_buf(),
+        start: 0,
+        len,
+        normalised: Some(match source.normalised {
+            Some(n) => format!("{n}, {removed}"),
+            None => removed,
+        }),
+        unguarded: changed,
+        guards_kept: 0,
+        _temp: Some(tmp_path),
+    })
+}
+
+/// Data values that begin with a formula guard, and values a spreadsheet would run as a formula
+/// (`=`, `+`, `-`, `@`, tab, CR first) that carry none.
+struct Census {
+    guarded: u64,
+    bare: u64,
+}
+
+/// Counts the guarded and bare formula-like values of the data rows (the header is not data).
+fn guard_census(source: &Source) -> io::Result<Census> {
+    let mut scanner = scan::Scanner::new(source.open()?, 1 << 20, 64 << 20);
+    let mut fields = record::Fields::default();
+    let mut census = Census {
+        guarded: 0,
+        bare: 0,
+    };
+    let mut header = true;
+    while let Some(block) = scanner.next_block()? {
+        for pos in &block.records {
+            if std::mem::take(&mut header) || pos.oversized {
+                continue;
+            }
+            let rec = &block.data[pos.start..pos.end];
+            if fields.split(rec, b',').is_err() {
+                continue;
+            }
+            for i in 0..fields.len() {
+                let v = fields.get(rec, i);
+                if unguard(v).len() != v.len() {
+                    census.guarded += 1;
+                } else if matches!(v.first(), Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')) {
+                    census.bare += 1;
+                }
+            }
+        }
+    }
+    Ok(census)
+}
+
+/// Opens `path` as [`open`] does, values as they are.
+fn open_plain(path: &Path, opts: &InputOptions) -> Result<Source, InputError> {
     let display = path.display().to_string();
     let io_err = |source| InputError::Io {
         file: display.clone(),
@@ -177,12 +299,6 @@ pub fn open(path: &Path, opts: &InputOptions) -> Result<Source, InputError> {
         }
     };
     let bare_cr = has_bare_cr_line_ends(&head_text);
-    let guards = opts.unguard
-        && if encoding == encoding_rs::UTF_8 {
-            has_formula_guards(path, bom_len as u64).map_err(io_err)?
-        } else {
-            true // the file is rewritten anyway; removing guards costs nothing more
-        };
 
     let mut reasons = Vec::new();
     if encoding != encoding_rs::UTF_8 {
@@ -197,9 +313,6 @@ pub fn open(path: &Path, opts: &InputOptions) -> Result<Source, InputError> {
     if bare_cr {
         reasons.push("bare CR line ends turned into CRLF".to_string());
     }
-    if guards && encoding == encoding_rs::UTF_8 {
-        reasons.push("spreadsheet formula guards (a ' before = + - @) removed".to_string());
-    }
     if reasons.is_empty() {
         return Ok(Source {
             display,
@@ -207,6 +320,8 @@ pub fn open(path: &Path, opts: &InputOptions) -> Result<Source, InputError> {
             start: bom_len as u64,
             len: total - bom_len as u64,
             normalised: None,
+            unguarded: 0,
+            guards_kept: 0,
             _temp: None,
         });
     }
@@ -230,8 +345,8 @@ pub fn open(path: &Path, opts: &InputOptions) -> Result<Source, InputError> {
     } else {
         utf8
     };
-    if delimiter != b',' || guards {
-        rewrite(text, delimiter, guards, &mut out, &display)?;
+    if delimiter != b',' {
+        rewrite(text, delimiter, false, &mut out, &display)?;
     } else {
         io::copy(&mut { text }, &mut out).map_err(|e| transcode_error(e, &display))?;
     }
@@ -243,6 +358,8 @@ pub fn open(path: &Path, opts: &InputOptions) -> Result<Source, InputError> {
         start: 0,
         len,
         normalised: Some(reasons.join(", ")),
+        unguarded: 0,
+        guards_kept: 0,
         _temp: Some(tmp_path),
     })
 }
@@ -476,7 +593,10 @@ fn has_formula_guards(path: &Path, start: u64) -> io::Result<bool> {
             let before = buf[i - 1];
             let after = buf.get(i + 1).copied().filter(|_| i + 1 < end);
             if matches!(before, b',' | b'"' | b'\n')
-                && matches!(after, Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'))
+                && matches!(
+                    after,
+                    Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r' | b'\'')
+                )
             {
                 return Ok(true);
             }
@@ -489,24 +609,29 @@ fn has_formula_guards(path: &Path, start: u64) -> io::Result<bool> {
     }
 }
 
-/// Removes the spreadsheet formula guard from a value: `'=SUM(A1)` -> `=SUM(A1)`.
+/// Removes the spreadsheet formula guard from a value: `'=SUM(A1)` -> `=SUM(A1)`, and
+/// `''=x` -> `'=x` (the guard `export --excel-safe` puts before a value that already looked
+/// guarded).
 pub fn unguard(v: &[u8]) -> &[u8] {
-    match v {
-        [b'\'', b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r', ..] => &v[1..],
+    let quotes = v.iter().take_while(|&&b| b == b'\'').count();
+    match v.get(quotes) {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') if quotes > 0 => &v[1..],
         _ => v,
     }
 }
 
 /// Rewrites a file separated by `delimiter` as a comma-separated one, record by record (and
-/// without formula guards if `unguard_values`), padding with empty lines so every record starts
-/// on the same physical line as in the input.
+/// without the formula guards of its data rows if `unguard_values`), padding with empty lines
+/// so every record starts on the same physical line as in the input. Returns how many values
+/// lost their guard.
 fn rewrite(
     r: impl Read,
     delimiter: u8,
     unguard_values: bool,
     out: &mut impl Write,
     file: &str,
-) -> Result<(), InputError> {
+) -> Result<u64, InputError> {
+    let mut changed = 0u64;
     const MAX_RECORD: usize = 64 << 20;
     let mut scanner = scan::Scanner::new(r, 1 << 20, MAX_RECORD);
     let mut fields = record::Fields::default();
@@ -526,13 +651,16 @@ fn rewrite(
                 next_line += 1;
             }
             let rec = &block.data[pos.start..pos.end];
+            let data_row = pos.line > 1;
             match fields.split(rec, delimiter) {
                 Ok(()) => write_record(
                     out,
                     (0..fields.len()).map(|i| {
                         let v = fields.get(rec, i);
-                        if unguard_values {
-                            unguard(v)
+                        if unguard_values && data_row {
+                            let u = unguard(v);
+                            changed += (u.len() != v.len()) as u64;
+                            u
                         } else {
                             v
                         }
@@ -547,7 +675,7 @@ fn rewrite(
             next_line = pos.line + pos.lines;
         }
     }
-    Ok(())
+    Ok(changed)
 }
 
 /// Writes one comma-separated record ending in CRLF, quoting only the values that need it.
@@ -645,17 +773,42 @@ mod tests {
         assert!(src.normalised.is_none(), "only import removes guards");
         assert_eq!(data, input);
         let unguard = InputOptions {
-            unguard: true,
+            unguard: Unguard::Always,
             ..Default::default()
         };
         let (src, data) = open_bytes(input, &unguard).unwrap();
-        assert!(src.normalised.unwrap().contains("guards"));
+        assert!(src.normalised.unwrap().contains("guard"));
+        assert_eq!(src.unguarded, 2);
         assert_eq!(
             data,
             b"Name,Description\r\nA,=SUM(1)\r\n\r\nB,\"@x, y\"\r\nC,O'Brien's '=\r\n"
         );
         let (src, _) = open_bytes(b"Name\r\nO'Brien\r\n", &unguard).unwrap();
         assert!(src.normalised.is_none(), "an apostrophe is not a guard");
+    }
+
+    /// Issue 11, item 6: a guard is removed without `--excel-safe` only from a file that reads
+    /// as an `--excel-safe` export (every formula-like value guarded); any other file keeps
+    /// its values as they are, and says how many guards it kept.
+    #[test]
+    fn guards_go_only_from_what_reads_as_an_excel_safe_export() {
+        let auto = InputOptions {
+            unguard: Unguard::IfExport,
+            ..Default::default()
+        };
+        let export = b"Name,Note\r\nA,'=1+1\r\nB,'-5\r\nC,plain\r\n";
+        let (src, data) = open_bytes(export, &auto).unwrap();
+        assert_eq!(data, b"Name,Note\r\nA,=1+1\r\nB,-5\r\nC,plain\r\n");
+        assert_eq!((src.unguarded, src.guards_kept), (2, 0));
+        let mine = b"Name,Note\r\nA,'=1+1\r\nB,-5\r\n";
+        let (src, data) = open_bytes(mine, &auto).unwrap();
+        assert_eq!(data, mine, "a bare -5: not an --excel-safe export");
+        assert_eq!((src.unguarded, src.guards_kept), (0, 1));
+        assert!(src.normalised.is_none());
+        let header = b"'=Name,Note\r\nA,x\r\n";
+        let (src, data) = open_bytes(header, &auto).unwrap();
+        assert_eq!(data, header, "the header is not data");
+        assert_eq!(src.unguarded, 0);
     }
 
     #[test]

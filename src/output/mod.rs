@@ -172,9 +172,28 @@ impl Printer {
     }
 
     /// Data for stdout. A broken pipe comes back as the error (`main` treats it as success).
+    ///
+    /// On a terminal the data is text for a person (a job table, `jobs show`, an error CSV):
+    /// escape sequences in it (a file name, a cell, a service's message) are shown escaped,
+    /// never run; with `--json` as JSON escapes, so the document stays valid. Into a pipe or a
+    /// file the bytes go as they are.
     pub fn data(&self, bytes: &[u8]) -> std::io::Result<()> {
+        let escaped = if self.streams.stdout_tty {
+            let text = String::from_utf8_lossy(bytes);
+            let safe = if self.json {
+                json_terminal_safe(&text)
+            } else {
+                terminal_text(&text)
+            };
+            match safe {
+                std::borrow::Cow::Borrowed(_) => None,
+                std::borrow::Cow::Owned(s) => Some(s),
+            }
+        } else {
+            None
+        };
         let mut out = self.streams.out.lock().unwrap_or_else(|p| p.into_inner());
-        out.write_all(bytes)?;
+        out.write_all(escaped.as_ref().map_or(bytes, |s| s.as_bytes()))?;
         out.flush()
     }
 
@@ -210,22 +229,87 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
-/// Escapes control characters (ESC, BEL, NUL...) in text headed for a terminal: a cell of a
-/// stranger's CSV must not recolour, retitle or rewrite the admin's terminal. Line feeds and tabs
-/// stay as they are.
+/// Whether `c` must not reach a terminal as it is: control characters (C0 with ESC and BEL,
+/// DEL, C1 with CSI and OSC) and the invisible characters that reorder or hide text (bidi
+/// overrides and isolates such as U+202E, line and paragraph separators).
+fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// `s` with every character for which `escape` holds written as `\u{..}` (`\n`, `\t`, `\r`
+/// for those), borrowing when there is none.
+fn escape_where(s: &str, escape: impl Fn(char, Option<char>) -> bool) -> std::borrow::Cow<'_, str> {
+    let mut chars = s.chars().peekable();
+    let mut out: Option<String> = None;
+    let mut at = 0;
+    while let Some(c) = chars.next() {
+        if escape(c, chars.peek().copied()) {
+            let o = out.get_or_insert_with(|| {
+                let mut o = String::with_capacity(s.len() + 8);
+                o.push_str(&s[..at]);
+                o
+            });
+            o.extend(c.escape_default());
+        } else if let Some(o) = &mut out {
+            o.push(c);
+        }
+        at += c.len_utf8();
+    }
+    match out {
+        Some(o) => std::borrow::Cow::Owned(o),
+        None => std::borrow::Cow::Borrowed(s),
+    }
+}
+
+/// Escapes control characters (ESC, BEL, NUL, CSI...) and bidi controls (U+202E...) in text
+/// headed for a terminal: a cell of a stranger's CSV must not recolour, retitle, rewrite or
+/// reorder the admin's terminal. Line feeds and tabs stay as they are.
 pub fn terminal_safe(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    escape_where(s, |c, _| is_unsafe(c) && c != '\n' && c != '\t')
+}
+
+/// As [`terminal_safe`] for many lines of data (an error CSV on a terminal): a CR that ends a
+/// line (CRLF) stays too; a lone CR, which would let a line overwrite itself, is escaped.
+pub fn terminal_text(s: &str) -> std::borrow::Cow<'_, str> {
+    escape_where(s, |c, next| {
+        is_unsafe(c) && c != '\n' && c != '\t' && !(c == '\r' && next == Some('\n'))
+    })
+}
+
+/// A JSON document for a terminal: the characters [`terminal_safe`] escapes become JSON
+/// escapes (`\u202e`), so the document means the same and stays valid. JSON never holds a raw
+/// control character outside a string, and a line feed between values is kept.
+fn json_terminal_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| is_unsafe(c) && c != '\n') {
         return std::borrow::Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
-        if c.is_control() && c != '\n' && c != '\t' {
-            out.extend(c.escape_default());
+        if is_unsafe(c) && c != '\n' {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{u:04x}"));
+            }
         } else {
             out.push(c);
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// A label (a file name) for a progress bar: one line, escaped as [`terminal_safe`] does.
+pub fn label(s: &str) -> String {
+    terminal_safe(&s.replace(['\t', '\n', '\r'], " ")).into_owned()
 }
 
 /// Prints a top-level error once, with its chain of causes (on stderr; a closed stderr is
@@ -260,7 +344,7 @@ impl Progress {
             .expect("valid template")
             .progress_chars("=> "),
         );
-        bar.set_message(what.to_string());
+        bar.set_message(label(what));
         Progress { bar: Some(bar) }
     }
 
@@ -318,6 +402,30 @@ mod tests {
         assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe);
         let e = p.json_doc(&serde_json::json!({"a": 1})).unwrap_err();
         assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe);
+    }
+
+    /// Issue 11, item 5: CSI, OSC, C1 and bidi controls in names and cells are shown escaped
+    /// on a terminal; a CRLF line end of data stays, a lone CR does not.
+    #[test]
+    fn escape_sequences_never_reach_a_terminal() {
+        let evil = "a\u{1b}[2Jb\u{1b}]0;title\u{7}c\u{9b}31md\u{202e}txt.exe\u{2066}";
+        let safe = terminal_safe(evil);
+        assert_eq!(
+            safe,
+            "a\\u{1b}[2Jb\\u{1b}]0;title\\u{7}c\\u{9b}31md\\u{202e}txt.exe\\u{2066}"
+        );
+        assert!(!safe.chars().any(is_unsafe), "{safe}");
+        assert_eq!(terminal_safe("plain, Zoë\tx\n"), "plain, Zoë\tx\n");
+        assert!(matches!(
+            terminal_safe("plain"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(terminal_text("a,b\r\nc\rd\r\n"), "a,b\r\nc\\rd\r\n");
+        let json = json_terminal_safe("{\"a\":\"x\u{202e}\u{9b}y\"}\n");
+        assert_eq!(json, "{\"a\":\"x\\u202e\\u009by\"}\n");
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["a"], "x\u{202e}\u{9b}y");
+        assert_eq!(label("sites\u{1b}[31m\n.csv"), "sites\\u{1b}[31m .csv");
     }
 
     #[test]

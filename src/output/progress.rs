@@ -209,7 +209,7 @@ impl Bars {
         bar.set_style(Self::style(
             "{msg:30!} [{bar:30}] {human_pos}/{human_len} rows (about {eta} left)",
         ));
-        bar.set_message(name.to_string());
+        bar.set_message(super::label(name));
         bar.set_position(done);
         // Rows done before a resume took no time now: the rate starts from here.
         bar.reset_eta();
@@ -224,7 +224,7 @@ impl Bars {
         bar.set_style(Self::style(
             "  {msg:28!} [{bar:30}] {human_pos}/{human_len}",
         ));
-        bar.set_message(name.to_string());
+        bar.set_message(super::label(name));
         self.chunk = Some(bar);
     }
 

@@ -49,6 +49,7 @@ enum Outcome {
 pub(crate) fn run_worker(state: AppState, mut conn: Connection, face: String) {
     let mut last_purge = Instant::now();
     let dice = Dice::new(state.settings().faults.seed);
+    let _ = store::release_uploads(&conn, &state.settings().data_dir);
     while !state.stopping() {
         if last_purge.elapsed() >= PURGE_EVERY {
             let _ = state.purge_with(&mut conn);
@@ -69,6 +70,8 @@ pub(crate) fn run_worker(state: AppState, mut conn: Connection, face: String) {
                 if let Some(reason) = reason {
                     let _ = fail(&state, &conn, &id, &reason);
                 }
+                // An ended job keeps its record, not its upload (issue 11).
+                let _ = store::release_upload(&conn, &state.settings().data_dir, &id);
             }
             None => state.wait_for_work(Duration::from_millis(500)),
         }

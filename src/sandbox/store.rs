@@ -463,10 +463,50 @@ pub(crate) fn purge(
             let _ = std::fs::remove_file(path);
         }
     }
+    release_uploads(conn, data_dir)?;
     Ok(ids.len())
 }
 
-/// Where a job's uploaded file is kept until the job is purged.
+/// Deletes the uploaded file of job `id` once the job has ended: the one-year job record needs
+/// only its counts, its failed rows (in `job_errors`, the error CSV) and an export's result;
+/// an upload kept for a year cost as much disk as everything ever imported. Returns whether a
+/// file was removed.
+pub(crate) fn release_upload(conn: &Connection, data_dir: &Path, id: &str) -> anyhow::Result<bool> {
+    let ended: Option<bool> = conn
+        .query_row(
+            "SELECT status NOT IN ('new', 'in_progress') FROM jobs WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    // A job that is gone from the table (purged) keeps nothing either.
+    if ended == Some(false) {
+        return Ok(false);
+    }
+    match std::fs::remove_file(upload_path(data_dir, id)) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// [`release_upload`] for every upload in the data directory (uploads of jobs that ended
+/// before a restart, or under an older version that kept them); returns how many went.
+pub(crate) fn release_uploads(conn: &Connection, data_dir: &Path) -> anyhow::Result<usize> {
+    let Ok(entries) = std::fs::read_dir(data_dir.join("files")) else {
+        return Ok(0);
+    };
+    let mut n = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(id) = name.strip_suffix(".upload") {
+            n += release_upload(conn, data_dir, id)? as usize;
+        }
+    }
+    Ok(n)
+}
+
+/// Where a job's uploaded file is kept until the job ends.
 pub(crate) fn upload_path(data_dir: &Path, job_id: &str) -> PathBuf {
     data_dir.join("files").join(format!("{job_id}.upload"))
 }

@@ -428,6 +428,9 @@ struct Collector {
     objects: Objects,
     /// Rows, bytes and first line of the object in progress.
     group: (u64, u64, u64),
+    /// The last bad row, held back so that a later problem of the same row (its object too
+    /// large for any file) joins it: one row of the error CSV, counted once (issue 11).
+    held: Option<BadRecord>,
 }
 
 impl Collector {
@@ -476,14 +479,36 @@ impl Collector {
     }
 
     fn record_bad(&mut self, b: &BadRecord) -> io::Result<()> {
-        if b.line > 1 {
-            self.report.invalid_rows += 1;
-        }
         for i in &b.issues {
             self.report.issues += 1;
             *self.report.by_kind.entry(i.kind).or_default() += 1;
         }
-        self.log.push(b)
+        if let Some(h) = self
+            .held
+            .as_mut()
+            .filter(|h| h.line == b.line && b.line > 1)
+        {
+            h.issues.extend(b.issues.iter().cloned());
+            if h.fields.iter().all(String::is_empty) {
+                h.fields = b.fields.clone();
+            }
+            return Ok(());
+        }
+        if b.line > 1 {
+            self.report.invalid_rows += 1;
+        }
+        match self.held.replace(b.clone()) {
+            Some(h) => self.log.push(&h),
+            None => Ok(()),
+        }
+    }
+
+    /// Writes the held bad row to the log.
+    fn flush_held(&mut self) -> io::Result<()> {
+        match self.held.take() {
+            Some(h) => self.log.push(&h),
+            None => Ok(()),
+        }
     }
 
     /// Counts the finished object into the chunk plan.
@@ -505,7 +530,9 @@ impl Collector {
                         "this object {too_big}; the service cannot take it in one file"
                     ),
                 }],
-                fields: Vec::new(),
+                // One empty value per column, so the error CSV keeps its shape when the row
+                // had no other problem (its values are on this line of the input).
+                fields: vec![String::new(); self.report.header.len()],
             };
             self.record_bad(&b)?;
         }
@@ -585,6 +612,7 @@ pub fn validate(
         packer: Packer::new(settings.max_rows as u64, settings.max_bytes, header_len),
         objects: plan.identity.objects(),
         group: (0, 0, 0),
+        held: None,
     };
     if !plan.header_issues.is_empty() {
         let b = BadRecord {
@@ -677,6 +705,7 @@ pub fn validate(
     });
     result.map_err(wrap)?;
     collector.end_object().map_err(wrap)?;
+    collector.flush_held().map_err(wrap)?;
 
     let Collector {
         mut report,

@@ -31,6 +31,7 @@ mod cli;
 mod engine;
 mod faults;
 mod hardening;
+mod hardening2;
 mod import;
 mod load;
 mod ops;
