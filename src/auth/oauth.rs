@@ -420,7 +420,7 @@ mod tests {
     #[test]
     fn s256_matches_rfc_7636_appendix_b() {
         assert_eq!(
-            s256("dBjftJeZ4CVP-mJ0q9KqozLuX3s0dcbYOh3dAPq_cqzVFB6vx2dkDSnH"),
+            s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
         let p = Pkce::new();
