@@ -15,6 +15,7 @@
 
 mod faults;
 mod jobs;
+pub mod oauth;
 pub mod org;
 mod routes;
 mod rows;
@@ -73,6 +74,10 @@ pub struct Settings {
     /// Largest request body of the Configuration-API face (default
     /// [`org::DEFAULT_MAX_BODY_BYTES`]); larger ones get 413.
     pub org_max_body_bytes: u64,
+    /// Requests an access token of the fake authorization server ([`oauth`]) serves before
+    /// it is expired (401); `None`: an hour, as `expires_in` says
+    /// (`--token-lifetime-requests`).
+    pub token_lifetime_requests: Option<u64>,
 }
 
 impl Settings {
@@ -89,6 +94,7 @@ impl Settings {
             strict_bulk_updates: false,
             strict_people: false,
             org_max_body_bytes: org::DEFAULT_MAX_BODY_BYTES,
+            token_lifetime_requests: None,
         }
     }
 }
