@@ -287,7 +287,7 @@ impl Writer {
         match f.send(data) {
             Ok(spare) => Ok(spare),
             Err(()) => {
-                let e = self.files.take().map(Files::finish);
+                let e = self.files.take().map(|f| f.finish(false));
                 Err(match e {
                     Some(Err(e)) => self.io(e),
                     _ => self.io(std::io::Error::other("the chunk writer stopped")),
@@ -301,7 +301,7 @@ impl Writer {
         let Some(f) = self.files.take() else {
             return Ok(());
         };
-        let hashes = f.finish().map_err(|e| self.io(e))?;
+        let hashes = f.finish(true).map_err(|e| self.io(e))?;
         for (c, h) in self.chunks.iter_mut().zip(hashes) {
             c.content_hash = h;
         }
@@ -333,7 +333,7 @@ impl Drop for Writer {
     /// into the staging directory once it is removed.
     fn drop(&mut self) {
         if let Some(f) = self.files.take() {
-            let _ = f.finish();
+            let _ = f.finish(false);
         }
     }
 }
@@ -398,9 +398,12 @@ impl Files {
         Ok(self.back.try_recv().ok())
     }
 
-    /// Sends what is left, waits for the thread, and answers each chunk's hash.
-    fn finish(mut self) -> std::io::Result<Vec<Option<String>>> {
-        if !self.ops.is_empty() {
+    /// Sends what is left (`rest`: at the end of the input, where only the held-over rows of
+    /// the last object and chunk starts can be left; a split stopped early drops it), waits for
+    /// the thread, and answers each chunk's hash.
+    fn finish(mut self, rest: bool) -> std::io::Result<Vec<Option<String>>> {
+        if rest && !self.ops.is_empty() {
+            debug_assert!(!self.ops.iter().any(|o| matches!(o, Op::Block(..))));
             let _ = self.send(Vec::new());
         }
         drop(self.tx);
