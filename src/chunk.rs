@@ -202,9 +202,8 @@ struct Writer {
     header_lines: u64,
     /// The line of the current chunk file the next row starts on.
     next_line: u64,
-    /// Hash of the current chunk file's bytes so far.
-    hash: Option<crate::hash::StableHash>,
-    file: Option<std::fs::File>,
+    /// The thread writing the chunk files (`None` on a dry run).
+    files: Option<Files>,
     chunks: Vec<ChunkInfo>,
     packer: Packer,
     source: String,
@@ -220,17 +219,13 @@ impl Writer {
         }
     }
 
-    /// Records the hash of the chunk written so far.
-    fn finish_hash(&mut self) {
-        if let (Some(h), Some(c)) = (self.hash.take(), self.chunks.last_mut()) {
-            c.content_hash = Some(h.hex());
-        }
-    }
-
     /// Places an object of `rows` (line, lines) whose bytes are `bytes`, and writes it.
     fn object(&mut self, rows: &[(u64, u64)], bytes: &[u8]) -> Result<(), SplitError> {
         self.place(rows, bytes.len() as u64)?;
-        self.write(bytes)
+        if let Some(f) = self.files.as_mut() {
+            f.bytes(bytes);
+        }
+        Ok(())
     }
 
     /// Counts an object of `rows` into the plan, starting a chunk if it does not fit the
@@ -255,7 +250,7 @@ impl Writer {
             }
         })?;
         if fresh {
-            self.start_chunk(first_line)?;
+            self.start_chunk(first_line);
         }
         let c = self.chunks.last_mut().expect("a chunk was started");
         for &(line, lines) in rows {
@@ -276,23 +271,44 @@ impl Writer {
         Ok(fresh)
     }
 
-    /// Appends bytes to the current chunk (nothing on a dry run).
-    fn write(&mut self, bytes: &[u8]) -> Result<(), SplitError> {
-        if let Some(f) = self.file.as_mut() {
-            use std::io::Write;
-            if let Some(h) = self.hash.as_mut() {
-                h.write(bytes);
+    /// Appends `block[start..end]` of the block being split to the current chunk.
+    fn write_range(&mut self, start: usize, end: usize) {
+        if let Some(f) = self.files.as_mut() {
+            f.ops.push(Op::Block(start, end));
+        }
+    }
+
+    /// Hands the block's bytes to the writing thread; answers a buffer to reuse, if one came
+    /// back. A failure of the thread ends the split with its error.
+    fn send(&mut self, data: Vec<u8>) -> Result<Option<Vec<u8>>, SplitError> {
+        let Some(f) = self.files.as_mut() else {
+            return Ok(Some(data));
+        };
+        match f.send(data) {
+            Ok(spare) => Ok(spare),
+            Err(()) => {
+                let e = self.files.take().map(|f| f.finish(false));
+                Err(match e {
+                    Some(Err(e)) => self.io(e),
+                    _ => self.io(std::io::Error::other("the chunk writer stopped")),
+                })
             }
-            f.write_all(bytes).map_err(|e| SplitError::Io {
-                file: self.source.clone(),
-                source: e,
-            })?;
+        }
+    }
+
+    /// Waits for the writing thread; records each chunk's hash.
+    fn finish(&mut self) -> Result<(), SplitError> {
+        let Some(f) = self.files.take() else {
+            return Ok(());
+        };
+        let hashes = f.finish(true).map_err(|e| self.io(e))?;
+        for (c, h) in self.chunks.iter_mut().zip(hashes) {
+            c.content_hash = h;
         }
         Ok(())
     }
 
-    fn start_chunk(&mut self, first_line: u64) -> Result<(), SplitError> {
-        self.finish_hash();
+    fn start_chunk(&mut self, first_line: u64) {
         self.next_line = self.header_lines + 1;
         let index = self.chunks.len() as u64 + 1;
         self.chunks.push(ChunkInfo {
@@ -306,18 +322,146 @@ impl Writer {
             line_map: Vec::new(),
             content_hash: None,
         });
-        if let Some(dir) = &self.staging {
-            use std::io::Write;
-            let path = dir.path().join(format!("{index}.csv"));
-            let mut f = std::fs::File::create(&path).map_err(|e| self.io(e))?;
-            f.write_all(&self.header).map_err(|e| self.io(e))?;
-            let mut hash = crate::hash::StableHash::new();
-            hash.write(&self.header);
-            self.hash = Some(hash);
-            self.file = Some(f);
+        if let Some(f) = self.files.as_mut() {
+            f.ops.push(Op::Start(index));
         }
-        Ok(())
     }
+}
+
+impl Drop for Writer {
+    /// A split that stops early still waits for the writing thread, so that nothing is written
+    /// into the staging directory once it is removed.
+    fn drop(&mut self) {
+        if let Some(f) = self.files.take() {
+            let _ = f.finish(false);
+        }
+    }
+}
+
+/// What the writing thread does, in order, with one block's bytes.
+enum Op {
+    /// Starts chunk file `{index}.csv` with the header.
+    Start(u64),
+    /// Appends a range of the block.
+    Block(usize, usize),
+    /// Appends a range of the batch's own bytes (the rows of an object held over blocks).
+    Own(usize, usize),
+}
+
+struct Batch {
+    data: Vec<u8>,
+    own: Vec<u8>,
+    ops: Vec<Op>,
+}
+
+/// Writes the chunk files on a thread of its own, so the kernel's copying of the chunks (and
+/// their hashing) runs on the second core while the first one scans the input.
+struct Files {
+    ops: Vec<Op>,
+    own: Vec<u8>,
+    tx: std::sync::mpsc::SyncSender<Batch>,
+    back: std::sync::mpsc::Receiver<Vec<u8>>,
+    thread: std::thread::JoinHandle<std::io::Result<Vec<Option<String>>>>,
+}
+
+impl Files {
+    /// Blocks in flight: enough to keep both threads busy, few enough to keep memory flat.
+    const DEPTH: usize = 2;
+
+    fn spawn(dir: PathBuf, header: Vec<u8>, hash: bool) -> Files {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(Self::DEPTH);
+        let (back_tx, back) = std::sync::mpsc::sync_channel::<Vec<u8>>(Self::DEPTH + 1);
+        let thread = std::thread::spawn(move || write_chunks(&dir, &header, hash, rx, back_tx));
+        Files {
+            ops: Vec::new(),
+            own: Vec::new(),
+            tx,
+            back,
+            thread,
+        }
+    }
+
+    fn bytes(&mut self, bytes: &[u8]) {
+        let start = self.own.len();
+        self.own.extend_from_slice(bytes);
+        self.ops.push(Op::Own(start, self.own.len()));
+    }
+
+    /// `Err` when the thread has stopped (its error comes from [`Files::finish`]).
+    fn send(&mut self, data: Vec<u8>) -> Result<Option<Vec<u8>>, ()> {
+        let batch = Batch {
+            data,
+            own: std::mem::take(&mut self.own),
+            ops: std::mem::take(&mut self.ops),
+        };
+        self.tx.send(batch).map_err(|_| ())?;
+        Ok(self.back.try_recv().ok())
+    }
+
+    /// Sends what is left (`rest`: at the end of the input, where only the held-over rows of
+    /// the last object and chunk starts can be left; a split stopped early drops it), waits for
+    /// the thread, and answers each chunk's hash.
+    fn finish(mut self, rest: bool) -> std::io::Result<Vec<Option<String>>> {
+        if rest && !self.ops.is_empty() {
+            debug_assert!(!self.ops.iter().any(|o| matches!(o, Op::Block(..))));
+            let _ = self.send(Vec::new());
+        }
+        drop(self.tx);
+        match self.thread.join() {
+            Ok(r) => r,
+            Err(_) => Err(std::io::Error::other("the chunk writer crashed")),
+        }
+    }
+}
+
+/// The writing thread: carries out each batch's ops, hands the block buffers back for reuse.
+fn write_chunks(
+    dir: &Path,
+    header: &[u8],
+    hash: bool,
+    rx: std::sync::mpsc::Receiver<Batch>,
+    back: std::sync::mpsc::SyncSender<Vec<u8>>,
+) -> std::io::Result<Vec<Option<String>>> {
+    use std::io::Write;
+    let mut hashes = Vec::new();
+    let mut file: Option<(std::fs::File, Option<crate::hash::StableHash>)> = None;
+    let finish = |hashes: &mut Vec<Option<String>>, h: Option<crate::hash::StableHash>| {
+        hashes.push(h.map(|h| h.hex()));
+    };
+    for batch in rx {
+        for op in &batch.ops {
+            let bytes = match *op {
+                Op::Start(index) => {
+                    if let Some((_, h)) = file.take() {
+                        finish(&mut hashes, h);
+                    }
+                    let mut f = std::fs::File::create(dir.join(format!("{index}.csv")))?;
+                    f.write_all(header)?;
+                    let h = hash.then(|| {
+                        let mut h = crate::hash::StableHash::new();
+                        h.write(header);
+                        h
+                    });
+                    file = Some((f, h));
+                    continue;
+                }
+                Op::Block(s, e) => &batch.data[s..e],
+                Op::Own(s, e) => &batch.own[s..e],
+            };
+            let (f, h) = file.as_mut().expect("a chunk was started");
+            if let Some(h) = h.as_mut() {
+                h.write(bytes);
+            }
+            f.write_all(bytes)?;
+        }
+        if batch.data.capacity() > 0 {
+            let _ = back.try_send(batch.data);
+        }
+    }
+    if let Some((_, h)) = file.take() {
+        finish(&mut hashes, h);
+    }
+    Ok(hashes)
 }
 
 /// Splits `source` into chunks; `group` (the identity of a multi-row type in this file) keeps
@@ -333,6 +477,19 @@ pub fn split(
     split_skipping(source, object_type, group, None, settings, progress)
 }
 
+/// [`split`] without the chunks' content hashes (`ChunkInfo::content_hash` stays `None`):
+/// `bulk split` writes files for the admin and keys no jobs by them, and hashing every byte
+/// costs more than scanning and writing it.
+pub fn split_unhashed(
+    source: &Source,
+    object_type: Option<&str>,
+    group: Option<&Identity>,
+    settings: &SplitSettings,
+    progress: &dyn Fn(u64),
+) -> Result<Manifest, SplitError> {
+    split_in(source, object_type, group, None, settings, false, progress)
+}
+
 /// [`split`], leaving out the objects `skip` says have a bad row (`import --skip-invalid`):
 /// their records go to `skip` instead, and are never checked, so a row that validation already
 /// reported cannot stop the split. The chunks keep the input's line numbers.
@@ -344,8 +501,20 @@ pub fn split_skipping(
     settings: &SplitSettings,
     progress: &dyn Fn(u64),
 ) -> Result<Manifest, SplitError> {
+    split_in(source, object_type, group, skip, settings, true, progress)
+}
+
+fn split_in(
+    source: &Source,
+    object_type: Option<&str>,
+    group: Option<&Identity>,
+    skip: Option<&mut dyn Skip>,
+    settings: &SplitSettings,
+    hash: bool,
+    progress: &dyn Fn(u64),
+) -> Result<Manifest, SplitError> {
     let created = settings.out_dir.as_ref().filter(|d| !d.exists()).cloned();
-    let result = split_into(source, object_type, group, skip, settings, progress);
+    let result = split_into(source, object_type, group, skip, settings, hash, progress);
     if let (Err(_), Some(dir)) = (&result, created) {
         // Only an empty directory is removed: one this run created and left nothing in.
         let _ = std::fs::remove_dir(dir);
@@ -359,6 +528,7 @@ fn split_into(
     group: Option<&Identity>,
     mut skip: Option<&mut dyn Skip>,
     settings: &SplitSettings,
+    hash: bool,
     progress: &dyn Fn(u64),
 ) -> Result<Manifest, SplitError> {
     let file = source.display.clone();
@@ -398,14 +568,16 @@ fn split_into(
         None => None,
     };
     let header_lines = memchr::memchr_iter(b'\n', &header).count() as u64;
+    let files = staging
+        .as_ref()
+        .map(|d| Files::spawn(d.path().to_path_buf(), header.clone(), hash));
     let mut w = Writer {
+        files,
         staging,
         packer: Packer::new(settings.max_rows, settings.max_bytes, header.len() as u64),
         header,
         header_lines,
         next_line: header_lines + 1,
-        hash: None,
-        file: None,
         chunks: Vec::new(),
         source: file.clone(),
         rows: 0,
@@ -480,7 +652,7 @@ fn split_into(
                 for &r in recs {
                     if let Some(skip) = skip.as_mut().filter(|s| s.is_bad(r.line)) {
                         if let Some((s, e)) = run.take() {
-                            w.write(&b.data[s..e])?;
+                            w.write_range(s, e);
                         }
                         skip.left_out(r.line, &b.data[r.start..r.end], r.line)
                             .map_err(|e| w.io(e))?;
@@ -491,7 +663,7 @@ fn split_into(
                     }
                     if let Some((s, e)) = run {
                         if e != r.start || w.packer.would_start(1, r.len) {
-                            w.write(&b.data[s..e])?;
+                            w.write_range(s, e);
                             run = None;
                         }
                     }
@@ -499,17 +671,18 @@ fn split_into(
                     run = Some((run.map_or(r.start, |(s, _)| s), r.end));
                 }
                 if let Some((s, e)) = run {
-                    w.write(&b.data[s..e])?;
+                    w.write_range(s, e);
                 }
             }
         }
         progress(consumed);
-        scanner.recycle(b.data);
+        if let Some(spare) = w.send(b.data)? {
+            scanner.recycle(spare);
+        }
         block = scanner.next_block().map_err(io)?;
     }
     pending.flush(&mut w, &mut skip)?;
-    w.finish_hash();
-    drop(w.file.take());
+    w.finish()?;
     let width = w.chunks.len().to_string().len().max(3);
     for c in &mut w.chunks {
         c.file = format!(
@@ -524,9 +697,9 @@ fn split_into(
         max_rows: settings.max_rows,
         max_bytes: settings.max_bytes,
         rows: w.rows,
-        chunks: w.chunks,
+        chunks: std::mem::take(&mut w.chunks),
     };
-    if let (Some(dir), Some(staging)) = (&settings.out_dir, w.staging) {
+    if let (Some(dir), Some(staging)) = (&settings.out_dir, w.staging.take()) {
         remove_old_chunks(dir, &settings.stem).map_err(io)?;
         for c in &manifest.chunks {
             std::fs::rename(

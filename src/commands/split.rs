@@ -1,6 +1,6 @@
 //! `bulk split`: cut a CSV, or a set of WAV files, into pieces the service accepts.
 
-use crate::chunk::{split, Manifest, SplitError, SplitSettings};
+use crate::chunk::{split_unhashed, Manifest, SplitError, SplitSettings};
 use crate::cli::SplitArgs;
 use crate::error::{Exit, Failure};
 use crate::input::{self, InputOptions};
@@ -150,7 +150,7 @@ fn csv_split(args: SplitArgs, printer: &Printer) -> anyhow::Result<Exit> {
         &format!("splitting {}", source.display),
         source.len,
     );
-    let manifest = split(
+    let manifest = split_unhashed(
         &source,
         object.map(|t| t.id.as_str()),
         group.as_ref(),

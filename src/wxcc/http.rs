@@ -227,12 +227,18 @@ impl HttpTenant {
         loop {
             let sep = if path.contains('?') { '&' } else { '?' };
             let p = format!("{path}{sep}page={page}&pageSize={PAGE_SIZE}");
-            let (_, v) = self.call(Method::GET, &p, None)?;
-            let list: ListPage = serde_json::from_value(v).map_err(|e| TenantError::Decode {
-                method: "GET".into(),
-                path: p.clone(),
-                message: e.to_string(),
-            })?;
+            let (status, bytes) = self.send(Method::GET, &p, |r| r)?;
+            if !(200..300).contains(&status) {
+                self.parse(Method::GET, &p, status, &bytes)?;
+            }
+            // Straight into the page's types: a page of 1000 users is not built as a JSON
+            // tree first.
+            let list: ListPage =
+                serde_json::from_slice(&bytes).map_err(|e| TenantError::Decode {
+                    method: "GET".into(),
+                    path: p.clone(),
+                    message: e.to_string(),
+                })?;
             out.extend(list.data);
             if !list.meta.has_next() || page > 100_000 {
                 return Ok(out);

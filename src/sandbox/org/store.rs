@@ -530,7 +530,8 @@ pub fn patch(
     ] {
         body.remove(f);
     }
-    replace(conn, c, id, body)
+    // The object was read above, in the same transaction: no second read.
+    replace_old(conn, c, id, &old, body)
 }
 
 /// Deletes an object (and its entries).
@@ -550,7 +551,9 @@ pub fn not_found(ty: &ApiType, id: &str) -> Problem {
     Problem::new(404, format!("{} not found: {id}", ty.name))
 }
 
-/// One page of a type's objects, oldest first, filtered; and how many match in all.
+/// One page of a type's objects, oldest first, filtered; and how many match in all. Each
+/// object is its stored JSON text: the page is answered as it was stored, without parsing and
+/// writing every object again.
 pub fn list(
     conn: &Connection,
     org: &str,
@@ -559,7 +562,7 @@ pub fn list(
     filter: Option<&Expr>,
     page: u64,
     page_size: u64,
-) -> Result<(Vec<Value>, u64), Problem> {
+) -> Result<(Vec<String>, u64), Problem> {
     let mut params: Vec<rusqlite::types::Value> = vec![
         org.to_string().into(),
         ty.name.to_string().into(),
@@ -601,7 +604,6 @@ pub fn list(
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt
         .query_map(params_from_iter(params.iter()), |r| r.get::<_, String>(0))?
-        .map(|r| r.map(|d| serde_json::from_str(&d).unwrap_or(Value::Null)))
         .collect::<Result<Vec<_>, _>>()?;
     Ok((rows, total as u64))
 }
