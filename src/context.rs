@@ -7,16 +7,16 @@ use crate::api::wait::{Update, WaitOptions, Waited};
 use crate::api::wire::{Job, JobStatus};
 use crate::auth::{Secret, StaticToken, TokenSource};
 use crate::config::{self, Credentials, Profile, ProfileKind, Profiles};
-use crate::wxcc::http::HttpTenant;
-use crate::wxcc::limits::{RateLimiter, DEFAULT_RATE, SCOPES};
-use crate::wxcc::tenant::TenantError;
-use std::sync::Arc;
 use crate::error::{Exit, Failure};
 use crate::output::progress::{duration, job_wait_line, Heartbeat};
 use crate::output::Printer;
+use crate::wxcc::http::HttpTenant;
+use crate::wxcc::limits::{RateLimiter, DEFAULT_RATE, SCOPES};
+use crate::wxcc::tenant::TenantError;
 use anyhow::Context as _;
 use std::fs::File;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Where the commands' requests go, for messages and `login --status`.

@@ -21,7 +21,6 @@ use serde_json::Value;
 
 use super::endpoints::{fill, ApiType};
 use super::limits::{RateLimiter, Retries, DEFAULT_RATE};
-use crate::auth::{Secret, StaticToken, TokenSource};
 use super::resolve::{find_in, name_field, ResolveError, Resolver};
 use super::tenant::{Outcome, Tenant, TenantError};
 use super::wire::{
@@ -29,6 +28,7 @@ use super::wire::{
     ListPage, OperationType, RequestAction, AUDIO_FILE_INFO_PART, AUDIO_FILE_PART,
     NEW_CONFIGURATION_CANNOT_HAVE_ID,
 };
+use crate::auth::{Secret, StaticToken, TokenSource};
 
 /// Items per bulk call: Cisco publishes no limit (wxcc-config-api.md §4 #14); Webex SCIM caps
 /// bulk at 100, and 50 keeps a call's body small.
@@ -222,9 +222,10 @@ impl HttpTenant {
         loop {
             let token = match refreshed.clone() {
                 Some(t) => t,
-                None => self.tokens.access_token().map_err(|e| {
-                    token_error(&method, path, format!("no access token: {e:#}"))
-                })?,
+                None => self
+                    .tokens
+                    .access_token()
+                    .map_err(|e| token_error(&method, path, format!("no access token: {e:#}")))?,
             };
             self.limiter.acquire();
             let req = build(self.request(method.clone(), path, &token)?);
@@ -257,9 +258,7 @@ impl HttpTenant {
             match status {
                 429 if throttled < self.retries.max_throttled => {
                     throttled += 1;
-                    std::thread::sleep(
-                        self.retries.after_429(retry_after.as_deref(), throttled),
-                    );
+                    std::thread::sleep(self.retries.after_429(retry_after.as_deref(), throttled));
                 }
                 500 | 502 | 503 | 504 if attempt < self.retries.max_retries => {
                     attempt += 1;
@@ -268,7 +267,13 @@ impl HttpTenant {
                 }
                 401 if refreshed.is_none() => match self.tokens.refresh_after_401(&token) {
                     Ok(Some(new)) => refreshed = Some(new),
-                    Ok(None) => return Ok(Sent { status, body, resent }),
+                    Ok(None) => {
+                        return Ok(Sent {
+                            status,
+                            body,
+                            resent,
+                        })
+                    }
                     Err(e) => {
                         return Err(token_error(
                             &method,
@@ -277,7 +282,13 @@ impl HttpTenant {
                         ))
                     }
                 },
-                _ => return Ok(Sent { status, body, resent }),
+                _ => {
+                    return Ok(Sent {
+                        status,
+                        body,
+                        resent,
+                    })
+                }
             }
         }
     }
@@ -474,7 +485,10 @@ impl HttpTenant {
         self.refresh_named(api, &[name.to_string()]).ok()?;
         let site = item.get("siteId").and_then(Value::as_str);
         self.cached(api, |l| {
-            let hits = l.by_name.get(&name_key(name)).map_or(&[][..], Vec::as_slice);
+            let hits = l
+                .by_name
+                .get(&name_key(name))
+                .map_or(&[][..], Vec::as_slice);
             find_in(api, hits.iter().map(|&i| &l.list[i]), name, site)
         })
         .ok()?

@@ -183,7 +183,10 @@ mod tests {
         for attempt in 1..20 {
             let exp = (r.base_backoff * (1u32 << (attempt - 1).min(16))).min(r.max_backoff);
             let d = r.backoff(attempt);
-            assert!(d >= exp / 2 && d <= exp, "attempt {attempt}: {d:?} of {exp:?}");
+            assert!(
+                d >= exp / 2 && d <= exp,
+                "attempt {attempt}: {d:?} of {exp:?}"
+            );
         }
     }
 
@@ -210,7 +213,10 @@ mod tests {
         let r = auth_failure(&status(403)).unwrap();
         assert!(is_auth_failure(&r));
         assert!(r.contains("cjp:config_read") && r.contains("cjp:config_write"));
-        assert!(r.contains("administrator") && r.contains("ccconfig_x"), "{r}");
+        assert!(
+            r.contains("administrator") && r.contains("ccconfig_x"),
+            "{r}"
+        );
         assert!(is_auth_failure(&auth_failure(&status(401)).unwrap()));
         assert!(auth_failure(&status(400)).is_none());
     }
