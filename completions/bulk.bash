@@ -710,7 +710,7 @@ _bulk() {
             return 0
             ;;
         bulk__subcmd__login)
-            opts="-q -h --profile --url --org --token-stdin --status --logout --default --json --quiet --help"
+            opts="-q -h --profile --url --org --token-stdin --wxcc --region --api-url --webex-api --credentials-file --web --device --client-id --client-secret-file --auth-url --scope --redirect-port --status --logout --default --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -725,6 +725,42 @@ _bulk() {
                     return 0
                     ;;
                 --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -W "us1 eu1 eu2 anz1 ca1 jp1 sg1" -- "${cur}"))
+                    return 0
+                    ;;
+                --api-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --webex-api)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --credentials-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-secret-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redirect-port)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -806,7 +842,7 @@ _bulk() {
             return 0
             ;;
         bulk__subcmd__sandbox__subcmd__serve)
-            opts="-q -h --addr --allow-remote --data-dir --print-url --row-delay-ms --max-rows --max-bytes --fault-500 --fault-429 --fault-reset --fault-slow --fault-slow-ms --fault-lost-write --fault-fail-job --fault-seed --strict-bulk-updates --strict-people --json --quiet --help"
+            opts="-q -h --addr --allow-remote --data-dir --print-url --row-delay-ms --max-rows --max-bytes --fault-500 --fault-429 --fault-reset --fault-slow --fault-slow-ms --fault-lost-write --fault-fail-job --fault-seed --strict-bulk-updates --strict-people --token-lifetime-requests --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -861,6 +897,10 @@ _bulk() {
                     return 0
                     ;;
                 --fault-seed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-lifetime-requests)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -35,7 +35,7 @@ complete -c bulk -n "__fish_bulk_needs_command" -f -a "errors" -d 'Download a jo
 complete -c bulk -n "__fish_bulk_needs_command" -f -a "validate" -d 'Check CSV files offline, against the schema of their object type, and report every problem'
 complete -c bulk -n "__fish_bulk_needs_command" -f -a "template" -d 'Write the CSV template of an object type: its header row, and with --example a valid row'
 complete -c bulk -n "__fish_bulk_needs_command" -f -a "split" -d 'Cut a CSV (or a set of WAV files) into chunks the service accepts'
-complete -c bulk -n "__fish_bulk_needs_command" -f -a "login" -d 'Save a profile (service URL and token) to target a real service, or show the target'
+complete -c bulk -n "__fish_bulk_needs_command" -f -a "login" -d 'Save a profile (a service, or a Webex Contact Center organisation) and its token, or show the target'
 complete -c bulk -n "__fish_bulk_needs_command" -f -a "sandbox" -d 'Run a local sandbox of the bulk-operations service, for trying imports without a tenant'
 complete -c bulk -n "__fish_bulk_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c bulk -n "__fish_bulk_using_subcommand import" -s t -l type -d 'Object type of the files; detected from the file name or header when absent' -r -f -a "entry-point\t'Entry Point'
@@ -236,11 +236,29 @@ complete -c bulk -n "__fish_bulk_using_subcommand split" -s q -l quiet -d 'Print
 complete -c bulk -n "__fish_bulk_using_subcommand split" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c bulk -n "__fish_bulk_using_subcommand login" -l profile -d 'Profile name (default: "default"); also BULK_PROFILE. "sandbox" is reserved for the local sandbox' -r
 complete -c bulk -n "__fish_bulk_using_subcommand login" -l url -d 'Base URL of the bulk-operations API (https://, or http:// to loopback only)' -r
-complete -c bulk -n "__fish_bulk_using_subcommand login" -l org -d 'Organisation id, for display and checks' -r
-complete -c bulk -n "__fish_bulk_using_subcommand login" -l token-stdin -d 'Read the token from standard input'
+complete -c bulk -n "__fish_bulk_using_subcommand login" -l org -d 'Organisation id, for display and checks (with --wxcc: the bare UUID; without it, the token\'s organisation, from /v1/people/me)' -r
+complete -c bulk -n "__fish_bulk_using_subcommand login" -l region -d 'The organisation\'s Webex region: its Configuration API is https://api.wxcc-REGION.cisco.com' -r -f -a "us1\t''
+eu1\t''
+eu2\t''
+anz1\t''
+ca1\t''
+jp1\t''
+sg1\t''"
+complete -c bulk -n "__fish_bulk_using_subcommand login" -l api-url -d 'The Configuration API base instead of a region\'s (https://, or http:// to loopback)' -r
+complete -c bulk -n "__fish_bulk_using_subcommand login" -l webex-api -d 'The Webex API base asked who the token belongs to (default https://webexapis.com)' -r
+complete -c bulk -n "__fish_bulk_using_subcommand login" -l credentials-file -d 'OAuth credentials as JSON ({access_token, refresh_token, client_id, client_secret, expires_in or expires_at, token_url}); `-` reads standard input. bulk refreshes the access token and stores each new pair' -r -F
+complete -c bulk -n "__fish_bulk_using_subcommand login" -l client-id -d 'The OAuth client (integration) id, for --web and --device' -r
+complete -c bulk -n "__fish_bulk_using_subcommand login" -l client-secret-file -d 'A file holding the integration\'s client secret (else it is asked on the terminal)' -r -F
+complete -c bulk -n "__fish_bulk_using_subcommand login" -l auth-url -d 'The authorization server\'s base: BASE/v1/authorize, BASE/v1/device/authorize, BASE/v1/device/token and BASE/v1/access_token (default https://webexapis.com)' -r
+complete -c bulk -n "__fish_bulk_using_subcommand login" -l scope -d 'The scopes to ask for, space-separated' -r
+complete -c bulk -n "__fish_bulk_using_subcommand login" -l redirect-port -d 'The loopback port of --web\'s redirect URI (0 picks a free one)' -r
+complete -c bulk -n "__fish_bulk_using_subcommand login" -l token-stdin -d 'Read the token from standard input (with --wxcc, a JSON object is read as by --credentials-file)'
+complete -c bulk -n "__fish_bulk_using_subcommand login" -l wxcc -d 'A Webex Contact Center organisation: bulk runs the jobs itself and calls Cisco\'s Configuration API. Never made the default without --default'
+complete -c bulk -n "__fish_bulk_using_subcommand login" -l web -d 'Log in with a browser: OAuth authorization code with PKCE, redirected to http://127.0.0.1:PORT/callback (register that URI in the integration)'
+complete -c bulk -n "__fish_bulk_using_subcommand login" -l device -d 'Log in without a browser here: prints a URL and a code to enter on any device, and waits'
 complete -c bulk -n "__fish_bulk_using_subcommand login" -l status -d 'Show the current target and who you are, without the token'
 complete -c bulk -n "__fish_bulk_using_subcommand login" -l logout -d 'Forget the profile (without --profile: the default one) and its token'
-complete -c bulk -n "__fish_bulk_using_subcommand login" -l default -d 'Make this profile the default (the first profile saved is the default anyway)'
+complete -c bulk -n "__fish_bulk_using_subcommand login" -l default -d 'Make this profile the default (the first bulk profile saved is the default anyway; a wxcc profile only with this flag)'
 complete -c bulk -n "__fish_bulk_using_subcommand login" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c bulk -n "__fish_bulk_using_subcommand login" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
 complete -c bulk -n "__fish_bulk_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -263,6 +281,7 @@ complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subco
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-lost-write -d 'Fraction of writes to /organization (the Configuration-API face) whose answer is lost after the write committed (the connection drops)' -r
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-fail-job -d 'Fraction of import jobs that end as failed, with a reason, before processing any row' -r
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-seed -d 'Seed of the fault dice, to repeat a run' -r
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l token-lifetime-requests -d 'Access tokens of the fake Webex authorization server (/v1/access_token) expire after serving this many requests (401), so that clients refresh; default: after an hour' -r
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l allow-remote -d 'Allow listening on an address other than loopback (the sandbox has no TLS)'
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l print-url -d 'Also print the URL alone on stdout once listening'
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l strict-bulk-updates -d 'Bulk SAVE items that carry an id fail with 400 "New configuration cannot have an id" for the types a live probe reported (site, team, skill, ...): update with PUT instead'
@@ -286,7 +305,7 @@ complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subc
 complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox help" -f -a "validate" -d 'Check CSV files offline, against the schema of their object type, and report every problem'
 complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox help" -f -a "template" -d 'Write the CSV template of an object type: its header row, and with --example a valid row'
 complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox help" -f -a "split" -d 'Cut a CSV (or a set of WAV files) into chunks the service accepts'
-complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox help" -f -a "login" -d 'Save a profile (service URL and token) to target a real service, or show the target'
+complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox help" -f -a "login" -d 'Save a profile (a service, or a Webex Contact Center organisation) and its token, or show the target'
 complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox help" -f -a "sandbox" -d 'Run a local sandbox of the bulk-operations service, for trying imports without a tenant'
 complete -c bulk -n "__fish_bulk_using_subcommand help; and not __fish_seen_subcommand_from import export jobs errors validate template split login sandbox help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c bulk -n "__fish_bulk_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "list" -d 'List jobs, newest first (the default)'

@@ -258,6 +258,10 @@ pub struct SandboxServeArgs {
     /// person fails, as on a real tenant.
     #[arg(long)]
     pub strict_people: bool,
+    /// Access tokens of the fake Webex authorization server (/v1/access_token) expire after
+    /// serving this many requests (401), so that clients refresh; default: after an hour.
+    #[arg(long, value_name = "N")]
+    pub token_lifetime_requests: Option<u64>,
 }
 
 /// Print the sandbox admin token on stdout (or create another organisation and print its token).
@@ -443,34 +447,89 @@ pub struct ErrorsArgs {
     pub remote: RemoteArgs,
 }
 
-/// Save a profile (service URL and token) to target a real service, or show the target.
+/// Save a profile (a service, or a Webex Contact Center organisation) and its token, or show
+/// the target.
 ///
-/// On a terminal it prompts for what is missing; in scripts pass --url and --token-stdin
-/// (a token is never a command-line value). BULK_TOKEN overrides the stored token.
+/// On a terminal it prompts for what is missing; in scripts pass --url (or --wxcc with
+/// --region) and --token-stdin (a token is never a command-line value). BULK_TOKEN overrides
+/// the stored token.
+///
+/// A Webex Contact Center organisation (--wxcc) takes a pasted access token (--token-stdin),
+/// OAuth credentials that bulk refreshes (--credentials-file), or an OAuth login of an
+/// integration: --web (a browser, PKCE, a loopback redirect) or --device (a code to enter on
+/// another machine). Client secrets come from a prompt or --client-secret-file, never argv.
 ///
 /// Example: printf '%s' "$TOKEN" | bulk login --profile prod --url https://api.example.com --token-stdin
+///
+/// Example: bulk login --profile prod --wxcc --region us1 --web --client-id C0FFEE
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("how").args(["token_stdin", "credentials_file", "web", "device"])))]
 pub struct LoginArgs {
     /// Profile name (default: "default"); also BULK_PROFILE. "sandbox" is reserved for the
     /// local sandbox.
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
     /// Base URL of the bulk-operations API (https://, or http:// to loopback only).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", conflicts_with = "wxcc")]
     pub url: Option<String>,
-    /// Organisation id, for display and checks.
+    /// Organisation id, for display and checks (with --wxcc: the bare UUID; without it, the
+    /// token's organisation, from /v1/people/me).
     #[arg(long, value_name = "ORG")]
     pub org: Option<String>,
-    /// Read the token from standard input.
+    /// Read the token from standard input (with --wxcc, a JSON object is read as by
+    /// --credentials-file).
     #[arg(long)]
     pub token_stdin: bool,
+    /// A Webex Contact Center organisation: bulk runs the jobs itself and calls Cisco's
+    /// Configuration API. Never made the default without --default.
+    #[arg(long)]
+    pub wxcc: bool,
+    /// The organisation's Webex region: its Configuration API is https://api.wxcc-REGION.cisco.com.
+    #[arg(long, value_name = "REGION", requires = "wxcc", conflicts_with = "api_url",
+          value_parser = clap::builder::PossibleValuesParser::new(crate::config::REGIONS))]
+    pub region: Option<String>,
+    /// The Configuration API base instead of a region's (https://, or http:// to loopback).
+    #[arg(long, value_name = "URL", requires = "wxcc")]
+    pub api_url: Option<String>,
+    /// The Webex API base asked who the token belongs to (default https://webexapis.com).
+    #[arg(long, value_name = "URL", requires = "wxcc")]
+    pub webex_api: Option<String>,
+    /// OAuth credentials as JSON ({access_token, refresh_token, client_id, client_secret,
+    /// expires_in or expires_at, token_url}); `-` reads standard input. bulk refreshes the
+    /// access token and stores each new pair.
+    #[arg(long, value_name = "FILE", requires = "wxcc")]
+    pub credentials_file: Option<PathBuf>,
+    /// Log in with a browser: OAuth authorization code with PKCE, redirected to
+    /// http://127.0.0.1:PORT/callback (register that URI in the integration).
+    #[arg(long, requires_all = ["wxcc", "client_id"])]
+    pub web: bool,
+    /// Log in without a browser here: prints a URL and a code to enter on any device, and waits.
+    #[arg(long, requires_all = ["wxcc", "client_id"])]
+    pub device: bool,
+    /// The OAuth client (integration) id, for --web and --device.
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// A file holding the integration's client secret (else it is asked on the terminal).
+    #[arg(long, value_name = "FILE")]
+    pub client_secret_file: Option<PathBuf>,
+    /// The authorization server's base: BASE/v1/authorize, BASE/v1/device/authorize,
+    /// BASE/v1/device/token and BASE/v1/access_token (default https://webexapis.com).
+    #[arg(long, value_name = "BASE", requires = "wxcc")]
+    pub auth_url: Option<String>,
+    /// The scopes to ask for, space-separated.
+    #[arg(long, value_name = "SCOPES", default_value = crate::auth::oauth::DEFAULT_SCOPES)]
+    pub scope: String,
+    /// The loopback port of --web's redirect URI (0 picks a free one).
+    #[arg(long, value_name = "PORT", default_value_t = 8765)]
+    pub redirect_port: u16,
     /// Show the current target and who you are, without the token.
-    #[arg(long, conflicts_with_all = ["url", "org", "token_stdin"])]
+    #[arg(long, conflicts_with_all = ["url", "org", "token_stdin", "wxcc"])]
     pub status: bool,
     /// Forget the profile (without --profile: the default one) and its token.
-    #[arg(long, conflicts_with_all = ["url", "org", "token_stdin", "status", "default"])]
+    #[arg(long, conflicts_with_all = ["url", "org", "token_stdin", "status", "default", "wxcc"])]
     pub logout: bool,
-    /// Make this profile the default (the first profile saved is the default anyway).
+    /// Make this profile the default (the first bulk profile saved is the default anyway; a
+    /// wxcc profile only with this flag).
     #[arg(long, conflicts_with = "status")]
     pub default: bool,
 }

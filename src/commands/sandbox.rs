@@ -52,6 +52,7 @@ fn serve(a: SandboxServeArgs, printer: &Printer, cancel: &Cancel) -> anyhow::Res
     };
     settings.strict_bulk_updates = a.strict_bulk_updates;
     settings.strict_people = a.strict_people;
+    settings.token_lifetime_requests = a.token_lifetime_requests;
     let data_dir = settings.data_dir.clone();
     let _lock = crate::context::lock_data_dir(&data_dir)?.ok_or_else(|| {
         Failure::usage(format!(

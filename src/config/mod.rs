@@ -85,6 +85,10 @@ pub struct Profile {
     /// The Webex region (`us1`, `eu1`, …) of a `wxcc` profile, when given by name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// The Webex API base of a `wxcc` profile (`/v1/people/me`), when not
+    /// [`DEFAULT_WEBEX_API`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webex_api: Option<String>,
 }
 
 impl Profile {
@@ -95,8 +99,44 @@ impl Profile {
             org: None,
             kind: ProfileKind::Bulk,
             region: None,
+            webex_api: None,
         }
     }
+
+    /// The Webex API base this profile asks who a token belongs to.
+    pub fn webex_api(&self) -> &str {
+        self.webex_api.as_deref().unwrap_or(DEFAULT_WEBEX_API)
+    }
+
+    /// The target line's words for this profile (after "target: "): profile name, URL, region
+    /// and organisation, and where the token comes from. Never the token.
+    pub fn describe(&self, name: &str, token_from: &str) -> String {
+        let mut parts = vec![self.url.clone()];
+        if self.kind == ProfileKind::Wxcc {
+            parts.insert(0, "Webex Contact Center".to_string());
+            if let Some(r) = &self.region {
+                parts.push(format!("region {r}"));
+            }
+        }
+        if let Some(o) = &self.org {
+            parts.push(format!("organisation {o}"));
+        }
+        parts.push(format!("token from {token_from}"));
+        format!("profile {name} ({})", parts.join(", "))
+    }
+}
+
+/// Webex's API base: `/v1/people/me` (who a token belongs to) and, by default, OAuth.
+pub const DEFAULT_WEBEX_API: &str = "https://webexapis.com";
+
+/// The Webex Contact Center regions (data centres) and their Configuration API bases.
+pub const REGIONS: [&str; 7] = ["us1", "eu1", "eu2", "anz1", "ca1", "jp1", "sg1"];
+
+/// The Configuration API base of a region: `https://api.wxcc-{region}.cisco.com`.
+pub fn region_url(region: &str) -> Option<String> {
+    REGIONS
+        .contains(&region)
+        .then(|| format!("https://api.wxcc-{region}.cisco.com"))
 }
 
 fn is_default<T: Default + PartialEq>(v: &T) -> bool {
@@ -112,12 +152,56 @@ pub struct Profiles {
     pub profiles: BTreeMap<String, Profile>,
 }
 
-/// `credentials.json` (0600): profile name -> token.
+/// `credentials.json` (0600): profile name -> access token, and for the profiles whose token
+/// can be refreshed, what refreshing it takes.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Credentials {
     #[serde(default)]
     pub tokens: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub oauth: BTreeMap<String, OAuthGrant>,
 }
+
+/// What refreshing a profile's access token takes (OAuth refresh-token grant). Its `Debug`
+/// names no secret.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct OAuthGrant {
+    pub refresh_token: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// When the access token in `tokens` expires (Unix seconds), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+    /// The token endpoint (`https://webexapis.com/v1/access_token` by default).
+    pub token_url: String,
+}
+
+impl std::fmt::Debug for OAuthGrant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthGrant")
+            .field("client_id", &self.client_id)
+            .field("expires_at", &self.expires_at)
+            .field("token_url", &self.token_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The browser command for `bulk login --web`: `BROWSER` when set, else the platform's opener.
+pub fn browser_command() -> Option<String> {
+    if let Some(b) = env(ENV_BROWSER) {
+        return Some(b);
+    }
+    if cfg!(target_os = "macos") {
+        Some("open".into())
+    } else if cfg!(windows) {
+        None
+    } else {
+        Some("xdg-open".into())
+    }
+}
+
+/// The program that opens the authorization page of `bulk login --web`.
+pub const ENV_BROWSER: &str = "BROWSER";
 
 fn read_json<T: Default + for<'de> Deserialize<'de>>(path: &Path) -> anyhow::Result<T> {
     match std::fs::read(path) {

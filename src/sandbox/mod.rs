@@ -15,6 +15,7 @@
 
 mod faults;
 mod jobs;
+pub mod oauth;
 pub mod org;
 mod routes;
 mod rows;
@@ -79,6 +80,10 @@ pub struct Settings {
     /// Engine mode (a `wxcc` profile): the job API and worker as always, but the worker applies
     /// rows to this real tenant instead of the sandbox's own face. `None`: the sandbox.
     pub engine: Option<EngineTarget>,
+    /// Requests an access token of the fake authorization server ([`oauth`]) serves before
+    /// it is expired (401); `None`: an hour, as `expires_in` says
+    /// (`--token-lifetime-requests`).
+    pub token_lifetime_requests: Option<u64>,
 }
 
 /// The Configuration API an engine's worker writes to: a `wxcc` profile's tenant.
@@ -122,6 +127,7 @@ impl Settings {
             strict_bulk_updates: false,
             strict_people: false,
             org_max_body_bytes: org::DEFAULT_MAX_BODY_BYTES,
+            token_lifetime_requests: None,
             engine: None,
         }
     }

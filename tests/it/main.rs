@@ -27,6 +27,7 @@
 
 mod harness;
 
+mod auth;
 mod cli;
 mod engine;
 mod faults;

@@ -48,6 +48,7 @@ pub(super) fn router(state: AppState) -> Router {
         .route("/v1/jobs/{id}/errors", get(jobs::errors))
         .route("/v1/jobs/{id}/file", get(jobs::file))
         .merge(super::org::routes())
+        .merge(super::oauth::routes())
         .fallback(unknown_route)
         .layer(middleware::from_fn_with_state(
             state.clone(),
