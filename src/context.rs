@@ -342,21 +342,17 @@ pub fn connect(settings: &RemoteSettings, printer: &Printer) -> anyhow::Result<C
     })
 }
 
-/// Where the token of a `wxcc` profile comes from: `BULK_TOKEN`, else the credentials file.
-fn wxcc_tokens(name: &str, env_token: Option<String>) -> anyhow::Result<Arc<dyn TokenSource>> {
-    if let Some(t) = env_token {
-        return Ok(Arc::new(StaticToken::new(Secret::new(t), "BULK_TOKEN")));
+/// Where the token of a `wxcc` profile comes from: `BULK_TOKEN` (fixed), else the profile's
+/// stored credentials ([`crate::auth::source_for`]: refreshed when they hold a refresh token).
+fn wxcc_tokens(
+    name: &str,
+    profile: &Profile,
+    env_token: Option<String>,
+) -> anyhow::Result<Arc<dyn TokenSource>> {
+    match env_token {
+        Some(t) => Ok(Arc::new(StaticToken::new(Secret::new(t), "BULK_TOKEN"))),
+        None => crate::auth::source_for(name, profile),
     }
-    let token = Credentials::load()?.tokens.get(name).cloned().ok_or_else(|| {
-        Failure::new(
-            Exit::Auth,
-            format!("profile \"{name}\" has no token; run `bulk login --profile {name} --wxcc` or set BULK_TOKEN"),
-        )
-    })?;
-    Ok(Arc::new(StaticToken::new(
-        Secret::new(token),
-        "credentials file",
-    )))
 }
 
 /// The engine's data directory of profile `name`: `<data dir>/engines/<name>` (a name with
@@ -393,7 +389,7 @@ fn connect_engine(
             "profile \"{name}\" has no organisation id; `bulk login --profile {name} --wxcc --org ORG_ID` sets it"
         ))
     })?;
-    let tokens = wxcc_tokens(name, env_token)?;
+    let tokens = wxcc_tokens(name, profile, env_token)?;
     let token_source = tokens.describe();
     let base = format!("{}/organization/{org}/", profile.url.trim_end_matches('/'));
     let rate = settings.rate.unwrap_or(DEFAULT_RATE).max(1);

@@ -112,6 +112,86 @@ fn wxcc_profile(wd: &Workdir, url: &str, org: &str, token: &str) {
     }
 }
 
+/// `bulk login --wxcc --token-stdin` of the tenant's admin token for its organisation (the
+/// Configuration API and the Webex API both at the tenant sandbox).
+fn login(wd: &Workdir, t: &Tenant) {
+    wd.run_stdin(
+        &[
+            "login",
+            "--profile",
+            PROFILE,
+            "--wxcc",
+            "--api-url",
+            &t.sb.url,
+            "--webex-api",
+            &t.sb.url,
+            "--org",
+            &t.org,
+            "--token-stdin",
+        ],
+        Some(&t.sb.token),
+        &[],
+    )
+    .code(0);
+}
+
+/// `bulk login --wxcc --device` against the tenant's fake authorization server, asking for
+/// `scope`: the tokens it stores (access and refresh) are registered as secrets.
+fn login_device(wd: &Workdir, t: &Tenant, scope: &str) {
+    const SECRET: &str = "remote-client-secret-0815";
+    wd.secret(SECRET);
+    wd.write("client-secret.txt", SECRET);
+    let out = wd.run(&[
+        "login",
+        "--profile",
+        PROFILE,
+        "--wxcc",
+        "--api-url",
+        &t.sb.url,
+        "--webex-api",
+        &t.sb.url,
+        "--auth-url",
+        &t.sb.url,
+        "--org",
+        &t.org,
+        "--device",
+        "--client-id",
+        "remote-integration",
+        "--client-secret-file",
+        "client-secret.txt",
+        "--scope",
+        scope,
+    ]);
+    register_stored_tokens(wd);
+    out.expect(0);
+}
+
+/// Every token `credentials.json` holds now is a secret of the workdir.
+fn register_stored_tokens(wd: &Workdir) {
+    let path = wd.config_dir().join("credentials.json");
+    let Ok(bytes) = std::fs::read(path) else {
+        return;
+    };
+    let v: Value = serde_json::from_slice(&bytes).unwrap();
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Object(m) => {
+                for (k, v) in m {
+                    match v.as_str() {
+                        Some(s) if k != "client_id" && !k.ends_with("url") && s.len() > 8 => {
+                            wd.secret(s)
+                        }
+                        _ => stack.push(v),
+                    }
+                }
+            }
+            Value::Array(a) => stack.extend(a),
+            _ => {}
+        }
+    }
+}
+
 /// `bulk ARGS --profile tenant --json`.
 fn run(wd: &Workdir, args: &[&str]) -> Out {
     let mut all: Vec<&str> = args.to_vec();
@@ -200,7 +280,7 @@ fn the_sample_tenant_imports_updates_and_exports_through_a_wxcc_profile() {
     let t = Tenant::start(&wd, |_| {});
     let emails = sample(&wd);
     t.people(&emails);
-    wxcc_profile(&wd, &t.sb.url, &t.org, &t.sb.token);
+    login(&wd, &t);
 
     let first = run(&wd, &["import", "sample"]).expect(0);
     first
@@ -287,7 +367,7 @@ fn a_429_storm_and_500s_are_waited_out_and_every_row_lands_once() {
         s.faults.rate_500 = 0.2;
         s.faults.seed = 13;
     });
-    wxcc_profile(&wd, &t.sb.url, &t.org, &t.sb.token);
+    login(&wd, &t);
     let names = sites(&wd, "sites.csv", "Storm", 12);
     let out = run(&wd, &["import", "sites.csv", "--batch", "3"]).expect(0);
     assert_eq!(counts(&out)["sites.csv"], (12, 0, 0));
@@ -309,7 +389,7 @@ fn lost_answers_on_creates_create_nothing_twice_and_report_no_false_error() {
         s.faults.rate_lost_write = 0.4;
         s.faults.seed = 5;
     });
-    wxcc_profile(&wd, &t.sb.url, &t.org, &t.sb.token);
+    login(&wd, &t);
     let names = sites(&wd, "sites.csv", "Lost", 30);
     let out = run(&wd, &["import", "sites.csv", "--batch", "4"]).expect(0);
     assert_eq!(counts(&out)["sites.csv"], (30, 0, 0));
@@ -330,7 +410,7 @@ fn lost_answers_on_creates_create_nothing_twice_and_report_no_false_error() {
 fn the_strict_bulk_update_mode_updates_in_place_through_a_wxcc_profile() {
     let wd = Workdir::new();
     let t = Tenant::start(&wd, |s| s.strict_bulk_updates = true);
-    wxcc_profile(&wd, &t.sb.url, &t.org, &t.sb.token);
+    login(&wd, &t);
     sample(&wd);
     let files = [
         "sample/sites.csv",
@@ -410,4 +490,45 @@ fn an_unreachable_region_is_a_clear_error_before_any_row_is_sent() {
         .stderr_has("cannot reach the Configuration API")
         .stderr_has(&url)
         .stderr_has("nothing was sent");
+}
+
+/// A token with the read scope only (`cjp:config_read`): the probe reads, the first write
+/// answers 403; the job fails and the import exits 6 naming both scopes and the role.
+#[test]
+fn a_token_without_the_write_scope_is_exit_6_naming_scopes_and_role() {
+    let wd = Workdir::new();
+    let t = Tenant::start(&wd, |_| {});
+    login_device(&wd, &t, "cjp:config_read spark:people_read");
+    sites(&wd, "sites.csv", "Read Only", 3);
+    let out = wd
+        .run(&["import", "sites.csv", "--profile", PROFILE])
+        .expect(6);
+    out.stderr_has("cjp:config_write")
+        .stderr_has("cjp:config_read")
+        .stderr_has("administrator");
+    assert!(t.by_name(ApiType::Site).is_empty());
+}
+
+/// Access tokens that die after a few requests (`token_lifetime_requests`): each 401 is
+/// answered by one refresh (the new pair stored), and the import completes with every row
+/// accounted for once.
+#[test]
+fn a_token_expiring_mid_import_is_refreshed_and_every_row_lands_once() {
+    let wd = Workdir::new();
+    let t = Tenant::start(&wd, |s| s.token_lifetime_requests = Some(4));
+    login_device(
+        &wd,
+        &t,
+        "cjp:config_read cjp:config_write spark:people_read",
+    );
+    let before = std::fs::read(wd.config_dir().join("credentials.json")).unwrap();
+    let names = sites(&wd, "sites.csv", "Refresh", 40);
+    let out = run(&wd, &["import", "sites.csv", "--batch", "2"]);
+    register_stored_tokens(&wd);
+    let out = out.expect(0);
+    assert_eq!(counts(&out)["sites.csv"], (40, 0, 0));
+    let got = t.by_name(ApiType::Site);
+    assert_eq!(got.len(), names.len());
+    let after = std::fs::read(wd.config_dir().join("credentials.json")).unwrap();
+    assert_ne!(before, after, "the refreshed pair is stored");
 }
