@@ -153,13 +153,22 @@ pub struct Profiles {
 }
 
 /// `credentials.json` (0600): profile name -> access token, and for the profiles whose token
-/// can be refreshed, what refreshing it takes.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// can be refreshed, what refreshing it takes. Its `Debug` names the profiles only.
+#[derive(Clone, Default, Serialize, Deserialize)]
 pub struct Credentials {
     #[serde(default)]
     pub tokens: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub oauth: BTreeMap<String, OAuthGrant>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("tokens", &self.tokens.keys().collect::<Vec<_>>())
+            .field("oauth", &self.oauth)
+            .finish()
+    }
 }
 
 /// What refreshing a profile's access token takes (OAuth refresh-token grant). Its `Debug`
@@ -286,6 +295,34 @@ mod tests {
         assert!(check_url("http://example.com").is_err());
         assert!(check_url("http://10.0.0.1").is_err());
         assert!(check_url("ftp://x").is_err());
+    }
+
+    #[test]
+    fn credentials_debug_names_no_secret() {
+        let mut c = Credentials::default();
+        c.tokens.insert("prod".into(), "the-access-token".into());
+        c.oauth.insert(
+            "prod".into(),
+            OAuthGrant {
+                refresh_token: "the-refresh-token".into(),
+                client_id: "cid".into(),
+                client_secret: "the-client-secret".into(),
+                expires_at: Some(1),
+                token_url: "https://webexapis.com/v1/access_token".into(),
+            },
+        );
+        let shown = format!("{c:?}");
+        assert!(shown.contains("prod") && shown.contains("cid"), "{shown}");
+        assert!(!shown.contains("the-"), "{shown}");
+    }
+
+    #[test]
+    fn regions_map_to_cisco_urls() {
+        assert_eq!(
+            region_url("eu2").as_deref(),
+            Some("https://api.wxcc-eu2.cisco.com")
+        );
+        assert_eq!(region_url("xx1"), None);
     }
 
     #[cfg(unix)]

@@ -34,12 +34,24 @@ fn mode(path: &std::path::Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
-/// No secret in the command line of a run (the workdir checks its streams itself).
+/// No secret in the command line of a run (the workdir checks its streams for the secrets it
+/// knows when the run ends; see [`no_secret_in`] for those learnt from the run).
 #[track_caller]
 fn no_secret_in_argv(out: &Out, secrets: &[&str]) {
     for s in secrets {
         if out.args.iter().any(|a| a.contains(s)) {
             out.fail("a secret is on the command line");
+        }
+    }
+}
+
+/// No secret in a run's argv, stdout or stderr: for the tokens the run itself obtained.
+#[track_caller]
+fn no_secret_in(out: &Out, secrets: &[&str]) {
+    no_secret_in_argv(out, secrets);
+    for s in secrets {
+        if out.stdout.contains(s) || out.stderr.contains(s) {
+            out.fail("a secret appears in the output");
         }
     }
 }
@@ -363,21 +375,18 @@ fn wxcc_login_with_a_pasted_token_takes_the_org_from_the_token_and_is_not_the_de
     );
     let profiles = read_json(&env.config_dir().join("profiles.json"));
     assert_eq!(profiles["profiles"]["wrong"], Value::Null);
-    // Plain http to a non-loopback API is refused.
+    // Plain http to a non-loopback API is refused, before stdin is read (no stdin given: the
+    // refusal races a writer, which the test harness reports as a broken pipe).
     let out = env
-        .run_stdin(
-            &[
-                "login",
-                "--profile",
-                "x",
-                "--wxcc",
-                "--api-url",
-                "http://example.com",
-                "--token-stdin",
-            ],
-            Some(&sb.token),
-            &[],
-        )
+        .run(&[
+            "login",
+            "--profile",
+            "x",
+            "--wxcc",
+            "--api-url",
+            "http://example.com",
+            "--token-stdin",
+        ])
         .expect(2);
     assert!(out.stderr.contains("plain http"), "{out:?}");
 }
@@ -443,19 +452,30 @@ fn wxcc_login_with_a_credentials_file_refreshes_and_stores_the_new_pair() {
     );
     env.secret(&at2);
     env.secret(&rt2);
+    no_secret_in(&out, &[&at2, &rt2]);
     assert_ne!(at2, at, "a new access token is stored");
     assert_ne!(rt2, rt, "the new refresh token is stored");
     #[cfg(unix)]
     assert_eq!(mode(&creds_path), 0o600);
     // The next run refreshes with the stored refresh token (the server retires the first one
     // once its successor is used, so only the stored one can work from here on).
-    env.run(&["login", "--status", "--profile", "oauth"])
+    let out = env
+        .run(&["login", "--status", "--profile", "oauth"])
         .expect(0);
     let creds = read_json(&creds_path);
     let rt3 = creds["oauth"]["oauth"]["refresh_token"].as_str().unwrap();
+    let at3 = creds["tokens"]["oauth"].as_str().unwrap();
+    no_secret_in(&out, &[rt3, at3]);
     env.secret(rt3);
-    env.secret(creds["tokens"]["oauth"].as_str().unwrap());
+    env.secret(at3);
     assert_ne!(rt3, rt2);
+
+    // --logout forgets the token and what refreshing it takes.
+    env.run(&["login", "--logout", "--profile", "oauth"])
+        .expect(0);
+    let creds = read_json(&creds_path);
+    assert_eq!(creds["tokens"]["oauth"], Value::Null);
+    assert_eq!(creds["oauth"]["oauth"], Value::Null);
 
     // The same JSON on stdin works too; an access token that has expired by the clock is
     // refreshed before it is sent.
@@ -469,27 +489,30 @@ fn wxcc_login_with_a_credentials_file_refreshes_and_stores_the_new_pair() {
         "token_url": format!("{}/v1/access_token", sb.url),
     })
     .to_string();
-    env.run_stdin(
-        &[
-            "login",
-            "--profile",
-            "piped",
-            "--wxcc",
-            "--api-url",
-            &sb.url,
-            "--webex-api",
-            &sb.url,
-            "--credentials-file",
-            "-",
-        ],
-        Some(&json),
-        &[],
-    )
-    .expect(0);
+    let out = env
+        .run_stdin(
+            &[
+                "login",
+                "--profile",
+                "piped",
+                "--wxcc",
+                "--api-url",
+                &sb.url,
+                "--webex-api",
+                &sb.url,
+                "--credentials-file",
+                "-",
+            ],
+            Some(&json),
+            &[],
+        )
+        .expect(0);
     let creds = read_json(&creds_path);
     let stored = creds["tokens"]["piped"].as_str().unwrap();
+    let stored_rt = creds["oauth"]["piped"]["refresh_token"].as_str().unwrap();
+    no_secret_in(&out, &[stored, stored_rt]);
     env.secret(stored);
-    env.secret(creds["oauth"]["piped"]["refresh_token"].as_str().unwrap());
+    env.secret(stored_rt);
     assert_ne!(stored, t["access_token"].as_str().unwrap());
     assert!(creds["oauth"]["piped"]["expires_at"].as_i64().unwrap() > 1);
 
@@ -570,6 +593,7 @@ fn wxcc_web_login_runs_the_pkce_flow_through_a_browser() {
     .flatten()
     {
         env.secret(s);
+        no_secret_in(&out, &[s]);
     }
     let out = out.expect(0);
     assert!(
@@ -590,6 +614,64 @@ fn wxcc_web_login_runs_the_pkce_flow_through_a_browser() {
         .send()
         .unwrap();
     assert_eq!(r.status(), 200);
+
+    // No browser can be started: the URL is printed, and whoever opens it completes the login.
+    let mut child = env
+        .command()
+        .args([
+            "login",
+            "--profile",
+            "nobrowser",
+            "--wxcc",
+            "--api-url",
+            &sb.url,
+            "--webex-api",
+            &sb.url,
+            "--auth-url",
+            &sb.url,
+            "--web",
+            "--client-id",
+            CLIENT_ID,
+            "--client-secret-file",
+            "secret.txt",
+            "--redirect-port",
+            "0",
+        ])
+        .env("BROWSER", env.path("no-such-browser"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    let url = loop {
+        let mut line = String::new();
+        use std::io::BufRead as _;
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "no URL printed: {seen}"
+        );
+        seen.push_str(&line);
+        if line.trim_start().starts_with("http") && line.contains("/v1/authorize?") {
+            break line.trim().to_string();
+        }
+    };
+    // Followed like a browser: the sandbox approves and redirects to the loopback callback.
+    let page = reqwest::blocking::get(&url).unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().unwrap().contains("logged in"));
+    let status = child.wait().unwrap();
+    std::io::Read::read_to_string(&mut stderr, &mut seen).unwrap();
+    assert!(status.success(), "{seen}");
+    assert!(seen.contains("open the URL above yourself"), "{seen}");
+    let creds = read_json(&env.config_dir().join("credentials.json"));
+    let at = creds["tokens"]["nobrowser"].as_str().unwrap();
+    let rt = creds["oauth"]["nobrowser"]["refresh_token"]
+        .as_str()
+        .unwrap();
+    for secret in [at, rt, CLIENT_SECRET, &sb.token] {
+        assert!(!seen.contains(secret), "a secret in the output: {seen}");
+    }
 
     // Without a client secret file and no terminal: a usage error naming the flag.
     let out = env
@@ -644,6 +726,7 @@ fn wxcc_device_login_polls_until_approved() {
     .flatten()
     {
         env.secret(s);
+        no_secret_in(&out, &[s]);
     }
     let out = out.expect(0);
     assert!(out.stderr.contains("/v1/device/verify"), "{out:?}");
