@@ -154,7 +154,7 @@ _bulk() {
             return 0
             ;;
         bulk__subcmd__errors)
-            opts="-o -q -h --output --force --profile --max-retries --json --quiet --help"
+            opts="-o -q -h --output --force --profile --max-retries --rate --batch --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -173,6 +173,14 @@ _bulk() {
                     return 0
                     ;;
                 --max-retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --batch)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -184,7 +192,7 @@ _bulk() {
             return 0
             ;;
         bulk__subcmd__export)
-            opts="-o -q -h --output --merge --force --excel-safe --profile --max-retries --timeout --json --quiet --help entry-point outdial-entry-point queue outdial-queue site team user user-profile work-type auxiliary-code agent-profile address-book outdial-ani skill-definition skill-profile entry-point-mapping audio-file"
+            opts="-o -q -h --output --merge --force --excel-safe --profile --max-retries --rate --batch --timeout --json --quiet --help entry-point outdial-entry-point queue outdial-queue site team user user-profile work-type auxiliary-code agent-profile address-book outdial-ani skill-definition skill-profile entry-point-mapping audio-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -203,6 +211,14 @@ _bulk() {
                     return 0
                     ;;
                 --max-retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --batch)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -442,7 +458,7 @@ _bulk() {
             return 0
             ;;
         bulk__subcmd__import)
-            opts="-t -q -h --type --encoding --delimiter --profile --max-retries --no-wait --skip-invalid --include-errors --excel-safe --keep-guards --errors-out --resume --restart --timeout --json --quiet --help"
+            opts="-t -q -h --type --encoding --delimiter --profile --max-retries --rate --batch --no-wait --skip-invalid --include-errors --errors-out --resume --restart --timeout --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -472,6 +488,14 @@ _bulk() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --batch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --errors-out)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -488,7 +512,7 @@ _bulk() {
             return 0
             ;;
         bulk__subcmd__jobs)
-            opts="-q -h --search --status --type --job-type --limit --profile --max-retries --json --quiet --help list show wait help"
+            opts="-q -h --search --status --type --job-type --limit --profile --max-retries --rate --batch --json --quiet --help list show wait help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -519,6 +543,14 @@ _bulk() {
                     return 0
                     ;;
                 --max-retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --batch)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -810,7 +842,7 @@ _bulk() {
             return 0
             ;;
         bulk__subcmd__sandbox__subcmd__serve)
-            opts="-q -h --addr --allow-remote --data-dir --print-url --row-delay-ms --max-rows --max-bytes --fault-500 --fault-429 --fault-reset --fault-slow --fault-slow-ms --fault-fail-job --fault-seed --strict-bulk-updates --strict-people --token-lifetime-requests --json --quiet --help"
+            opts="-q -h --addr --allow-remote --data-dir --print-url --row-delay-ms --max-rows --max-bytes --fault-500 --fault-429 --fault-reset --fault-slow --fault-slow-ms --fault-lost-write --fault-fail-job --fault-seed --strict-bulk-updates --strict-people --token-lifetime-requests --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -853,6 +885,10 @@ _bulk() {
                     return 0
                     ;;
                 --fault-slow-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fault-lost-write)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -944,7 +980,7 @@ _bulk() {
             return 0
             ;;
         bulk__subcmd__template)
-            opts="-o -q -h --output --example --force --list --offline --profile --max-retries --json --quiet --help entry-point outdial-entry-point queue outdial-queue site team user user-profile work-type auxiliary-code agent-profile address-book outdial-ani skill-definition skill-profile entry-point-mapping audio-file"
+            opts="-o -q -h --output --example --force --list --offline --profile --max-retries --rate --batch --json --quiet --help entry-point outdial-entry-point queue outdial-queue site team user user-profile work-type auxiliary-code agent-profile address-book outdial-ani skill-definition skill-profile entry-point-mapping audio-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -963,6 +999,14 @@ _bulk() {
                     return 0
                     ;;
                 --max-retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --batch)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -59,6 +59,8 @@ complete -c bulk -n "__fish_bulk_using_subcommand import" -l encoding -d 'Text e
 complete -c bulk -n "__fish_bulk_using_subcommand import" -l delimiter -d 'Field separator of the input, e.g. \';\' or \'\\t\' (as Excel writes in many locales)' -r
 complete -c bulk -n "__fish_bulk_using_subcommand import" -l profile -d 'Profile to use (see `bulk login`); also BULK_PROFILE' -r
 complete -c bulk -n "__fish_bulk_using_subcommand import" -l max-retries -d 'Retries of one request on connection errors, 429 and 5xx before giving up' -r
+complete -c bulk -n "__fish_bulk_using_subcommand import" -l rate -d 'With a `wxcc` profile: most requests a minute to the Configuration API (default 300, Cisco\'s published limit per client). Applies to the engine this command starts' -r
+complete -c bulk -n "__fish_bulk_using_subcommand import" -l batch -d 'With a `wxcc` profile: items per bulk call (default 50; Cisco publishes no limit, so this default is unverified on a real tenant: try a test tenant first)' -r
 complete -c bulk -n "__fish_bulk_using_subcommand import" -l errors-out -d 'Where the merged error CSV goes (with several inputs: a directory). Default: `<name>.errors.csv` beside each input' -r -F
 complete -c bulk -n "__fish_bulk_using_subcommand import" -l timeout -d 'Give up waiting after this long (e.g. 90s, 30m, 2h) with exit code 7; resumable' -r
 complete -c bulk -n "__fish_bulk_using_subcommand import" -l no-wait -d 'Submit and return at once; `bulk jobs wait ID` or `bulk import --resume` picks it up'
@@ -74,6 +76,8 @@ complete -c bulk -n "__fish_bulk_using_subcommand import" -s h -l help -d 'Print
 complete -c bulk -n "__fish_bulk_using_subcommand export" -s o -l output -d 'File (or directory) to write, `-` for stdout; default `<type>.csv` / `<type>.zip` in the current directory' -r -F
 complete -c bulk -n "__fish_bulk_using_subcommand export" -l profile -d 'Profile to use (see `bulk login`); also BULK_PROFILE' -r
 complete -c bulk -n "__fish_bulk_using_subcommand export" -l max-retries -d 'Retries of one request on connection errors, 429 and 5xx before giving up' -r
+complete -c bulk -n "__fish_bulk_using_subcommand export" -l rate -d 'With a `wxcc` profile: most requests a minute to the Configuration API (default 300, Cisco\'s published limit per client). Applies to the engine this command starts' -r
+complete -c bulk -n "__fish_bulk_using_subcommand export" -l batch -d 'With a `wxcc` profile: items per bulk call (default 50; Cisco publishes no limit, so this default is unverified on a real tenant: try a test tenant first)' -r
 complete -c bulk -n "__fish_bulk_using_subcommand export" -l timeout -d 'Give up waiting after this long (exit code 7)' -r
 complete -c bulk -n "__fish_bulk_using_subcommand export" -l merge -d 'Join a ZIP of CSVs into one CSV (one header)'
 complete -c bulk -n "__fish_bulk_using_subcommand export" -l force -d 'Replace the output file if it exists (without it, an existing file is never overwritten)'
@@ -109,6 +113,8 @@ export\t''"
 complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -l limit -d 'Most jobs to show' -r
 complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -l profile -d 'Profile to use (see `bulk login`); also BULK_PROFILE' -r
 complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -l max-retries -d 'Retries of one request on connection errors, 429 and 5xx before giving up' -r
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -l rate -d 'With a `wxcc` profile: most requests a minute to the Configuration API (default 300, Cisco\'s published limit per client). Applies to the engine this command starts' -r
+complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -l batch -d 'With a `wxcc` profile: items per bulk call (default 50; Cisco publishes no limit, so this default is unverified on a real tenant: try a test tenant first)' -r
 complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
 complete -c bulk -n "__fish_bulk_using_subcommand jobs; and not __fish_seen_subcommand_from list show wait help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -162,6 +168,8 @@ complete -c bulk -n "__fish_bulk_using_subcommand jobs; and __fish_seen_subcomma
 complete -c bulk -n "__fish_bulk_using_subcommand errors" -s o -l output -d 'Where to write it; `-` or nothing means stdout' -r -F
 complete -c bulk -n "__fish_bulk_using_subcommand errors" -l profile -d 'Profile to use (see `bulk login`); also BULK_PROFILE' -r
 complete -c bulk -n "__fish_bulk_using_subcommand errors" -l max-retries -d 'Retries of one request on connection errors, 429 and 5xx before giving up' -r
+complete -c bulk -n "__fish_bulk_using_subcommand errors" -l rate -d 'With a `wxcc` profile: most requests a minute to the Configuration API (default 300, Cisco\'s published limit per client). Applies to the engine this command starts' -r
+complete -c bulk -n "__fish_bulk_using_subcommand errors" -l batch -d 'With a `wxcc` profile: items per bulk call (default 50; Cisco publishes no limit, so this default is unverified on a real tenant: try a test tenant first)' -r
 complete -c bulk -n "__fish_bulk_using_subcommand errors" -l force -d 'Replace the output file if it exists (without it, an existing file is never overwritten)'
 complete -c bulk -n "__fish_bulk_using_subcommand errors" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c bulk -n "__fish_bulk_using_subcommand errors" -s q -l quiet -d 'Print only errors on stderr (no progress, no summaries)'
@@ -192,6 +200,8 @@ complete -c bulk -n "__fish_bulk_using_subcommand validate" -s h -l help -d 'Pri
 complete -c bulk -n "__fish_bulk_using_subcommand template" -s o -l output -d 'Where to write the template; `-` or nothing means stdout' -r -F
 complete -c bulk -n "__fish_bulk_using_subcommand template" -l profile -d 'Profile to use (see `bulk login`); also BULK_PROFILE' -r
 complete -c bulk -n "__fish_bulk_using_subcommand template" -l max-retries -d 'Retries of one request on connection errors, 429 and 5xx before giving up' -r
+complete -c bulk -n "__fish_bulk_using_subcommand template" -l rate -d 'With a `wxcc` profile: most requests a minute to the Configuration API (default 300, Cisco\'s published limit per client). Applies to the engine this command starts' -r
+complete -c bulk -n "__fish_bulk_using_subcommand template" -l batch -d 'With a `wxcc` profile: items per bulk call (default 50; Cisco publishes no limit, so this default is unverified on a real tenant: try a test tenant first)' -r
 complete -c bulk -n "__fish_bulk_using_subcommand template" -l example -d 'Add one valid example row after the header'
 complete -c bulk -n "__fish_bulk_using_subcommand template" -l force -d 'Replace the output file if it exists (without it, an existing file is never overwritten)'
 complete -c bulk -n "__fish_bulk_using_subcommand template" -l list -d 'List the object types instead'
@@ -270,6 +280,7 @@ complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subco
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-reset -d 'Fraction of /v1 requests whose connection is dropped without an answer (after the work)' -r
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-slow -d 'Fraction of /v1 requests delayed by --fault-slow-ms' -r
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-slow-ms -d 'Delay of a slow request' -r
+complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-lost-write -d 'Fraction of writes to /organization (the Configuration-API face) whose answer is lost after the write committed (the connection drops)' -r
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-fail-job -d 'Fraction of import jobs that end as failed, with a reason, before processing any row' -r
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l fault-seed -d 'Seed of the fault dice, to repeat a run' -r
 complete -c bulk -n "__fish_bulk_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l token-lifetime-requests -d 'Access tokens of the fake Webex authorization server (/v1/access_token) expire after serving this many requests (401), so that clients refresh; default: after an hour' -r

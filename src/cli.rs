@@ -240,6 +240,10 @@ pub struct SandboxServeArgs {
     /// Delay of a slow request.
     #[arg(long, value_name = "MS", default_value_t = 2000)]
     pub fault_slow_ms: u64,
+    /// Fraction of writes to /organization (the Configuration-API face) whose answer is lost
+    /// after the write committed (the connection drops).
+    #[arg(long, value_name = "RATE", default_value_t = 0.0)]
+    pub fault_lost_write: f64,
     /// Fraction of import jobs that end as failed, with a reason, before processing any row.
     #[arg(long, value_name = "RATE", default_value_t = 0.0)]
     pub fault_fail_job: f64,
@@ -286,6 +290,14 @@ pub struct RemoteArgs {
     /// Retries of one request on connection errors, 429 and 5xx before giving up.
     #[arg(long, value_name = "N", default_value_t = 8)]
     pub max_retries: u32,
+    /// With a `wxcc` profile: most requests a minute to the Configuration API (default 300,
+    /// Cisco's published limit per client). Applies to the engine this command starts.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate: Option<u32>,
+    /// With a `wxcc` profile: items per bulk call (default 50; Cisco publishes no limit, so
+    /// this default is unverified on a real tenant: try a test tenant first).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub batch: Option<u32>,
 }
 
 /// Import CSV files (or audio) into the service: validate, split, submit, wait, report.

@@ -5,13 +5,18 @@ use crate::api;
 use crate::api::client::{Client, RetryPolicy};
 use crate::api::wait::{Update, WaitOptions, Waited};
 use crate::api::wire::{Job, JobStatus};
-use crate::config::{self, Credentials, Profiles};
+use crate::auth::{Secret, StaticToken, TokenSource};
+use crate::config::{self, Credentials, Profile, ProfileKind, Profiles};
 use crate::error::{Exit, Failure};
 use crate::output::progress::{duration, job_wait_line, Heartbeat};
 use crate::output::Printer;
+use crate::wxcc::http::HttpTenant;
+use crate::wxcc::limits::{RateLimiter, DEFAULT_RATE, SCOPES};
+use crate::wxcc::tenant::TenantError;
 use anyhow::Context as _;
 use std::fs::File;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Where the commands' requests go, for messages and `login --status`.
@@ -45,6 +50,12 @@ impl Target {
 pub struct RemoteSettings {
     pub profile: Option<String>,
     pub max_retries: Option<u32>,
+    /// Requests per minute to a `wxcc` profile's Configuration API (default
+    /// [`crate::wxcc::limits::DEFAULT_RATE`]).
+    pub rate: Option<u32>,
+    /// Items per bulk call to a `wxcc` profile's Configuration API (default
+    /// [`crate::wxcc::http::DEFAULT_BATCH`]).
+    pub batch: Option<usize>,
 }
 
 /// A connected command: printer, target and client. Dropping it stops an embedded sandbox.
@@ -252,6 +263,9 @@ pub fn connect(settings: &RemoteSettings, printer: &Printer) -> anyhow::Result<C
             ))
         })?;
         config::check_url(&profile.url).map_err(Failure::usage)?;
+        if profile.kind == ProfileKind::Wxcc {
+            return connect_engine(settings, printer, policy, &name, profile, env_token);
+        }
         let token_source = if env_token.is_some() {
             "BULK_TOKEN"
         } else {
@@ -328,6 +342,145 @@ pub fn connect(settings: &RemoteSettings, printer: &Printer) -> anyhow::Result<C
     })
 }
 
+/// Where the token of a `wxcc` profile comes from: `BULK_TOKEN` (fixed), else the profile's
+/// stored credentials ([`crate::auth::source_for`]: refreshed when they hold a refresh token).
+fn wxcc_tokens(
+    name: &str,
+    profile: &Profile,
+    env_token: Option<String>,
+) -> anyhow::Result<Arc<dyn TokenSource>> {
+    match env_token {
+        Some(t) => Ok(Arc::new(StaticToken::new(Secret::new(t), "BULK_TOKEN"))),
+        None => crate::auth::source_for(name, profile),
+    }
+}
+
+/// The engine's data directory of profile `name`: `<data dir>/engines/<name>` (a name with
+/// characters unfit for a path is hex-encoded).
+pub fn engine_dir(name: &str) -> PathBuf {
+    let safe = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && !name.starts_with('.');
+    let leaf = if safe {
+        name.to_string()
+    } else {
+        format!(
+            "x-{}",
+            name.bytes().map(|b| format!("{b:02x}")).collect::<String>()
+        )
+    };
+    config::data_dir().join("engines").join(leaf)
+}
+
+/// A `wxcc` profile: checks that its Configuration API takes the token for the organisation
+/// (one list call, before any row is sent), then starts (or attaches to) the job engine kept
+/// in the profile's own data directory, whose worker writes to that tenant.
+fn connect_engine(
+    settings: &RemoteSettings,
+    printer: &Printer,
+    policy: RetryPolicy,
+    name: &str,
+    profile: &Profile,
+    env_token: Option<String>,
+) -> anyhow::Result<Context> {
+    let org = profile.org.clone().ok_or_else(|| {
+        Failure::usage(format!(
+            "profile \"{name}\" has no organisation id; `bulk login --profile {name} --wxcc --org ORG_ID` sets it"
+        ))
+    })?;
+    let tokens = wxcc_tokens(name, profile, env_token)?;
+    let token_source = tokens.describe();
+    let base = format!("{}/organization/{org}/", profile.url.trim_end_matches('/'));
+    let rate = settings.rate.unwrap_or(DEFAULT_RATE).max(1);
+    let batch = settings
+        .batch
+        .unwrap_or(crate::wxcc::http::DEFAULT_BATCH)
+        .max(1);
+    let limiter = Arc::new(RateLimiter::per_minute(rate));
+    let region = profile
+        .region
+        .as_deref()
+        .map(|r| format!("region {r}, "))
+        .unwrap_or_default();
+    printer.info(format!(
+        "target: profile {name} (Webex Contact Center, {region}organisation {org}, {}; token from {token_source}; at most {rate} requests a minute, {batch} items per bulk call)",
+        profile.url
+    ));
+    let probe = HttpTenant::with_tokens(&base, &org, tokens.clone())?.with_limiter(limiter.clone());
+    probe
+        .probe()
+        .map_err(|e| probe_failure(name, profile, &org, e))?;
+    let data_dir = engine_dir(name);
+    let target = crate::sandbox::EngineTarget {
+        base,
+        org_id: org,
+        tokens,
+        limiter,
+        batch,
+    };
+    let (engine, url, token) = EmbeddedSandbox::start_or_attach_with(&data_dir, || {
+        crate::sandbox::Settings::engine(&data_dir, target.clone())
+    })?;
+    let how = if engine.as_ref().is_some_and(EmbeddedSandbox::serves) {
+        "run by this command"
+    } else {
+        "run by another bulk process"
+    };
+    printer.info(format!(
+        "jobs: the engine in {} ({how}); Control Hub's own Bulk Operations jobs are not listed",
+        data_dir.display()
+    ));
+    Ok(Context {
+        printer: printer.clone(),
+        api: Client::new(&url, &token, policy)?,
+        target: Target::Profile {
+            name: name.to_string(),
+            url: profile.url.clone(),
+        },
+        token_source,
+        _sandbox: engine,
+    })
+}
+
+/// Why the probe of a `wxcc` profile failed, as the error the admin sees (exit 6 for a refused
+/// token, 1 otherwise).
+fn probe_failure(name: &str, profile: &Profile, org: &str, e: TenantError) -> anyhow::Error {
+    let url = &profile.url;
+    let region = profile
+        .region
+        .as_deref()
+        .map(|r| format!(" (region {r})"))
+        .unwrap_or_default();
+    match &e {
+        TenantError::Status { status: 401, .. } => Failure::new(
+            Exit::Auth,
+            format!("profile \"{name}\": the Configuration API at {url} refused the token ({e}); run `bulk login --profile {name} --wxcc` again"),
+        )
+        .into(),
+        TenantError::Status { status: 403, .. } => Failure::new(
+            Exit::Auth,
+            format!("profile \"{name}\": organisation {org} at {url}{region} forbids this token ({e}): the token needs the scopes {SCOPES} and its user a Contact Center administrator role in that organisation; check the organisation id (--org) and the region; nothing was sent"),
+        )
+        .into(),
+        TenantError::Status { status: 404, .. } => Failure::new(
+            Exit::Runtime,
+            format!("profile \"{name}\": {url}{region} does not know organisation {org} ({e}): a wrong organisation id or region; nothing was sent"),
+        )
+        .into(),
+        TenantError::Transport { .. } => Failure::new(
+            Exit::Runtime,
+            format!("profile \"{name}\": cannot reach the Configuration API at {url}{region} ({e}); check the region or --api-url; nothing was sent"),
+        )
+        .into(),
+        _ => Failure::new(
+            Exit::Runtime,
+            format!("profile \"{name}\": the Configuration API at {url}{region} did not answer as expected for organisation {org} ({e}); nothing was sent"),
+        )
+        .into(),
+    }
+}
+
 /// A sandbox server running inside this process on a loopback ephemeral port, for the duration
 /// of the command. It holds a lock on its data directory so that two `bulk` processes never run
 /// two job workers on one database: the second one uses the first one's server.
@@ -357,6 +510,15 @@ impl EmbeddedSandbox {
     pub fn start_or_attach(
         data_dir: &std::path::Path,
     ) -> anyhow::Result<(Option<EmbeddedSandbox>, String, String)> {
+        Self::start_or_attach_with(data_dir, || crate::sandbox::Settings::new(data_dir))
+    }
+
+    /// [`EmbeddedSandbox::start_or_attach`] with the settings a server started here gets
+    /// (an engine's, for a `wxcc` profile).
+    pub fn start_or_attach_with(
+        data_dir: &std::path::Path,
+        settings: impl Fn() -> crate::sandbox::Settings,
+    ) -> anyhow::Result<(Option<EmbeddedSandbox>, String, String)> {
         crate::fsutil::create_private_dir(data_dir)?;
         for _ in 0..50 {
             // Taken first: a serving process that is stopping holds it exclusively, so this
@@ -370,7 +532,7 @@ impl EmbeddedSandbox {
                 Some(lock) => {
                     drop(clients);
                     let server = crate::sandbox::spawn(
-                        crate::sandbox::Settings::new(data_dir),
+                        settings(),
                         std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
                     )?;
                     let (url, token) = (server.url().to_string(), server.token().to_string());

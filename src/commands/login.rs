@@ -190,6 +190,7 @@ fn status(args: &LoginArgs, printer: &Printer) -> anyhow::Result<Exit> {
         &RemoteSettings {
             profile: args.profile.clone(),
             max_retries: Some(2),
+            ..Default::default()
         },
         printer,
     )?;

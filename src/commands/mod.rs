@@ -39,6 +39,8 @@ pub fn remote_settings(args: &crate::cli::RemoteArgs) -> crate::context::RemoteS
     crate::context::RemoteSettings {
         profile: args.profile.clone(),
         max_retries: Some(args.max_retries),
+        rate: args.rate,
+        batch: args.batch.map(|b| b as usize),
     }
 }
 

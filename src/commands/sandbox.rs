@@ -47,6 +47,7 @@ fn serve(a: SandboxServeArgs, printer: &Printer, cancel: &Cancel) -> anyhow::Res
         rate_slow: rate("fault-slow", a.fault_slow)?,
         slow: Duration::from_millis(a.fault_slow_ms),
         rate_fail_job: rate("fault-fail-job", a.fault_fail_job)?,
+        rate_lost_write: rate("fault-lost-write", a.fault_lost_write)?,
         seed: a.fault_seed,
     };
     settings.strict_bulk_updates = a.strict_bulk_updates;

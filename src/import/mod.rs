@@ -433,12 +433,16 @@ struct Summary {
     error_file: Option<PathBuf>,
     warnings: Vec<Warning>,
     any_failed_job: bool,
+    /// A job failed because the tenant refused the token (a `wxcc` profile): exit 6.
+    auth_failed: bool,
     done: bool,
 }
 
 impl Summary {
     fn exit(&self) -> Exit {
-        if self.any_failed_job {
+        if self.auth_failed {
+            Exit::Auth
+        } else if self.any_failed_job {
             Exit::JobFailed
         } else if self.failed > 0 {
             Exit::RowErrors
@@ -457,7 +461,7 @@ impl Summary {
             };
         }
         match self.exit() {
-            Exit::JobFailed => JobStatus::Failed.as_str(),
+            Exit::JobFailed | Exit::Auth => JobStatus::Failed.as_str(),
             Exit::RowErrors => JobStatus::CompletedWithErrors.as_str(),
             _ => JobStatus::Completed.as_str(),
         }
@@ -497,6 +501,7 @@ fn summarize(entry: &InputEntry, dir: &Path) -> anyhow::Result<Summary> {
         error_file: None,
         warnings: Vec::new(),
         any_failed_job: false,
+        auth_failed: false,
         done,
     };
     for c in &entry.chunks {
@@ -509,6 +514,10 @@ fn summarize(entry: &InputEntry, dir: &Path) -> anyhow::Result<Summary> {
         s.updated += c.updated;
         if c.status == Some(JobStatus::Failed) {
             s.any_failed_job = true;
+            s.auth_failed |= c
+                .failure_reason
+                .as_deref()
+                .is_some_and(crate::wxcc::limits::is_auth_failure);
             s.failed += c.rows.saturating_sub(c.created + c.updated).max(c.failed);
         } else {
             s.failed += c.failed;

@@ -5,6 +5,8 @@
 //! strike before the handler runs (nothing happens); a reset strikes after the handler has run
 //! (its work is done but the answer is lost), which is what idempotency keys are for.
 //! `rate_fail_job` is not about requests: it makes the worker end an import job as failed.
+//! The Configuration-API face rolls `rate_429` and `rate_500` before a request runs, and
+//! `rate_lost_write` after a write committed (see `org::face`).
 
 /// The reason an import job failed by `rate_fail_job` gives.
 pub(crate) const FAILED_JOB_REASON: &str =
@@ -29,6 +31,10 @@ pub struct FaultSettings {
     pub rate_429: f64,
     /// Drop the connection without an answer, after the handler ran.
     pub rate_reset: f64,
+    /// Lose the answer of a write (POST, PUT, PATCH) on the Configuration-API face after it
+    /// committed: the connection drops, as when a real tenant's answer never arrives. What a
+    /// client must survive without creating anything twice.
+    pub rate_lost_write: f64,
     /// Delay the request by `slow` first.
     pub rate_slow: f64,
     pub slow: Duration,

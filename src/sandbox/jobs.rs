@@ -17,6 +17,7 @@ use crate::schema;
 use crate::wxcc::apply::{apply, apply_audio, Applied, ObjectError};
 use crate::wxcc::endpoints::ApiType;
 use crate::wxcc::http::HttpTenant;
+use crate::wxcc::limits::{auth_failure, RateLimiter};
 use crate::wxcc::mapping::{self, CsvObject, MapErrorKind, Row};
 use crate::wxcc::resolve::Resolver;
 use crate::wxcc::tenant::{Outcome as TenantOutcome, Tenant, TenantError};
@@ -218,8 +219,21 @@ fn record_batch(
 
 /// The Configuration API tenant of the job's organisation: the sandbox's own face at `face`
 /// (`http://<bound address>`), reached over loopback through wxcc's HTTP implementation, the
-/// code a real tenant runs. One per job: it caches the lists it reads.
-fn tenant_for(conn: &Connection, face: &str, org_id: &str) -> anyhow::Result<HttpTenant> {
+/// code a real tenant runs; in engine mode, the profile's tenant with its tokens and the
+/// engine's rate limiter. One per job: it caches the lists it reads.
+fn tenant_for(
+    state: &AppState,
+    conn: &Connection,
+    face: &str,
+    org_id: &str,
+) -> anyhow::Result<HttpTenant> {
+    if let Some(e) = &state.settings().engine {
+        return Ok(
+            HttpTenant::with_tokens(&e.base, &e.org_id, e.tokens.clone())?
+                .with_batch(e.batch)
+                .with_limiter(e.limiter.clone()),
+        );
+    }
     let token: String = conn
         .query_row(
             "SELECT token FROM users WHERE org_id = ?1 ORDER BY is_admin DESC LIMIT 1",
@@ -230,8 +244,16 @@ fn tenant_for(conn: &Connection, face: &str, org_id: &str) -> anyhow::Result<Htt
     Ok(
         HttpTenant::new(&format!("{face}/organization/{org_id}/"), org_id, &token)?
             .with_batch(TENANT_BATCH)
+            // Its own face on loopback: Cisco's limit is not the sandbox's.
+            .with_limiter(std::sync::Arc::new(RateLimiter::unlimited()))
             .with_header(ENGINE_HEADER, engine_secret()),
     )
+}
+
+/// A whole call's failure as the job's: a refused token (401 after the refresh, 403) says so
+/// in the words the client turns into exit 6.
+fn tenant_failure(e: &TenantError) -> JobError {
+    JobError::Fail(auth_failure(e).unwrap_or_else(|| e.to_string()))
 }
 
 /// The emails of objects that failed only because their person does not exist.
@@ -366,7 +388,7 @@ fn import_csv(
     let done = job.rows_processed as usize;
     let delay = state.settings().row_delay;
     let batch_rows = if delay.is_zero() { BATCH_ROWS } else { 1 };
-    let tenant = tenant_for(conn, face, &rec.org_id)?;
+    let tenant = tenant_for(state, conn, face, &rec.org_id)?;
     // When the job started (on its first run): what its rows create is younger.
     let started_ms: i64 = conn.query_row(
         "SELECT coalesce(started_at, ?2) FROM jobs WHERE id = ?1",
@@ -425,6 +447,11 @@ fn import_csv(
                 // The face goes away while the service stops: the batch runs again on the next
                 // start, where finding each object by name makes a replay an update.
                 Err(_) if state.stopping() => return Ok(Outcome::Stopped),
+                // A real tenant that refuses the token refuses every row: the job stops there
+                // (exit 6 on the client) instead of failing the rest one by one.
+                Err(e) if state.settings().engine.is_some() && auth_failure(&e).is_some() => {
+                    return Err(tenant_failure(&e))
+                }
                 Err(e) => {
                     let failed = Applied {
                         lines: Vec::new(),
@@ -537,7 +564,7 @@ fn import_audio(
     )?;
     state.notify_change();
     let delay = state.settings().row_delay;
-    let tenant = tenant_for(conn, face, &rec.org_id)?;
+    let tenant = tenant_for(state, conn, face, &rec.org_id)?;
     for (n, &i) in entries.iter().enumerate().skip(job.rows_processed as usize) {
         if state.stopping() {
             return Ok(Outcome::Stopped);
@@ -628,12 +655,10 @@ fn export(
         .ok_or_else(|| JobError::Fail(format!("unknown object type {}", job.object_type)))?;
     // Each object's rows, through the mapping, in the tenant's order; tenant defaults are not
     // exported (they exist in every tenant).
-    let tenant = tenant_for(conn, face, &rec.org_id)?;
+    let tenant = tenant_for(state, conn, face, &rec.org_id)?;
     let api = mapping::api_type(&object.id)
         .ok_or_else(|| JobError::Fail(format!("{} cannot be exported", object.id)))?;
-    let listed = tenant
-        .list(api)
-        .map_err(|e| JobError::Fail(e.to_string()))?;
+    let listed = tenant.list(api).map_err(|e| tenant_failure(&e))?;
     let mut objects: Vec<Vec<Vec<String>>> = Vec::new();
     for o in listed.iter().filter(|o| {
         o.get("systemDefault").and_then(serde_json::Value::as_bool) != Some(true)
@@ -645,7 +670,7 @@ fn export(
         ) {
             (Some(_), Some(id)) => tenant
                 .list_entries(api, id)
-                .map_err(|e| JobError::Fail(e.to_string()))?,
+                .map_err(|e| tenant_failure(&e))?,
             _ => Vec::new(),
         };
         let rows = if object.id == "audio-file" {

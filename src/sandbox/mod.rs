@@ -40,6 +40,9 @@ use tokio::sync::watch;
 /// The service's notion of "now"; injectable so tests can travel in time.
 pub type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
 
+/// The local user an engine's job API knows (its jobs are the profile's organisation's).
+const ENGINE_USER: &str = "engine@bulk.local";
+
 /// How long jobs are kept.
 pub const RETENTION: time::Duration = time::Duration::days(365);
 
@@ -74,10 +77,40 @@ pub struct Settings {
     /// Largest request body of the Configuration-API face (default
     /// [`org::DEFAULT_MAX_BODY_BYTES`]); larger ones get 413.
     pub org_max_body_bytes: u64,
+    /// Engine mode (a `wxcc` profile): the job API and worker as always, but the worker applies
+    /// rows to this real tenant instead of the sandbox's own face. `None`: the sandbox.
+    pub engine: Option<EngineTarget>,
     /// Requests an access token of the fake authorization server ([`oauth`]) serves before
     /// it is expired (401); `None`: an hour, as `expires_in` says
     /// (`--token-lifetime-requests`).
     pub token_lifetime_requests: Option<u64>,
+}
+
+/// The Configuration API an engine's worker writes to: a `wxcc` profile's tenant.
+#[derive(Clone)]
+pub struct EngineTarget {
+    /// `{url}/organization/{org}/`.
+    pub base: String,
+    /// The organisation id; the engine's local jobs belong to it.
+    pub org_id: String,
+    /// The profile's tokens (refreshed once after a 401 where the source can).
+    pub tokens: std::sync::Arc<dyn crate::auth::TokenSource>,
+    /// Shared by every job of the engine: the limit is per token.
+    pub limiter: std::sync::Arc<crate::wxcc::limits::RateLimiter>,
+    /// Items per bulk call.
+    pub batch: usize,
+}
+
+impl std::fmt::Debug for EngineTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineTarget")
+            .field("base", &self.base)
+            .field("org_id", &self.org_id)
+            .field("tokens", &self.tokens.describe())
+            .field("rate", &self.limiter.rate())
+            .field("batch", &self.batch)
+            .finish()
+    }
 }
 
 impl Settings {
@@ -95,6 +128,17 @@ impl Settings {
             strict_people: false,
             org_max_body_bytes: org::DEFAULT_MAX_BODY_BYTES,
             token_lifetime_requests: None,
+            engine: None,
+        }
+    }
+
+    /// An engine on `data_dir` writing to `target` (a real tenant): people are never created
+    /// (a tenant's People API is not the engine's to call).
+    pub fn engine(data_dir: impl Into<PathBuf>, target: EngineTarget) -> Self {
+        Settings {
+            strict_people: true,
+            engine: Some(target),
+            ..Settings::new(data_dir)
         }
     }
 }
@@ -132,22 +176,44 @@ impl AppState {
     pub fn with_clock(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
         let mut conn = store::connect(&settings.data_dir)?;
         org::store::refuse_legacy(&conn, &settings.data_dir)?;
-        if store::admin(&conn)?.is_none() {
-            let (org_id, token) = store::create_org(
-                &mut conn,
-                "Sandbox Organisation",
-                "admin@sandbox.local",
-                clock(),
-            )?;
-            write_credentials(
-                &settings.data_dir,
-                None,
-                &org_id,
-                "admin@sandbox.local",
-                &token,
-            )?;
+        match (store::admin(&conn)?, &settings.engine) {
+            (None, None) => {
+                let (org_id, token) = store::create_org(
+                    &mut conn,
+                    "Sandbox Organisation",
+                    "admin@sandbox.local",
+                    clock(),
+                )?;
+                write_credentials(
+                    &settings.data_dir,
+                    None,
+                    &org_id,
+                    "admin@sandbox.local",
+                    &token,
+                )?;
+            }
+            (None, Some(e)) => {
+                let (org_id, token) = store::create_org_with_id(
+                    &mut conn,
+                    &e.org_id,
+                    "Webex Contact Center organisation",
+                    ENGINE_USER,
+                    clock(),
+                )?;
+                write_credentials(&settings.data_dir, None, &org_id, ENGINE_USER, &token)?;
+            }
+            (Some((org, ..)), Some(e)) if !org.eq_ignore_ascii_case(&e.org_id) => {
+                anyhow::bail!(
+                    "the engine data directory {} holds the jobs of organisation {org}, not {}; the profile's organisation changed: log in under another profile name",
+                    settings.data_dir.display(),
+                    e.org_id
+                );
+            }
+            (Some(_), _) => {}
         }
-        org::defaults::seed_all(&mut conn, store::to_millis(clock()))?;
+        if settings.engine.is_none() {
+            org::defaults::seed_all(&mut conn, store::to_millis(clock()))?;
+        }
         crate::fsutil::create_private_dir(&settings.data_dir.join("files"))?;
         let dice = faults::Dice::new(settings.faults.seed);
         Ok(AppState {

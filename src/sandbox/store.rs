@@ -159,8 +159,19 @@ pub(crate) fn create_org(
     email: &str,
     now: OffsetDateTime,
 ) -> anyhow::Result<(String, String)> {
+    create_org_with_id(conn, &uuid::Uuid::new_v4().to_string(), name, email, now)
+}
+
+/// [`create_org`] with the organisation id given (an engine's jobs belong to its tenant's).
+pub(crate) fn create_org_with_id(
+    conn: &mut Connection,
+    org_id: &str,
+    name: &str,
+    email: &str,
+    now: OffsetDateTime,
+) -> anyhow::Result<(String, String)> {
     let tx = conn.transaction()?;
-    let org_id = uuid::Uuid::new_v4().to_string();
+    let org_id = org_id.to_string();
     let token = new_token();
     tx.execute(
         "INSERT INTO orgs(id, name, created_at) VALUES (?1, ?2, ?3)",

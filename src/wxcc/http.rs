@@ -1,19 +1,26 @@
 //! The [`Tenant`] over HTTP: Cisco's Configuration API at a base URL
 //! (`https://api.wxcc-us1.cisco.com/organization/{orgid}/`, or the sandbox's face) with a bearer
-//! token. Blocking (the job worker is a std thread). Every request goes through
-//! [`HttpTenant::send`], the one place where OAuth refresh, rate limits and retries will go.
+//! token from a [`TokenSource`]. Blocking (the job worker is a std thread). Every request goes
+//! through [`HttpTenant::send`], the one place that keeps to the rate limit, honours a 429's
+//! `Retry-After`, retries 5xx and lost connections with backoff and jitter (bounded; see
+//! [`super::limits`]) and, after a 401, asks the token source for a new token once.
+//!
+//! A create whose answer was lost (or answered 5xx) is sent again; an item the first attempt
+//! did create then answers 409 "already present", which is resolved by looking its name up: the
+//! object counts as created, once, and no false error is reported.
 //!
 //! The token is never logged, printed or put in an error: errors carry the method, the path
 //! relative to the base URL, the status and Cisco's message with its tracking id.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use reqwest::blocking::{Client, RequestBuilder};
 use reqwest::Method;
 use serde_json::Value;
 
 use super::endpoints::{fill, ApiType};
+use super::limits::{RateLimiter, Retries, DEFAULT_RATE};
 use super::resolve::{find_in, name_field, ResolveError, Resolver};
 use super::tenant::{Outcome, Tenant, TenantError};
 use super::wire::{
@@ -21,6 +28,7 @@ use super::wire::{
     ListPage, OperationType, RequestAction, AUDIO_FILE_INFO_PART, AUDIO_FILE_PART,
     NEW_CONFIGURATION_CANNOT_HAVE_ID,
 };
+use crate::auth::{Secret, StaticToken, TokenSource};
 
 /// Items per bulk call: Cisco publishes no limit (wxcc-config-api.md §4 #14); Webex SCIM caps
 /// bulk at 100, and 50 keeps a call's body small.
@@ -34,7 +42,9 @@ pub const PAGE_SIZE: u32 = 1000;
 pub struct HttpTenant {
     client: Client,
     base: url::Url,
-    token: String,
+    tokens: Arc<dyn TokenSource>,
+    limiter: Arc<RateLimiter>,
+    retries: Retries,
     org_id: String,
     batch: usize,
     cache: Mutex<HashMap<ApiType, Listed>>,
@@ -50,14 +60,31 @@ impl std::fmt::Debug for HttpTenant {
             .field("base", &self.base.as_str())
             .field("org_id", &self.org_id)
             .field("token", &"<redacted>")
+            .field("rate", &self.limiter.rate())
+            .field("batch", &self.batch)
             .finish_non_exhaustive()
     }
 }
 
 impl HttpTenant {
     /// A tenant at `base` (`…/organization/{orgid}/`; a missing final `/` is added) for
-    /// organisation `org_id`, authenticated with `token`.
+    /// organisation `org_id`, authenticated with a fixed `token` (see [`HttpTenant::with_tokens`]).
     pub fn new(base: &str, org_id: &str, token: &str) -> Result<Self, TenantError> {
+        Self::with_tokens(
+            base,
+            org_id,
+            Arc::new(StaticToken::new(Secret::new(token), "a fixed token")),
+        )
+    }
+
+    /// A tenant at `base` for organisation `org_id` whose requests carry the token `tokens`
+    /// gives at the time (refreshed once after a 401 when the source can), at most
+    /// [`DEFAULT_RATE`] a minute (see [`HttpTenant::with_limiter`]).
+    pub fn with_tokens(
+        base: &str,
+        org_id: &str,
+        tokens: Arc<dyn TokenSource>,
+    ) -> Result<Self, TenantError> {
         let base = if base.ends_with('/') {
             base.to_string()
         } else {
@@ -73,7 +100,9 @@ impl HttpTenant {
         Ok(HttpTenant {
             client,
             base,
-            token: token.to_string(),
+            tokens,
+            limiter: Arc::new(RateLimiter::per_minute(DEFAULT_RATE)),
+            retries: Retries::default(),
             org_id: org_id.to_string(),
             batch: DEFAULT_BATCH,
             cache: Mutex::new(HashMap::new()),
@@ -85,6 +114,18 @@ impl HttpTenant {
     /// Items per bulk call (at least 1).
     pub fn with_batch(mut self, batch: usize) -> Self {
         self.batch = batch.max(1);
+        self
+    }
+
+    /// Shares `limiter` (one per token: every tenant of one engine uses the same).
+    pub fn with_limiter(mut self, limiter: Arc<RateLimiter>) -> Self {
+        self.limiter = limiter;
+        self
+    }
+
+    /// How persistent each request is.
+    pub fn with_retries(mut self, retries: Retries) -> Self {
+        self.retries = retries;
         self
     }
 
@@ -130,12 +171,24 @@ impl HttpTenant {
         Ok(())
     }
 
+    /// One small list call (a page of one site): proves the base URL, the organisation and the
+    /// token's read access before any row is sent.
+    pub fn probe(&self) -> Result<(), TenantError> {
+        let path = format!("{}?page=0&pageSize=1", ApiType::Site.endpoints().list);
+        self.call(Method::GET, &path, None).map(|_| ())
+    }
+
     /// Whether updates of `api` have switched to GET + merge + PUT.
     pub fn updates_by_put(&self, api: ApiType) -> bool {
         self.put_updates.lock().expect("lock").contains(&api)
     }
 
-    fn request(&self, method: Method, path: &str) -> Result<RequestBuilder, TenantError> {
+    fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: &Secret,
+    ) -> Result<RequestBuilder, TenantError> {
         let url = self
             .base
             .join(path)
@@ -143,32 +196,101 @@ impl HttpTenant {
         Ok(self
             .client
             .request(method, url)
-            .bearer_auth(&self.token)
+            .bearer_auth(token.expose())
             .headers(self.headers.clone()))
     }
 
-    /// Sends a request and returns the status and the body. The one place requests leave from
-    /// (the seam for OAuth refresh, rate limits and retries).
+    /// Sends a request and returns the status and the body: the one place requests leave from.
+    /// Waits for the rate limiter; after a 429 waits its `Retry-After` and sends again; after a
+    /// 5xx or a lost connection backs off and sends again (bounded); after a 401 asks the token
+    /// source for a new token once. `resent` says whether the request may have been carried
+    /// out before (a lost answer or a 5xx was retried).
     fn send(
         &self,
         method: Method,
         path: &str,
-        build: impl FnOnce(RequestBuilder) -> RequestBuilder,
-    ) -> Result<(u16, Vec<u8>), TenantError> {
-        let req = build(self.request(method.clone(), path)?);
-        let resp = req.send().map_err(|e| TenantError::Transport {
+        build: impl Fn(RequestBuilder) -> RequestBuilder,
+    ) -> Result<Sent, TenantError> {
+        let transport = |message: String| TenantError::Transport {
             method: method.to_string(),
             path: path.to_string(),
+            message,
+        };
+        let (mut attempt, mut throttled) = (0u32, 0u32);
+        let mut resent = false;
+        let mut refreshed: Option<Secret> = None;
+        loop {
+            let token = match refreshed.clone() {
+                Some(t) => t,
+                None => self
+                    .tokens
+                    .access_token()
+                    .map_err(|e| token_error(&method, path, format!("no access token: {e:#}")))?,
+            };
+            self.limiter.acquire();
+            let req = build(self.request(method.clone(), path, &token)?);
             // Without the URL: it is the base and the path, both already known.
-            message: e.without_url().to_string(),
-        })?;
-        let status = resp.status().as_u16();
-        let body = resp.bytes().map_err(|e| TenantError::Transport {
-            method: method.to_string(),
-            path: path.to_string(),
-            message: e.without_url().to_string(),
-        })?;
-        Ok((status, body.to_vec()))
+            let answer = req.send().and_then(|resp| {
+                let status = resp.status().as_u16();
+                let retry_after = resp
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string);
+                resp.bytes().map(|b| (status, retry_after, b.to_vec()))
+            });
+            let (status, retry_after, body) = match answer {
+                Ok(a) => a,
+                Err(e) => {
+                    if attempt < self.retries.max_retries {
+                        attempt += 1;
+                        resent = true;
+                        std::thread::sleep(self.retries.backoff(attempt));
+                        continue;
+                    }
+                    return Err(transport(format!(
+                        "{} (gave up after {} attempts)",
+                        e.without_url(),
+                        attempt + 1
+                    )));
+                }
+            };
+            match status {
+                429 if throttled < self.retries.max_throttled => {
+                    throttled += 1;
+                    std::thread::sleep(self.retries.after_429(retry_after.as_deref(), throttled));
+                }
+                500 | 502 | 503 | 504 if attempt < self.retries.max_retries => {
+                    attempt += 1;
+                    resent = true;
+                    std::thread::sleep(self.retries.backoff(attempt));
+                }
+                401 if refreshed.is_none() => match self.tokens.refresh_after_401(&token) {
+                    Ok(Some(new)) => refreshed = Some(new),
+                    Ok(None) => {
+                        return Ok(Sent {
+                            status,
+                            body,
+                            resent,
+                        })
+                    }
+                    Err(e) => {
+                        return Err(token_error(
+                            &method,
+                            path,
+                            format!("the token was refused and could not be refreshed: {e:#}"),
+                        ))
+                    }
+                },
+                _ => {
+                    return Ok(Sent {
+                        status,
+                        body,
+                        resent,
+                    })
+                }
+            }
+        }
     }
 
     /// Sends JSON (or nothing) and parses a 2xx JSON answer; another status is a
@@ -179,11 +301,22 @@ impl HttpTenant {
         path: &str,
         body: Option<&Value>,
     ) -> Result<(u16, Value), TenantError> {
-        let (status, bytes) = self.send(method.clone(), path, |r| match body {
+        self.call_sent(method, path, body).map(|(s, v, _)| (s, v))
+    }
+
+    /// [`HttpTenant::call`], also saying whether the request was sent more than once.
+    fn call_sent(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<(u16, Value, bool), TenantError> {
+        let sent = self.send(method.clone(), path, |r| match body {
             Some(b) => r.json(b),
             None => r,
         })?;
-        self.parse(method, path, status, &bytes)
+        let (status, v) = self.parse(method, path, sent.status, &sent.body)?;
+        Ok((status, v, sent.resent))
     }
 
     fn parse(
@@ -277,6 +410,21 @@ impl HttpTenant {
         items: &[ApiObject],
         action: Option<RequestAction>,
     ) -> Result<Vec<Outcome>, TenantError> {
+        Ok(self
+            .bulk_sent(method, path, items, action)?
+            .into_iter()
+            .map(|(o, _)| o)
+            .collect())
+    }
+
+    /// [`HttpTenant::bulk`], with whether each item's call was sent more than once.
+    fn bulk_sent(
+        &self,
+        method: Method,
+        path: &str,
+        items: &[ApiObject],
+        action: Option<RequestAction>,
+    ) -> Result<Vec<(Outcome, bool)>, TenantError> {
         let mut out = Vec::with_capacity(items.len());
         for chunk in items.chunks(self.batch) {
             let body = BulkRequest {
@@ -291,7 +439,7 @@ impl HttpTenant {
                     .collect(),
             };
             let body = serde_json::to_value(&body).expect("serialisable");
-            let (_, v) = self.call(method.clone(), path, Some(&body))?;
+            let (_, v, resent) = self.call_sent(method.clone(), path, Some(&body))?;
             let resp: BulkResponse =
                 serde_json::from_value(v).map_err(|e| TenantError::Decode {
                     method: method.to_string(),
@@ -329,9 +477,29 @@ impl HttpTenant {
                     }
                 };
             }
-            out.extend(outcomes);
+            out.extend(outcomes.into_iter().map(|o| (o, resent)));
         }
         Ok(out)
+    }
+
+    /// The id of the object `item` names, read from the tenant now (a create that a lost answer
+    /// hid): the cached list is brought up to date for that name first.
+    fn created_meanwhile(&self, api: ApiType, item: &ApiObject) -> Option<String> {
+        let name = item.get(name_field(api)).and_then(Value::as_str)?;
+        // Loads the list when it is not cached yet (then it holds the object already).
+        self.cached(api, |_| ()).ok()?;
+        self.refresh_named(api, &[name.to_string()]).ok()?;
+        let site = item.get("siteId").and_then(Value::as_str);
+        self.cached(api, |l| {
+            let hits = l
+                .by_name
+                .get(&name_key(name))
+                .map_or(&[][..], Vec::as_slice);
+            find_in(api, hits.iter().map(|&i| &l.list[i]), name, site)
+        })
+        .ok()?
+        .ok()
+        .flatten()
     }
 
     /// GET the object, overlay `item`, PUT it back.
@@ -351,6 +519,24 @@ impl HttpTenant {
             Ok(_) => Outcome::Updated { id: id.to_string() },
             Err(e) => outcome_of(e),
         }
+    }
+}
+
+/// An answer, and whether the request behind it was sent more than once.
+struct Sent {
+    status: u16,
+    body: Vec<u8>,
+    resent: bool,
+}
+
+/// A request that could not be authorised (no token, a refresh that failed): a 401 for the call.
+fn token_error(method: &Method, path: &str, message: String) -> TenantError {
+    TenantError::Status {
+        method: method.to_string(),
+        path: path.to_string(),
+        status: 401,
+        message,
+        tracking_id: None,
     }
 }
 
@@ -481,11 +667,19 @@ impl Tenant for HttpTenant {
         let path = api.endpoints().bulk.ok_or_else(|| {
             TenantError::Unsupported(format!("{} has no bulk create", api.endpoints().segment))
         })?;
-        let out = self.bulk(Method::POST, path, items, Some(RequestAction::Save))?;
-        for (item, o) in items.iter().zip(&out) {
+        let sent = self.bulk_sent(Method::POST, path, items, Some(RequestAction::Save))?;
+        let mut out = Vec::with_capacity(sent.len());
+        for (item, (mut o, resent)) in items.iter().zip(sent) {
+            // Sent again after a lost answer: "already present" is this job's own first attempt.
+            if resent && matches!(o, Outcome::Failed { status: 409, .. }) {
+                if let Some(id) = self.created_meanwhile(api, item) {
+                    o = Outcome::Created { id };
+                }
+            }
             if let Some(id) = o.id() {
                 self.remember(api, item, id);
             }
+            out.push(o);
         }
         Ok(out)
     }
@@ -593,14 +787,14 @@ impl Tenant for HttpTenant {
         let boundary = format!("bulk-{}", uuid::Uuid::new_v4().simple());
         let info_json = serde_json::to_vec(info).expect("serialisable");
         let body = multipart(&boundary, &info_json, &info.name, &wav);
-        let (status, bytes) = self.send(method.clone(), &path, |r| {
+        let sent = self.send(method.clone(), &path, |r| {
             r.header(
                 reqwest::header::CONTENT_TYPE,
                 format!("multipart/form-data; boundary={boundary}"),
             )
-            .body(body)
+            .body(body.clone())
         })?;
-        let outcome = match self.parse(method, &path, status, &bytes) {
+        let outcome = match self.parse(method, &path, sent.status, &sent.body) {
             Ok((_, v)) => match (v.get("id").and_then(Value::as_str), &info.id) {
                 (Some(id), None) => Outcome::Created { id: id.to_string() },
                 (id, Some(given)) => Outcome::Updated {

@@ -12,6 +12,7 @@
 //! - [`mapping`]: CSV rows <-> API objects, through a [`resolve::Resolver`] for names and ids;
 //! - [`tenant`]: the `Tenant` trait the job engine writes through, and [`http`] its
 //!   implementation over HTTP (a base URL `…/organization/{orgid}/` and a bearer token);
+//! - [`limits`]: the rate limiter, retry waits and how a refused token ends a job;
 //! - [`apply`]: the CSV objects of one file through the mapping into a `Tenant`, one result per
 //!   object with its lines: what the job worker calls;
 //! - [`plan`]: what an import would do (create, update column by column, unchanged, error),
@@ -20,6 +21,7 @@
 pub mod apply;
 pub mod endpoints;
 pub mod http;
+pub mod limits;
 pub mod mapping;
 pub mod openapi;
 pub mod plan;

@@ -38,5 +38,6 @@ mod load;
 mod ops;
 mod org_face;
 mod plan;
+mod remote;
 mod sandbox;
 mod wxcc;

@@ -17,7 +17,8 @@
 //! required field, unknown reference), 401 (no or bad token), 403 (another organisation, a
 //! read-only type, `--strict-bulk-updates` per item), 404, 409 (duplicate), 413 (body over
 //! [`crate::sandbox::Settings::org_max_body_bytes`]), 429 with `Retry-After` and 500 under fault
-//! injection (`--fault-429`, `--fault-500`).
+//! injection (`--fault-429`, `--fault-500`); under `FaultSettings::rate_lost_write` a write
+//! commits and its answer is lost (the connection drops).
 
 use super::filter::{self, Expr, Op};
 use super::store::{self, Ctx, Problem};
@@ -60,10 +61,20 @@ fn json_response(status: u16, v: &impl serde::Serialize) -> Response {
 
 /// The face's single handler (mounted on `/organization/{orgid}/{*rest}`).
 pub async fn handle(State(state): State<AppState>, req: Request) -> Response {
-    match dispatch(state, req).await {
+    let write = matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH);
+    let lose = write
+        && !from_engine(req.headers())
+        && state.dice().roll(state.settings().faults.rate_lost_write);
+    let resp = match dispatch(state, req).await {
         Ok(r) => r,
         Err(p) => problem_response(&p),
+    };
+    if lose {
+        // The write is done; its answer never arrives. Unwinding out of the connection task
+        // makes hyper drop the socket; resume_unwind skips the panic hook (nothing printed).
+        std::panic::resume_unwind(Box::new("injected lost answer"));
     }
+    resp
 }
 
 /// Checks the bearer token; returns the caller's organisation.
