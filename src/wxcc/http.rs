@@ -360,7 +360,11 @@ impl HttpTenant {
         loop {
             let sep = if path.contains('?') { '&' } else { '?' };
             let p = format!("{path}{sep}page={page}&pageSize={PAGE_SIZE}");
-            let (status, bytes) = self.send(Method::GET, &p, |r| r)?;
+            let Sent {
+                status,
+                body: bytes,
+                ..
+            } = self.send(Method::GET, &p, |r| r)?;
             if !(200..300).contains(&status) {
                 self.parse(Method::GET, &p, status, &bytes)?;
             }
