@@ -54,7 +54,45 @@ pub struct Context {
     pub api: Client,
     /// Where the token came from: `BULK_TOKEN`, the credentials file or the sandbox.
     pub token_source: &'static str,
+    /// The token, for [`Context::config_api`] only.
+    token: crate::auth::Secret,
     _sandbox: Option<EmbeddedSandbox>,
+}
+
+/// A Configuration API this context can read and write: its base URL
+/// (`…/organization/{orgid}/`), the organisation and the token.
+#[derive(Debug, Clone)]
+pub struct ConfigApi {
+    pub base: String,
+    pub org: String,
+    pub token: crate::auth::Secret,
+}
+
+impl Context {
+    /// Which Configuration API (and token) this target has: the one decision `import --plan`
+    /// needs. The sandbox serves its own face on its URL, for the organisation its token
+    /// belongs to; a job-API profile has none (exit 2). A wxcc profile (its URL the
+    /// Configuration API's base) is the case to add here.
+    pub fn config_api(&self) -> anyhow::Result<ConfigApi> {
+        match &self.target {
+            Target::Sandbox { url, .. } => {
+                let me = self.api.me().map_err(anyhow::Error::new)?;
+                Ok(ConfigApi {
+                    base: format!("{}/organization/{}/", url.trim_end_matches('/'), me.org_id),
+                    org: me.org_id,
+                    token: self.token.clone(),
+                })
+            }
+            Target::Profile { name, url } => Err(Failure::usage(format!(
+                "profile \"{name}\" ({url}) is a bulk-operations service, which has no Configuration API to read the organisation from: a plan needs the local sandbox or a profile of a Webex Contact Center tenant"
+            ))
+            .into()),
+            Target::Environment { url } => Err(Failure::usage(format!(
+                "{url} (BULK_URL) is a bulk-operations service, which has no Configuration API to read the organisation from: a plan needs the local sandbox or a profile of a Webex Contact Center tenant"
+            ))
+            .into()),
+        }
+    }
 }
 
 /// The one job of the jobs whose id starts with `given` (id, description): `given` itself when
@@ -288,6 +326,7 @@ pub fn connect(settings: &RemoteSettings, printer: &Printer) -> anyhow::Result<C
                 url: profile.url.clone(),
             },
             token_source,
+            token: crate::auth::Secret::new(token),
             _sandbox: None,
         });
     }
@@ -305,6 +344,7 @@ pub fn connect(settings: &RemoteSettings, printer: &Printer) -> anyhow::Result<C
             api: Client::new(&url, token, policy)?,
             target: Target::Environment { url },
             token_source: "BULK_TOKEN",
+            token: crate::auth::Secret::new(token.clone()),
             _sandbox: None,
         });
     }
@@ -324,6 +364,7 @@ pub fn connect(settings: &RemoteSettings, printer: &Printer) -> anyhow::Result<C
         api: Client::new(&url, &token, policy)?,
         target: Target::Sandbox { data_dir, url },
         token_source: "sandbox",
+        token: crate::auth::Secret::new(token),
         _sandbox: sandbox,
     })
 }

@@ -42,6 +42,8 @@ pub struct HttpTenant {
     headers: reqwest::header::HeaderMap,
     /// Types whose bulk SAVE refused an `id`: updated by GET + merge + PUT from then on.
     put_updates: Mutex<HashSet<ApiType>>,
+    /// Requests sent so far (what a plan reports it cost).
+    sent: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for HttpTenant {
@@ -79,6 +81,7 @@ impl HttpTenant {
             cache: Mutex::new(HashMap::new()),
             headers: reqwest::header::HeaderMap::new(),
             put_updates: Mutex::new(HashSet::new()),
+            sent: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -130,6 +133,11 @@ impl HttpTenant {
         Ok(())
     }
 
+    /// How many requests this tenant value has sent.
+    pub fn requests(&self) -> u64 {
+        self.sent.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Whether updates of `api` have switched to GET + merge + PUT.
     pub fn updates_by_put(&self, api: ApiType) -> bool {
         self.put_updates.lock().expect("lock").contains(&api)
@@ -156,6 +164,7 @@ impl HttpTenant {
         build: impl FnOnce(RequestBuilder) -> RequestBuilder,
     ) -> Result<(u16, Vec<u8>), TenantError> {
         let req = build(self.request(method.clone(), path)?);
+        self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let resp = req.send().map_err(|e| TenantError::Transport {
             method: method.to_string(),
             path: path.to_string(),
