@@ -36,5 +36,6 @@ mod load;
 mod ops;
 mod org_face;
 mod plan;
+mod plan_cli;
 mod sandbox;
 mod wxcc;
