@@ -311,8 +311,9 @@ pub struct ImportArgs {
     /// objects would fail), so a pipeline can detect drift.
     #[arg(long, requires = "plan")]
     pub detailed_exitcode: bool,
-    /// Plan first, then send only the objects that would be created or updated (a multi-row
-    /// object whole); the unchanged ones are counted in the summary and not sent.
+    /// Plan first, then send only what would change: the objects the plan finds unchanged are
+    /// counted in the summary and not sent (a multi-row object whole); those it finds in error
+    /// are sent, so that their rows reach the error file with the service's message.
     #[arg(long, conflicts_with = "skip_invalid")]
     pub changed_only: bool,
     #[command(flatten)]

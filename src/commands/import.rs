@@ -81,7 +81,11 @@ pub(super) fn settings(args: &ImportArgs) -> anyhow::Result<Settings> {
 }
 
 /// Shows the outcome: the `--json` document, or the problems, the next step and the summary.
-pub(super) fn render(outcome: &Outcome, settings: &Settings, printer: &Printer) -> anyhow::Result<()> {
+pub(super) fn render(
+    outcome: &Outcome,
+    settings: &Settings,
+    printer: &Printer,
+) -> anyhow::Result<()> {
     let resume_cmd = &settings.resume_command;
     match &outcome.stop {
         None => {

@@ -126,7 +126,10 @@ pub fn plan<'a>(
         let planned = session
             .plan(input.object, &file.header, &objects)
             .map_err(|e| {
-                anyhow::anyhow!("cannot read the organisation to plan {}: {e}", input.display)
+                anyhow::anyhow!(
+                    "cannot read the organisation to plan {}: {e}",
+                    input.display
+                )
             })?;
         let mut summary = Counts::default();
         for p in &planned {

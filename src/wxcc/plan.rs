@@ -162,8 +162,7 @@ fn plan_one(
     let mapped = match mapping::to_api(obj, tenant, tenant.org_id()) {
         Ok(m) => m,
         Err(errors)
-            if creates_people
-                && errors.iter().all(|e| e.kind == MapErrorKind::UnknownPerson) =>
+            if creates_people && errors.iter().all(|e| e.kind == MapErrorKind::UnknownPerson) =>
         {
             // The lenient sandbox creates the person, then the user: a create.
             return Ok((Action::Create, None));

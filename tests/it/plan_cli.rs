@@ -37,7 +37,11 @@ fn edit(wd: &Workdir, file: &str, line: usize, old: &str, new: &str) {
 fn actions(plan: &Value) -> BTreeMap<(String, String), usize> {
     let mut out = BTreeMap::new();
     for f in plan["files"].as_array().unwrap() {
-        let file = f["file"].as_str().unwrap().trim_start_matches("t/").to_string();
+        let file = f["file"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("t/")
+            .to_string();
         for o in f["objects"].as_array().unwrap() {
             let a = o["action"].as_str().unwrap().to_string();
             *out.entry((file.clone(), a)).or_default() += 1;
@@ -66,7 +70,11 @@ fn of_action(plan: &Value, action: &str) -> Vec<(String, u64, Vec<(String, Strin
                 })
                 .unwrap_or_default();
             out.push((
-                f["file"].as_str().unwrap().trim_start_matches("t/").to_string(),
+                f["file"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches("t/")
+                    .to_string(),
                 o["lines"][0].as_u64().unwrap(),
                 changes,
             ));
@@ -93,7 +101,11 @@ fn org_state(wd: &Workdir) -> Vec<(String, String, String, i64)> {
             let s = |k: &str| o.get(k).and_then(Value::as_str).unwrap_or("").to_string();
             out.push((
                 format!("{api:?}"),
-                s(if api == ApiType::User { "email" } else { "name" }),
+                s(if api == ApiType::User {
+                    "email"
+                } else {
+                    "name"
+                }),
                 s("id"),
                 o.get("version").and_then(Value::as_i64).unwrap_or(-1),
             ));
@@ -119,7 +131,12 @@ fn the_sample_tenant_planned_before_after_and_edited_then_changed_only_sends_the
     assert!(a.keys().all(|(_, act)| act == "create"), "{a:?}");
     assert_eq!(a[&("users.csv".into(), "create".into())], 250);
     assert_eq!(a[&("skill-profiles.csv".into(), "create".into())], 2);
-    assert_eq!(plan["summary"]["create"], 3 + 2 + 3 + 4 + 250, "{}", plan["summary"]);
+    assert_eq!(
+        plan["summary"]["create"],
+        3 + 2 + 3 + 4 + 250,
+        "{}",
+        plan["summary"]
+    );
     assert_eq!(plan["changes"], true);
     assert!(out.stderr.contains("nothing was sent"), "{}", out.stderr);
     assert_eq!(empty, org_state(&wd), "a plan writes nothing");
@@ -138,7 +155,13 @@ fn the_sample_tenant_planned_before_after_and_edited_then_changed_only_sends_the
     assert_eq!(before, org_state(&wd), "a plan writes nothing");
 
     // 3. Five rows of three types edited: exactly those five are updates, with their columns.
-    edit(&wd, "t/sites.csv", 3, "Austin Hub,Blended", "Austin Hub,Telephony Only");
+    edit(
+        &wd,
+        "t/sites.csv",
+        3,
+        "Austin Hub,Blended",
+        "Austin Hub,Telephony Only",
+    );
     edit(
         &wd,
         "t/teams.csv",
@@ -156,7 +179,13 @@ fn the_sample_tenant_planned_before_after_and_edited_then_changed_only_sends_the
     let users_csv = wd.read_string("t/users.csv");
     let row2 = users_csv.lines().nth(1).unwrap().to_string();
     let row3 = users_csv.lines().nth(2).unwrap().to_string();
-    edit(&wd, "t/users.csv", 2, &row2, &row2.replace("EMP-1001", "EMP-9001"));
+    edit(
+        &wd,
+        "t/users.csv",
+        2,
+        &row2,
+        &row2.replace("EMP-1001", "EMP-9001"),
+    );
     edit(
         &wd,
         "t/users.csv",
@@ -206,13 +235,15 @@ fn the_sample_tenant_planned_before_after_and_edited_then_changed_only_sends_the
     // The text form: one line per object with its file and line, the change below it.
     let text = wd.run(&["import", "t", "--plan"]).expect(0);
     assert!(
-        text.stdout
-            .contains("t/teams.csv:4: update team \"Overflow: Manila Hub\"\n    Capacity: \"10\" → \"12\"\n"),
+        text.stdout.contains(
+            "t/teams.csv:4: update team \"Overflow: Manila Hub\"\n    Capacity: \"10\" → \"12\"\n"
+        ),
         "{}",
         text.stdout
     );
     assert!(
-        text.stdout.contains("t/teams.csv: 0 to create, 2 to update, 2 unchanged, 0 errors"),
+        text.stdout
+            .contains("t/teams.csv: 0 to create, 2 to update, 2 unchanged, 0 errors"),
         "{}",
         text.stdout
     );
@@ -225,7 +256,16 @@ fn the_sample_tenant_planned_before_after_and_edited_then_changed_only_sends_the
         .as_array()
         .unwrap()
         .iter()
-        .map(|i| (i["file"].as_str().unwrap().trim_start_matches("t/").to_string(), i.clone()))
+        .map(|i| {
+            (
+                i["file"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches("t/")
+                    .to_string(),
+                i.clone(),
+            )
+        })
         .collect();
     let counts = |f: &str| {
         let i = &by_file[f];
@@ -261,11 +301,17 @@ fn the_sample_tenant_planned_before_after_and_edited_then_changed_only_sends_the
         ],
         "only the five were written"
     );
-    wd.run(&["import", "t", "--plan", "--detailed-exitcode"]).expect(0);
+    wd.run(&["import", "t", "--plan", "--detailed-exitcode"])
+        .expect(0);
 
     // 5. An unknown reference: an error with its line in the plan (exit 4); --changed-only
     //    sends that one row and its error file names the row's line in the original file.
-    let row200 = wd.read_string("t/users.csv").lines().nth(199).unwrap().to_string();
+    let row200 = wd
+        .read_string("t/users.csv")
+        .lines()
+        .nth(199)
+        .unwrap()
+        .to_string();
     let teams_cell = row200.split(',').nth(4).unwrap().to_string();
     edit(
         &wd,
@@ -281,7 +327,9 @@ fn the_sample_tenant_planned_before_after_and_edited_then_changed_only_sends_the
     let text = wd.run(&["import", "t", "--plan"]).expect(4);
     assert!(
         text.stdout.contains("t/users.csv:200: error user")
-            && text.stdout.contains("line 200: column \"Teams\": \"Ghost Team\""),
+            && text
+                .stdout
+                .contains("line 200: column \"Teams\": \"Ghost Team\""),
         "{}",
         text.stdout
     );
@@ -337,4 +385,40 @@ fn a_plan_reads_each_list_once_so_its_requests_follow_pages_not_rows() {
         users(2000).lines().take(11).collect::<Vec<_>>().join("\n") + "\n",
     );
     assert_eq!(requests("few.csv"), all);
+}
+
+/// `<clear>` is accepted only where a blank keeps a value: not in a required column, not in a
+/// column where a blank already clears (a multi-row object's child columns).
+#[test]
+fn clear_is_valid_only_where_a_blank_keeps_the_value() {
+    let wd = Workdir::new();
+    wd.write(
+        "skill-definitions.csv",
+        "Name,Description,Type,Service Level Threshold\nEnglish,<clear>,PROFICIENCY,60\n",
+    );
+    wd.run(&["validate", "skill-definitions.csv"]).expect(0);
+    wd.write(
+        "skill-definitions.csv",
+        "Name,Description,Type,Service Level Threshold\nEnglish,,PROFICIENCY,<clear>\n",
+    );
+    let out = wd.run(&["validate", "skill-definitions.csv"]).expect(3);
+    assert!(
+        out.stderr.contains("skill-definitions.csv:2:4")
+            && out.stderr.contains("<clear>: this column needs a value"),
+        "{}",
+        out.stderr
+    );
+    wd.write(
+        "skill-profiles.csv",
+        "Name,Description,Skill Name,Skill Value\nTier 1,,English,<clear>\n",
+    );
+    let out = wd.run(&["validate", "skill-profiles.csv"]).expect(3);
+    assert!(
+        out.stderr.contains("skill-profiles.csv:2:4")
+            && out
+                .stderr
+                .contains("a blank cell already clears this column"),
+        "{}",
+        out.stderr
+    );
 }
