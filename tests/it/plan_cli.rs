@@ -50,8 +50,11 @@ fn actions(plan: &Value) -> BTreeMap<(String, String), usize> {
     out
 }
 
-/// Every object of the planned `action`, as (file, first line, [(column, old, new)]).
-fn of_action(plan: &Value, action: &str) -> Vec<(String, u64, Vec<(String, String, String)>)> {
+/// A changed column: (column, old, new).
+type Change = (String, String, String);
+
+/// Every object of the planned `action`, as (file, first line, [changes]).
+fn of_action(plan: &Value, action: &str) -> Vec<(String, u64, Vec<Change>)> {
     let mut out = Vec::new();
     for f in plan["files"].as_array().unwrap() {
         for o in f["objects"].as_array().unwrap() {
