@@ -458,7 +458,7 @@ _bulk() {
             return 0
             ;;
         bulk__subcmd__import)
-            opts="-t -q -h --type --encoding --delimiter --profile --max-retries --rate --batch --no-wait --skip-invalid --include-errors --excel-safe --keep-guards --errors-out --resume --restart --timeout --json --quiet --help"
+            opts="-t -q -h --plan --detailed-exitcode --changed-only --type --encoding --delimiter --profile --max-retries --rate --batch --no-wait --skip-invalid --include-errors --excel-safe --keep-guards --errors-out --resume --restart --timeout --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -63,6 +63,9 @@ complete -c bulk -n "__fish_bulk_using_subcommand import" -l rate -d 'With a `wx
 complete -c bulk -n "__fish_bulk_using_subcommand import" -l batch -d 'With a `wxcc` profile: items per bulk call (default 50; Cisco publishes no limit, so this default is unverified on a real tenant: try a test tenant first)' -r
 complete -c bulk -n "__fish_bulk_using_subcommand import" -l errors-out -d 'Where the merged error CSV goes (with several inputs: a directory). Default: `<name>.errors.csv` beside each input' -r -F
 complete -c bulk -n "__fish_bulk_using_subcommand import" -l timeout -d 'Give up waiting after this long (e.g. 90s, 30m, 2h) with exit code 7; resumable' -r
+complete -c bulk -n "__fish_bulk_using_subcommand import" -l plan -d 'Show what the import would do, object by object, and send nothing'
+complete -c bulk -n "__fish_bulk_using_subcommand import" -l detailed-exitcode -d 'With --plan: exit 0 when nothing would change and 10 when something would (4 when some objects would fail), so a pipeline can detect drift'
+complete -c bulk -n "__fish_bulk_using_subcommand import" -l changed-only -d 'Plan first, then send only what would change: the objects the plan finds unchanged are counted in the summary and not sent (a multi-row object whole); those it finds in error are sent, so that their rows reach the error file with the service\'s message'
 complete -c bulk -n "__fish_bulk_using_subcommand import" -l no-wait -d 'Submit and return at once; `bulk jobs wait ID` or `bulk import --resume` picks it up'
 complete -c bulk -n "__fish_bulk_using_subcommand import" -l skip-invalid -d 'Send the valid rows and put the invalid ones in the error file, instead of sending nothing'
 complete -c bulk -n "__fish_bulk_using_subcommand import" -l include-errors -d 'In a directory, import the error files of earlier imports (`*.errors.csv`) too'

@@ -313,6 +313,25 @@ pub struct ImportArgs {
     /// CSV files, audio ZIPs, or directories.
     #[arg(required = true, value_name = "FILE|DIR")]
     pub paths: Vec<PathBuf>,
+    /// Show what the import would do, object by object, and send nothing.
+    ///
+    /// Validates as an import does, reads the organisation through its Configuration API (each
+    /// list once) and prints every object as create, update (each changed column as
+    /// `column: old → new`), unchanged or error, with its file and line, and a summary per
+    /// file. Exit 0, or 4 when some objects would fail; see --detailed-exitcode.
+    ///
+    /// Example: bulk import ./tenant/ --plan
+    #[arg(long, conflicts_with_all = ["changed_only", "no_wait", "resume", "restart"])]
+    pub plan: bool,
+    /// With --plan: exit 0 when nothing would change and 10 when something would (4 when some
+    /// objects would fail), so a pipeline can detect drift.
+    #[arg(long, requires = "plan")]
+    pub detailed_exitcode: bool,
+    /// Plan first, then send only what would change: the objects the plan finds unchanged are
+    /// counted in the summary and not sent (a multi-row object whole); those it finds in error
+    /// are sent, so that their rows reach the error file with the service's message.
+    #[arg(long, conflicts_with = "skip_invalid")]
+    pub changed_only: bool,
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]

@@ -65,7 +65,63 @@ pub struct Context {
     pub api: Client,
     /// Where the token came from: `BULK_TOKEN`, the credentials file or the sandbox.
     pub token_source: &'static str,
+    /// The token of the job API, for [`Context::config_api`] on the sandbox.
+    token: crate::auth::Secret,
+    /// A `wxcc` profile's Configuration API (the engine writes there; a plan reads there).
+    wxcc: Option<ConfigApi>,
     _sandbox: Option<EmbeddedSandbox>,
+}
+
+/// A Configuration API this context can read and write: its base URL
+/// (`…/organization/{orgid}/`), the organisation, where its token comes from and the request
+/// rate it allows.
+#[derive(Clone)]
+pub struct ConfigApi {
+    pub base: String,
+    pub org: String,
+    pub tokens: Arc<dyn TokenSource>,
+    pub limiter: Arc<RateLimiter>,
+}
+
+impl ConfigApi {
+    /// An HTTP tenant on this API.
+    pub fn tenant(&self) -> Result<HttpTenant, TenantError> {
+        Ok(
+            HttpTenant::with_tokens(&self.base, &self.org, self.tokens.clone())?
+                .with_limiter(self.limiter.clone()),
+        )
+    }
+}
+
+impl Context {
+    /// Which Configuration API (and token) this target has: the one decision `import --plan`
+    /// needs. The sandbox serves its own face on its URL, for the organisation its token
+    /// belongs to (no rate limit: it is local); a `wxcc` profile has its tenant's, under the
+    /// profile's limiter; a job-API profile has none (exit 2).
+    pub fn config_api(&self) -> anyhow::Result<ConfigApi> {
+        if let Some(api) = &self.wxcc {
+            return Ok(api.clone());
+        }
+        match &self.target {
+            Target::Sandbox { url, .. } => {
+                let me = self.api.me().map_err(anyhow::Error::new)?;
+                Ok(ConfigApi {
+                    base: format!("{}/organization/{}/", url.trim_end_matches('/'), me.org_id),
+                    org: me.org_id,
+                    tokens: Arc::new(StaticToken::new(self.token.clone(), "sandbox")),
+                    limiter: Arc::new(RateLimiter::unlimited()),
+                })
+            }
+            Target::Profile { name, url } => Err(Failure::usage(format!(
+                "profile \"{name}\" ({url}) is a bulk-operations service, which has no Configuration API to read the organisation from: a plan needs the local sandbox or a profile of a Webex Contact Center tenant"
+            ))
+            .into()),
+            Target::Environment { url } => Err(Failure::usage(format!(
+                "{url} (BULK_URL) is a bulk-operations service, which has no Configuration API to read the organisation from: a plan needs the local sandbox or a profile of a Webex Contact Center tenant"
+            ))
+            .into()),
+        }
+    }
 }
 
 /// The one job of the jobs whose id starts with `given` (id, description): `given` itself when
@@ -302,6 +358,8 @@ pub fn connect(settings: &RemoteSettings, printer: &Printer) -> anyhow::Result<C
                 url: profile.url.clone(),
             },
             token_source,
+            token: crate::auth::Secret::new(token),
+            wxcc: None,
             _sandbox: None,
         });
     }
@@ -319,6 +377,8 @@ pub fn connect(settings: &RemoteSettings, printer: &Printer) -> anyhow::Result<C
             api: Client::new(&url, token, policy)?,
             target: Target::Environment { url },
             token_source: "BULK_TOKEN",
+            token: crate::auth::Secret::new(token.clone()),
+            wxcc: None,
             _sandbox: None,
         });
     }
@@ -338,6 +398,8 @@ pub fn connect(settings: &RemoteSettings, printer: &Printer) -> anyhow::Result<C
         api: Client::new(&url, &token, policy)?,
         target: Target::Sandbox { data_dir, url },
         token_source: "sandbox",
+        token: crate::auth::Secret::new(token),
+        wxcc: None,
         _sandbox: sandbox,
     })
 }
@@ -412,6 +474,12 @@ fn connect_engine(
         .probe()
         .map_err(|e| probe_failure(name, profile, &org, e))?;
     let data_dir = engine_dir(name);
+    let wxcc = ConfigApi {
+        base: base.clone(),
+        org: org.clone(),
+        tokens: tokens.clone(),
+        limiter: limiter.clone(),
+    };
     let target = crate::sandbox::EngineTarget {
         base,
         org_id: org,
@@ -439,6 +507,8 @@ fn connect_engine(
             url: profile.url.clone(),
         },
         token_source,
+        token: crate::auth::Secret::new(token),
+        wxcc: Some(wxcc),
         _sandbox: engine,
     })
 }

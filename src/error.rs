@@ -21,6 +21,8 @@ pub enum Exit {
     Auth = 6,
     /// Timed out waiting; the work can be resumed.
     Timeout = 7,
+    /// `import --plan --detailed-exitcode`: the import would change the organisation.
+    Changes = 10,
     /// Interrupted (Ctrl-C).
     Interrupted = 130,
 }
@@ -42,6 +44,7 @@ Exit codes:
   5    job failed
   6    authentication failed
   7    timed out waiting (resumable)
+  10   import --plan --detailed-exitcode: the import would change something
   130  interrupted";
 
 /// A failure that maps to an exit code other than 1. Wrap it in `anyhow::Error`; `main` finds

@@ -11,18 +11,17 @@ use crate::output::{plural, thousands, Printer};
 use std::time::Instant;
 
 pub fn run(args: ImportArgs, printer: &Printer, cancel: &Cancel) -> anyhow::Result<Exit> {
+    if args.plan {
+        return super::plan::run(args, printer, cancel);
+    }
     let started = Instant::now();
     let settings = settings(&args)?;
-    let inputs = import::prepare(&settings)?;
-    for s in &inputs.skipped {
-        let line = format!("skipped {}: {}", s.path.display(), s.why);
-        if s.error_file {
-            printer.warn(line);
-        } else {
-            printer.info(line);
-        }
-    }
+    let mut inputs = import::prepare(&settings)?;
+    report_skipped(&inputs, printer);
     let ctx = context::connect(&super::remote_settings(&args.remote), printer)?;
+    if args.changed_only {
+        super::plan::leave_unchanged(&mut inputs, &ctx)?;
+    }
     let reporter = crate::output::progress::ImportProgress::new(printer);
     let outcome = import::run(&settings, inputs, &ctx, &reporter, cancel, started)?;
     // A reader that went away (`| head -1`) does not change what the import did: its exit
@@ -35,6 +34,18 @@ pub fn run(args: ImportArgs, printer: &Printer, cancel: &Cancel) -> anyhow::Resu
     Ok(outcome.exit)
 }
 
+/// Names the files of the directories given that are not imported, and why.
+pub(super) fn report_skipped(inputs: &import::Inputs, printer: &Printer) {
+    for s in &inputs.skipped {
+        let line = format!("skipped {}: {}", s.path.display(), s.why);
+        if s.error_file {
+            printer.warn(line);
+        } else {
+            printer.info(line);
+        }
+    }
+}
+
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
         c.downcast_ref::<std::io::Error>()
@@ -43,7 +54,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 /// Resolves the command line into the workflow's settings.
-fn settings(args: &ImportArgs) -> anyhow::Result<Settings> {
+pub(super) fn settings(args: &ImportArgs) -> anyhow::Result<Settings> {
     let unguard = if args.excel_safe {
         Unguard::Always
     } else if args.keep_guards {
@@ -77,7 +88,11 @@ fn settings(args: &ImportArgs) -> anyhow::Result<Settings> {
 }
 
 /// Shows the outcome: the `--json` document, or the problems, the next step and the summary.
-fn render(outcome: &Outcome, settings: &Settings, printer: &Printer) -> anyhow::Result<()> {
+pub(super) fn render(
+    outcome: &Outcome,
+    settings: &Settings,
+    printer: &Printer,
+) -> anyhow::Result<()> {
     let resume_cmd = &settings.resume_command;
     match &outcome.stop {
         None => {
@@ -159,6 +174,9 @@ fn resume_command(args: &ImportArgs) -> String {
     if args.keep_guards {
         parts.push("--keep-guards".into());
     }
+    if args.changed_only {
+        parts.push("--changed-only".into());
+    }
     parts.push("--resume".into());
     parts.join(" ")
 }
@@ -198,6 +216,13 @@ fn print_summary(results: &[FileOutcome], printer: &Printer) {
         results,
         printer.stderr_is_tty(),
     ));
+    for r in results.iter().filter(|r| r.unchanged > 0) {
+        printer.info(format!(
+            "{}: {} of unchanged objects not sent (--changed-only)",
+            r.file,
+            plural(r.unchanged, "row")
+        ));
+    }
     for r in results {
         if let Some(f) = &r.error_file {
             printer.result(format!(

@@ -6,6 +6,7 @@ pub mod generate;
 pub mod import;
 pub mod jobs;
 pub mod login;
+pub mod plan;
 pub mod sandbox;
 pub mod split;
 pub mod template;

@@ -96,6 +96,9 @@ pub struct InputEntry {
     pub rows: u64,
     /// Rows left out by local validation (`--skip-invalid`).
     pub dropped_rows: u64,
+    /// Rows of objects left out because the plan found them unchanged (`--changed-only`).
+    #[serde(default)]
+    pub unchanged_rows: u64,
     /// Header of the merged error CSV, before `Line` and `Error Message`.
     pub header: Vec<String>,
     /// Where the merged error CSV goes.
@@ -378,6 +381,7 @@ mod tests {
                 object_type: "user".into(),
                 rows: 3,
                 dropped_rows: 0,
+                unchanged_rows: 0,
                 header: vec!["Email".into()],
                 errors_out: PathBuf::from("users.errors.csv"),
                 dir: "1-users".into(),

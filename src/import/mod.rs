@@ -7,6 +7,7 @@ pub mod lines;
 pub mod merge;
 pub mod owned;
 pub mod plan;
+pub mod preview;
 pub mod reporter;
 pub mod submit;
 
@@ -58,6 +59,8 @@ pub struct FileOutcome {
     pub created: u64,
     pub updated: u64,
     pub failed: u64,
+    /// Rows of objects `--changed-only` left out because the plan found them unchanged.
+    pub unchanged: u64,
     pub jobs: Vec<String>,
     pub error_file: Option<String>,
     pub status: &'static str,
@@ -124,6 +127,62 @@ fn report_guards(inputs: &[plan::Input], reporter: &dyn ImportReporter) {
                 plural(s.guards_kept, "value")
             ));
         }
+    }
+}
+
+impl Inputs {
+    /// The CSV inputs and audio sets, in import order.
+    pub fn inputs(&self) -> &[plan::Input] {
+        &self.inputs
+    }
+
+    /// `--changed-only`: leaves out of each input (by its display name) the objects starting
+    /// on these lines, which the plan found unchanged; they are counted, not sent.
+    pub fn leave_unchanged(
+        &mut self,
+        mut lines: std::collections::HashMap<String, std::collections::BTreeSet<u64>>,
+    ) {
+        for input in &mut self.inputs {
+            input.unchanged = lines.remove(&input.display);
+        }
+    }
+}
+
+/// Validates the inputs exactly as an import does (the service's limits; the error CSV of an
+/// invalid input written where the import writes it) and sends nothing: `import --plan`.
+/// `Err(outcome)`: invalid input, the outcome an import would have had (exit 3).
+pub fn check_only(
+    settings: &Settings,
+    inputs: Inputs,
+    ctx: &Context,
+    reporter: &dyn ImportReporter,
+) -> anyhow::Result<Result<Vec<plan::Input>, Outcome>> {
+    let several = inputs.several;
+    let errors_out_of = |input: &Path| {
+        let wanted = plan::errors_out(input, settings.errors_out.as_deref(), several);
+        let (path, kept) = owned::choose(&wanted);
+        if kept {
+            reporter.warning(&format!(
+                "{} was changed since bulk wrote it (or is a symbolic link); it is kept, and this check's error file is {}",
+                wanted.display(),
+                path.display()
+            ));
+        }
+        path
+    };
+    let limits: Limits = ctx
+        .api
+        .limits()
+        .map_err(|e| api_failure(e, "cannot read the service's limits".into()))?;
+    match plan::check(
+        inputs.inputs,
+        &limits,
+        settings.skip_invalid,
+        &errors_out_of,
+        reporter,
+    )? {
+        Checked::Invalid(invalid) => Ok(Err(invalid_outcome(invalid)?)),
+        Checked::Ok(checked) => Ok(Ok(checked.into_iter().map(|(i, _)| i).collect())),
     }
 }
 
@@ -204,6 +263,9 @@ pub fn run(
     // Another guard rule makes other chunks: another plan (the default keeps the old id).
     if settings.input.unguard != crate::input::Unguard::IfExport {
         options.push_str(&format!(";unguard={:?}", settings.input.unguard));
+    }
+    if inputs.iter().any(|i| i.unchanged.is_some()) {
+        options.push_str(";changed_only");
     }
     let id = journal::plan_id(&target_id, &options, &fingerprints);
     let store = Store::new(crate::config::journal_dir());
@@ -381,6 +443,7 @@ fn invalid_outcome(invalid: Vec<plan::Invalid>) -> anyhow::Result<Outcome> {
             created: 0,
             updated: 0,
             failed: r.invalid_rows,
+            unchanged: 0,
             jobs: Vec::new(),
             error_file: Some(inv.errors_out.display().to_string()),
             warnings: Vec::new(),
@@ -429,6 +492,7 @@ struct Summary {
     created: u64,
     updated: u64,
     failed: u64,
+    unchanged: u64,
     jobs: Vec<String>,
     error_file: Option<PathBuf>,
     warnings: Vec<Warning>,
@@ -475,6 +539,7 @@ impl Summary {
             created: self.created,
             updated: self.updated,
             failed: self.failed,
+            unchanged: self.unchanged,
             jobs: self.jobs.clone(),
             error_file: self.error_file.as_ref().map(|p| p.display().to_string()),
             status: self.status(stop),
@@ -493,6 +558,7 @@ fn summarize(entry: &InputEntry, dir: &Path) -> anyhow::Result<Summary> {
         created: 0,
         updated: 0,
         failed: entry.dropped_rows,
+        unchanged: entry.unchanged_rows,
         jobs: entry
             .chunks
             .iter()

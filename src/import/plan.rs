@@ -25,6 +25,8 @@ pub struct Input {
     pub errors_at: PathBuf,
     pub object: &'static ObjectType,
     pub body: Body,
+    /// `--changed-only`: the lines of the objects the plan found unchanged (left out).
+    pub unchanged: Option<std::collections::BTreeSet<u64>>,
 }
 
 pub enum Body {
@@ -112,6 +114,7 @@ fn open_input(path: &Path, given: Option<&str>, opts: &InputOptions) -> anyhow::
         errors_at: path.to_path_buf(),
         object: opened.detected.object,
         body: Body::Csv(opened),
+        unchanged: None,
     })
 }
 
@@ -197,6 +200,7 @@ fn zip_csv_input(
         errors_at: zip_path.with_file_name(&base),
         object: opened.detected.object,
         body: Body::Csv(opened),
+        unchanged: None,
     })
 }
 
@@ -208,6 +212,7 @@ fn audio_input(path: &Path) -> anyhow::Result<Input> {
         errors_at: path.to_path_buf(),
         object: crate::schema::audio_type(),
         body: Body::Audio(collection),
+        unchanged: None,
     })
 }
 
@@ -576,7 +581,22 @@ fn csv_entry(
     };
     let mut local_errors = None;
     let mut dropped_rows = 0;
-    let manifest = if v.report.is_valid() {
+    let mut unchanged_rows = 0;
+    let manifest = if let Some(lines) = input.unchanged.as_ref().filter(|_| v.report.is_valid()) {
+        // --changed-only: the objects the plan found unchanged are left out, counted.
+        let mut leave = LeaveUnchanged { lines, rows: 0 };
+        let manifest = chunk::split_skipping(
+            &opened.source,
+            Some(&input.object.id),
+            group,
+            Some(&mut leave),
+            &settings,
+            &|_| {},
+        )
+        .map_err(split_failure)?;
+        unchanged_rows = leave.rows;
+        manifest
+    } else if v.report.is_valid() {
         chunk::split(
             &opened.source,
             Some(&input.object.id),
@@ -632,6 +652,7 @@ fn csv_entry(
         object_type: input.object.id.clone(),
         rows: v.report.rows,
         dropped_rows,
+        unchanged_rows,
         header: v.report.header.clone(),
         errors_out: PathBuf::new(),
         dir: dir.to_string(),
@@ -667,12 +688,31 @@ fn audio_entry(
         object_type: input.object.id.clone(),
         rows: c.items.len() as u64,
         dropped_rows: 0,
+        unchanged_rows: 0,
         header: Vec::new(),
         errors_out: PathBuf::new(),
         dir: dir.to_string(),
         local_errors: None,
         chunks,
     })
+}
+
+/// `--changed-only` as the chunker sees it: the rows of unchanged objects are left out and
+/// counted (a multi-row object's lines are all in `lines`, so it is left out whole).
+struct LeaveUnchanged<'a> {
+    lines: &'a std::collections::BTreeSet<u64>,
+    rows: u64,
+}
+
+impl chunk::Skip for LeaveUnchanged<'_> {
+    fn is_bad(&self, line: u64) -> bool {
+        self.lines.contains(&line)
+    }
+
+    fn left_out(&mut self, _line: u64, _record: &[u8], _first: u64) -> std::io::Result<()> {
+        self.rows += 1;
+        Ok(())
+    }
 }
 
 /// What `--skip-invalid` left out.

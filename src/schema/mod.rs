@@ -120,6 +120,9 @@ pub enum Condition {
 pub struct Column {
     pub name: String,
     pub required: bool,
+    /// What an empty cell does to an existing object on update.
+    #[serde(default)]
+    pub blank: Blank,
     pub kind: Kind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_len: Option<usize>,
@@ -215,6 +218,32 @@ impl ObjectType {
     /// The template header, in the reference's order and spelling.
     pub fn header(&self) -> Vec<&str> {
         self.columns.iter().map(|c| c.name.as_str()).collect()
+    }
+}
+
+/// What an empty cell means when an import updates an existing object (`"blank"` of a column
+/// in types.json).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Blank {
+    /// The value stays as it is, as for a column the file does not have; the cell [`CLEAR`]
+    /// empties it.
+    #[default]
+    Keep,
+    /// The value is emptied (the child columns of a multi-row object: its rows replace its
+    /// children).
+    Clear,
+}
+
+/// The cell that empties a value in a column where a blank keeps it: readable, typeable, and
+/// not a value any column takes (`<` is in no name, enum or number).
+pub const CLEAR: &str = "<clear>";
+
+impl Column {
+    /// Whether [`CLEAR`] may stand in this column: a blank keeps its value, and an empty value
+    /// is allowed (not required, not conditionally required).
+    pub fn clearable(&self) -> bool {
+        self.blank == Blank::Keep && !self.required && self.required_if.is_none()
     }
 }
 

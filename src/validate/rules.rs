@@ -971,6 +971,31 @@ impl Plan {
                 );
                 continue;
             }
+            if v == crate::schema::CLEAR {
+                // Empties the value on update: only where a blank would keep it.
+                if !c.column.clearable() {
+                    let (kind, why) = if c.column.blank == crate::schema::Blank::Clear {
+                        (
+                            IssueKind::InvalidCharacters,
+                            "a blank cell already clears this column: leave it empty",
+                        )
+                    } else {
+                        (
+                            IssueKind::MissingValue,
+                            "this column needs a value: it cannot be cleared",
+                        )
+                    };
+                    push(
+                        kind,
+                        format!(
+                            "column \"{}\": {}: {why}",
+                            c.column.name,
+                            crate::schema::CLEAR
+                        ),
+                    );
+                }
+                continue;
+            }
             if v.is_empty() {
                 if c.column.required && (first_of_object || c.every_row) {
                     if c.pos.is_some() {

@@ -52,6 +52,8 @@ pub struct HttpTenant {
     headers: reqwest::header::HeaderMap,
     /// Types whose bulk SAVE refused an `id`: updated by GET + merge + PUT from then on.
     put_updates: Mutex<HashSet<ApiType>>,
+    /// Requests sent so far (what a plan reports it cost).
+    sent: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for HttpTenant {
@@ -108,6 +110,7 @@ impl HttpTenant {
             cache: Mutex::new(HashMap::new()),
             headers: reqwest::header::HeaderMap::new(),
             put_updates: Mutex::new(HashSet::new()),
+            sent: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -178,6 +181,11 @@ impl HttpTenant {
         self.call(Method::GET, &path, None).map(|_| ())
     }
 
+    /// How many requests this tenant value has sent.
+    pub fn requests(&self) -> u64 {
+        self.sent.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Whether updates of `api` have switched to GET + merge + PUT.
     pub fn updates_by_put(&self, api: ApiType) -> bool {
         self.put_updates.lock().expect("lock").contains(&api)
@@ -229,6 +237,7 @@ impl HttpTenant {
             };
             self.limiter.acquire();
             let req = build(self.request(method.clone(), path, &token)?);
+            self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             // Without the URL: it is the base and the path, both already known.
             let answer = req.send().and_then(|resp| {
                 let status = resp.status().as_u16();

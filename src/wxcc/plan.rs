@@ -13,15 +13,23 @@
 //!
 //! Reads go through the [`Tenant`]'s resolver, which fetches each list once per tenant value,
 //! so a plan costs a request per object type referenced (and per page), not per row.
+//!
+//! A plan of several files ([`Session`]) sees what the files before would create: a team
+//! naming a site that an earlier file of the same import creates is a create, not an unknown
+//! reference. The session is a [`Tenant`] whose writes all fail, so a plan cannot write.
 
-use std::collections::BTreeSet;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
+use serde_json::Value;
 
 use super::apply::existing_id;
 use super::endpoints::ApiType;
-use super::mapping::{self, to_csv, CsvObject, MapErrorKind};
-use super::tenant::Tenant;
+use super::mapping::{self, to_csv, CsvObject, MapErrorKind, Mapped};
+use super::resolve::{find_in, name_field, ResolveError, Resolver};
+use super::tenant::{Outcome, Tenant, TenantError};
+use super::wire::{ApiObject, AudioFileInfo};
 use crate::schema::ObjectType;
 
 /// One changed column of an update.
@@ -87,6 +95,20 @@ pub fn plan(
     header: &[String],
     objects: &[CsvObject],
 ) -> Result<Vec<Planned>, String> {
+    plan_objects(tenant, object_type, header, objects, false, &mut |_| {})
+}
+
+/// [`plan`] with the target's people rule (`creates_people`: a user row whose email has no
+/// person is created, as the lenient sandbox does, rather than an error) and a callback that
+/// receives each object the plan would create.
+fn plan_objects(
+    tenant: &dyn Tenant,
+    object_type: &ObjectType,
+    header: &[String],
+    objects: &[CsvObject],
+    creates_people: bool,
+    created: &mut dyn FnMut(Mapped),
+) -> Result<Vec<Planned>, String> {
     // The schema's spelling of the file's columns, in the file's order.
     let columns: Vec<&str> = header
         .iter()
@@ -103,7 +125,10 @@ pub fn plan(
     for obj in objects {
         let lines: Vec<u64> = obj.rows.iter().map(|r| r.line).collect();
         let name = identity(object_type, obj);
-        let action = plan_one(tenant, object_type, &columns, obj)?;
+        let (action, mapped) = plan_one(tenant, object_type, &columns, obj, creates_people)?;
+        if let (Action::Create, Some(m)) = (&action, mapped) {
+            created(m);
+        }
         out.push(Planned {
             lines,
             name,
@@ -132,10 +157,21 @@ fn plan_one(
     object_type: &ObjectType,
     columns: &[&str],
     obj: &CsvObject,
-) -> Result<Action, String> {
+    creates_people: bool,
+) -> Result<(Action, Option<Mapped>), String> {
     let mapped = match mapping::to_api(obj, tenant, tenant.org_id()) {
         Ok(m) => m,
-        Err(errors) => {
+        Err(errors)
+            if creates_people && errors.iter().all(|e| e.kind == MapErrorKind::UnknownPerson) =>
+        {
+            // The lenient sandbox creates the person, then the user: a create.
+            return Ok((Action::Create, None));
+        }
+        Err(mut errors) => {
+            if creates_people {
+                // As the lenient sandbox reports it: the other problems are the ones to fix.
+                errors.retain(|e| e.kind != MapErrorKind::UnknownPerson);
+            }
             // A user with no person is the one row error an import could not avoid by
             // fixing the file: say what a real tenant needs.
             let message = errors
@@ -149,12 +185,16 @@ fn plan_one(
                 })
                 .collect::<Vec<_>>()
                 .join("; ");
-            return Ok(Action::Error { message });
+            return Ok((Action::Error { message }, None));
         }
     };
     let id = match existing_id(tenant, &mapped) {
         Ok(Some(id)) => id,
-        Ok(None) => return Ok(Action::Create),
+        Ok(None) => return Ok((Action::Create, Some(mapped))),
+        // Several objects of that name (a team without its site): the import fails it too.
+        Err(message) if message.contains("objects are named") => {
+            return Ok((Action::Error { message }, None))
+        }
         Err(e) => return Err(e),
     };
     let existing = tenant
@@ -169,14 +209,184 @@ fn plan_one(
             .map_err(|e| e.to_string())?
     };
     let new_entries: Vec<_> = mapped.entries.iter().map(|(_, e)| e.clone()).collect();
+    // A user's PATCH names the user by id alone: its email is the one it was found by.
+    let mut new_object = mapped.object.clone();
+    let field = name_field(mapped.api);
+    if let (None, Some(v)) = (new_object.get(field), existing.get(field)) {
+        new_object.insert(field.to_string(), v.clone());
+    }
     let old = to_csv(object_type, &existing, &old_entries, tenant)?;
-    let new = to_csv(object_type, &mapped.object, &new_entries, tenant)?;
+    let new = to_csv(object_type, &new_object, &new_entries, tenant)?;
     let changes = compare(object_type, columns, &old, &new);
-    Ok(if changes.is_empty() {
-        Action::Unchanged
-    } else {
-        Action::Update { changes }
-    })
+    Ok((
+        if changes.is_empty() {
+            Action::Unchanged
+        } else {
+            Action::Update { changes }
+        },
+        None,
+    ))
+}
+
+/// A plan of several files in their import order, on one tenant: each file sees the objects
+/// the files before it would create. It is itself a [`Tenant`] whose every write fails.
+pub struct Session<'a> {
+    inner: &'a dyn Tenant,
+    creates_people: bool,
+    planned: RefCell<Overlay>,
+}
+
+/// The objects a session would create, indexed by type and lower-case name.
+#[derive(Default)]
+struct Overlay {
+    objects: HashMap<ApiType, Vec<ApiObject>>,
+    by_name: HashMap<(ApiType, String), Vec<usize>>,
+}
+
+/// The id a planned object gets: never a real object's id.
+const PLANNED_ID: &str = "planned:";
+
+impl<'a> Session<'a> {
+    /// A session on `inner`. `creates_people`: the target creates a missing person on a user
+    /// row (the sandbox without `--strict-people`); a real tenant does not.
+    pub fn new(inner: &'a dyn Tenant, creates_people: bool) -> Self {
+        Session {
+            inner,
+            creates_people,
+            planned: RefCell::new(Overlay::default()),
+        }
+    }
+
+    /// Plans one file's objects (see [`plan`]), after the files planned before on this session.
+    pub fn plan(
+        &self,
+        object_type: &ObjectType,
+        header: &[String],
+        objects: &[CsvObject],
+    ) -> Result<Vec<Planned>, String> {
+        plan_objects(
+            self,
+            object_type,
+            header,
+            objects,
+            self.creates_people,
+            &mut |m| self.remember(m),
+        )
+    }
+
+    fn remember(&self, m: Mapped) {
+        let mut overlay = self.planned.borrow_mut();
+        let list = overlay.objects.entry(m.api).or_default();
+        let mut o = m.object;
+        let id = format!("{PLANNED_ID}{}", list.len());
+        // An enum skill's values get ids of their own (skill profiles name them by id).
+        if let Some(Value::Array(values)) = o.get_mut("enumSkillValues") {
+            for (i, v) in values.iter_mut().enumerate() {
+                if let Some(v) = v.as_object_mut() {
+                    v.entry("id")
+                        .or_insert_with(|| Value::String(format!("{id}:{i}")));
+                }
+            }
+        }
+        o.insert("id".into(), Value::String(id));
+        let name = o
+            .get(name_field(m.api))
+            .and_then(Value::as_str)
+            .map(|n| n.trim().to_lowercase());
+        list.push(o);
+        let at = list.len() - 1;
+        if let Some(name) = name {
+            overlay.by_name.entry((m.api, name)).or_default().push(at);
+        }
+    }
+
+    fn refuse<T>(&self) -> Result<T, TenantError> {
+        Err(TenantError::Unsupported(
+            "a plan never writes to the organisation".into(),
+        ))
+    }
+}
+
+impl Resolver for Session<'_> {
+    fn id_of(
+        &self,
+        api: ApiType,
+        name: &str,
+        site_id: Option<&str>,
+    ) -> Result<Option<String>, ResolveError> {
+        if let Some(id) = self.inner.id_of(api, name, site_id)? {
+            return Ok(Some(id));
+        }
+        let overlay = self.planned.borrow();
+        let Some(hits) = overlay.by_name.get(&(api, name.trim().to_lowercase())) else {
+            return Ok(None);
+        };
+        let list = &overlay.objects[&api];
+        find_in(api, hits.iter().map(|&i| &list[i]), name, site_id)
+    }
+
+    fn object(&self, api: ApiType, id: &str) -> Result<Option<ApiObject>, ResolveError> {
+        match id.strip_prefix(PLANNED_ID) {
+            Some(n) => Ok(n.parse::<usize>().ok().and_then(|n| {
+                self.planned
+                    .borrow()
+                    .objects
+                    .get(&api)
+                    .and_then(|l| l.get(n).cloned())
+            })),
+            None => self.inner.object(api, id),
+        }
+    }
+}
+
+impl Tenant for Session<'_> {
+    fn org_id(&self) -> &str {
+        self.inner.org_id()
+    }
+
+    fn list(&self, api: ApiType) -> Result<Vec<ApiObject>, TenantError> {
+        let mut all = self.inner.list(api)?;
+        if let Some(planned) = self.planned.borrow().objects.get(&api) {
+            all.extend(planned.iter().cloned());
+        }
+        Ok(all)
+    }
+
+    fn list_entries(&self, api: ApiType, parent_id: &str) -> Result<Vec<ApiObject>, TenantError> {
+        if parent_id.starts_with(PLANNED_ID) {
+            return Ok(Vec::new());
+        }
+        self.inner.list_entries(api, parent_id)
+    }
+
+    fn create(&self, _: ApiType, _: &[ApiObject]) -> Result<Vec<Outcome>, TenantError> {
+        self.refuse()
+    }
+
+    fn update(&self, _: ApiType, _: &[ApiObject]) -> Result<Vec<Outcome>, TenantError> {
+        self.refuse()
+    }
+
+    fn patch_users(&self, _: &[ApiObject]) -> Result<Vec<Outcome>, TenantError> {
+        self.refuse()
+    }
+
+    fn save_address_book(&self, _: &ApiObject) -> Result<Outcome, TenantError> {
+        self.refuse()
+    }
+
+    fn save_entries(
+        &self,
+        _: ApiType,
+        _: &str,
+        _: &[ApiObject],
+    ) -> Result<Vec<Outcome>, TenantError> {
+        self.refuse()
+    }
+
+    fn upload_audio(&self, _: &AudioFileInfo, _: Vec<u8>) -> Result<Outcome, TenantError> {
+        self.refuse()
+    }
 }
 
 fn has_entries(api: ApiType) -> bool {

@@ -38,6 +38,7 @@ mod load;
 mod ops;
 mod org_face;
 mod plan;
+mod plan_cli;
 mod remote;
 mod sandbox;
 mod wxcc;

@@ -10,6 +10,7 @@ use bulk::wxcc::endpoints::ApiType;
 use bulk::wxcc::http::HttpTenant;
 use bulk::wxcc::mapping::{group_rows, CsvObject, Row};
 use bulk::wxcc::plan::{plan, Action, Planned};
+use bulk::wxcc::resolve::Resolver;
 use bulk::wxcc::tenant::Tenant;
 
 fn objects(t: &'static ObjectType, csv: &str) -> (Vec<String>, Vec<CsvObject>) {
@@ -203,5 +204,80 @@ fn a_plan_shows_creates_then_nothing_then_exactly_the_edits() {
     assert!(
         message.contains("line 2") && message.contains("Nowhere"),
         "{message}"
+    );
+}
+
+/// The blank-cell rule (types.json `"blank"`), the same in the plan and the import: a blank
+/// cell of a `keep` column, or a column the file does not have, leaves the value; `<clear>`
+/// empties it; the plan shows exactly what the import then does.
+#[test]
+fn a_blank_keeps_a_value_and_clear_empties_it_in_the_plan_and_the_import() {
+    let o = Org::start();
+    let description = |o: &Org| -> String {
+        let t = o.tenant();
+        let id = t.id_of(ApiType::Skill, "English", None).unwrap().unwrap();
+        let skill = t.object(ApiType::Skill, &id).unwrap().unwrap();
+        skill
+            .get("description")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    o.apply(
+        "skill-definition",
+        "Name,Description,Type,Service Level Threshold\nEnglish,Spoken English,PROFICIENCY,60\n",
+    );
+    assert_eq!(description(&o), "Spoken English");
+    let blank = "Name,Description,Type,Service Level Threshold\nEnglish,,PROFICIENCY,60\n";
+    let absent = "Name,Type,Service Level Threshold\nEnglish,PROFICIENCY,60\n";
+    let clear = "Name,Description,Type,Service Level Threshold\nEnglish,<clear>,PROFICIENCY,60\n";
+    for csv in [blank, absent] {
+        assert_eq!(o.plan("skill-definition", csv)[0].action, Action::Unchanged);
+        o.apply("skill-definition", csv);
+        assert_eq!(description(&o), "Spoken English", "{csv}");
+    }
+    let p = o.plan("skill-definition", clear);
+    let Action::Update { changes } = &p[0].action else {
+        panic!("{p:?}")
+    };
+    assert_eq!(
+        (
+            changes[0].column.as_str(),
+            changes[0].old.as_str(),
+            changes[0].new.as_str()
+        ),
+        ("Description", "Spoken English", "")
+    );
+    o.apply("skill-definition", clear);
+    assert_eq!(description(&o), "");
+    assert_eq!(
+        o.plan("skill-definition", clear)[0].action,
+        Action::Unchanged
+    );
+    // A new object: `<clear>` is a blank.
+    o.apply(
+        "skill-definition",
+        "Name,Description,Type,Service Level Threshold\nFrench,<clear>,PROFICIENCY,60\n",
+    );
+    // A multi-row object's child rows replace its children: one skill left is one skill.
+    o.apply(
+        "skill-profile",
+        "Name,Description,Skill Name,Skill Value\nTier 1,Desk,English,5\nTier 1,Desk,French,3\n",
+    );
+    let p = o.plan(
+        "skill-profile",
+        "Name,Description,Skill Name,Skill Value\nTier 1,,English,5\n",
+    );
+    let Action::Update { changes } = &p[0].action else {
+        panic!("{p:?}")
+    };
+    assert_eq!(
+        changes.len(),
+        1,
+        "the blank description is kept: {changes:?}"
+    );
+    assert!(
+        changes[0].old.contains("French") && !changes[0].new.contains("French"),
+        "{changes:?}"
     );
 }

@@ -282,6 +282,17 @@ fn the_sample_tenant_imports_updates_and_exports_through_a_wxcc_profile() {
     t.people(&emails);
     login(&wd, &t);
 
+    // Before the first import a plan sees every site, skill, profile and team as a create.
+    let plan = run(&wd, &["import", "sample", "--plan", "--detailed-exitcode"]).expect(10);
+    let summary = &plan.json()["summary"];
+    assert_eq!(
+        summary["create"].as_u64().unwrap(),
+        3 + 2 + 3 + 4,
+        "{summary}"
+    );
+    assert_eq!(summary["error"], 0, "{summary}");
+    assert!(t.by_name(ApiType::Site).is_empty(), "a plan writes nothing");
+
     let first = run(&wd, &["import", "sample"]).expect(0);
     first
         .stderr_has(&format!("organisation {}", t.org))
@@ -329,6 +340,17 @@ fn the_sample_tenant_imports_updates_and_exports_through_a_wxcc_profile() {
             );
         }
     }
+
+    // A plan through the profile reads the tenant's Configuration API: everything unchanged
+    // (exit 0 with --detailed-exitcode), and nothing written (same ids, same versions).
+    let after: Vec<_> = types.iter().map(|a| t.by_name(*a)).collect();
+    let plan = run(&wd, &["import", "sample", "--plan", "--detailed-exitcode"]).expect(0);
+    let summary = &plan.json()["summary"];
+    assert_eq!(summary["unchanged"], 3 + 2 + 3 + 4 + 250, "{summary}");
+    assert_eq!(summary["create"], 0, "{summary}");
+    assert_eq!(summary["update"], 0, "{summary}");
+    let now: Vec<_> = types.iter().map(|a| t.by_name(*a)).collect();
+    assert_eq!(after, now, "a plan writes nothing");
 
     let exports = [
         ("site", "sites.csv"),

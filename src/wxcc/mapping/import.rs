@@ -189,7 +189,118 @@ fn put_text(o: &mut ApiObject, field: &str, row: &Row, column: &str) {
 
 /// Maps one CSV object to its API object. `org_id` fills `organizationId` (required on bulk
 /// saves).
+///
+/// Blank cells follow each column's `blank` rule (types.json): when the object exists, a blank
+/// cell of a `keep` column, and a column the file does not have, take the value the object
+/// has (so an update leaves them as they are), and the cell `<clear>` empties the value; a
+/// blank cell of a `clear` column (a multi-row object's child columns) empties it. A new
+/// object is mapped from its cells as they are (`<clear>` is blank).
 pub fn to_api(
+    obj: &CsvObject,
+    resolver: &dyn Resolver,
+    org_id: &str,
+) -> Result<Mapped, Vec<MapError>> {
+    let cleared = without_clear(obj);
+    let first = map_rows(cleared.as_ref().unwrap_or(obj), resolver, org_id)?;
+    let Some(object_type) = crate::schema::registry().get(&obj.type_id) else {
+        return Ok(first);
+    };
+    let Some(existing) = existing_rows(object_type, &first, resolver) else {
+        return Ok(first);
+    };
+    match kept(object_type, obj, &existing) {
+        Some(filled) => map_rows(&filled, resolver, org_id),
+        None => Ok(first),
+    }
+}
+
+/// `obj` with every [`CLEAR`](crate::schema::CLEAR) cell blank, if it has one.
+fn without_clear(obj: &CsvObject) -> Option<CsvObject> {
+    let has = obj.rows.iter().any(|r| {
+        r.cells
+            .iter()
+            .any(|(_, v)| v.trim() == crate::schema::CLEAR)
+    });
+    has.then(|| {
+        let mut o = obj.clone();
+        for r in &mut o.rows {
+            for (_, v) in &mut r.cells {
+                if v.trim() == crate::schema::CLEAR {
+                    v.clear();
+                }
+            }
+        }
+        o
+    })
+}
+
+/// The existing object `mapped` names, written back as CSV rows (`None` for a new object).
+fn existing_rows(
+    object_type: &crate::schema::ObjectType,
+    mapped: &Mapped,
+    resolver: &dyn Resolver,
+) -> Option<Vec<Vec<String>>> {
+    let id = match mapped.object.get("id").and_then(Value::as_str) {
+        Some(id) => id.to_string(),
+        None => {
+            let name = mapped
+                .object
+                .get(crate::wxcc::resolve::name_field(mapped.api))
+                .and_then(Value::as_str)?;
+            let site = match mapped.api {
+                ApiType::Team => mapped.object.get("siteId").and_then(Value::as_str),
+                _ => None,
+            };
+            resolver.id_of(mapped.api, name, site).ok()??
+        }
+    };
+    let existing = resolver.object(mapped.api, &id).ok()??;
+    super::to_csv(object_type, &existing, &[], resolver).ok()
+}
+
+/// `obj` with the blank cells of its `keep` columns (and the `keep` columns it does not have)
+/// filled from the existing object's first row, and `<clear>` cells blank; `None` when that
+/// changes nothing.
+fn kept(
+    object_type: &crate::schema::ObjectType,
+    obj: &CsvObject,
+    existing: &[Vec<String>],
+) -> Option<CsvObject> {
+    let first = existing.first()?;
+    let mut out = obj.clone();
+    let mut changed = false;
+    for (i, col) in object_type.columns.iter().enumerate() {
+        if col.blank != crate::schema::Blank::Keep || object_type.is_child_column(&col.name) {
+            continue;
+        }
+        let old = first.get(i).map_or("", String::as_str);
+        for row in &mut out.rows {
+            match row
+                .cells
+                .iter_mut()
+                .find(|(c, _)| c.eq_ignore_ascii_case(&col.name))
+            {
+                Some((_, v)) if v.trim() == crate::schema::CLEAR => {
+                    v.clear();
+                    changed = true;
+                }
+                Some((_, v)) if v.trim().is_empty() && !old.is_empty() => {
+                    *v = old.to_string();
+                    changed = true;
+                }
+                Some(_) => {}
+                None if !old.is_empty() => {
+                    row.cells.push((col.name.clone(), old.to_string()));
+                    changed = true;
+                }
+                None => {}
+            }
+        }
+    }
+    changed.then_some(out)
+}
+
+fn map_rows(
     obj: &CsvObject,
     resolver: &dyn Resolver,
     org_id: &str,
