@@ -449,16 +449,17 @@ impl<'a> Runner<'a> {
         Ok(())
     }
 
-    /// A job's row warnings, the first few with their input lines (all are in `--json`).
+    /// A job's row warnings, the first few with their input lines (all are in `--json`); not
+    /// with `--quiet`, whose one line says where the error file is: these rows were imported.
     fn show_warnings(&self, display: &str, warned: &[(u64, String)]) {
         const SHOWN: usize = 3;
         for (line, message) in warned.iter().take(SHOWN) {
             self.reporter
-                .warning(&format!("{display}:{line}: {message}"));
+                .message(&format!("warning: {display}:{line}: {message}"));
         }
         if warned.len() > SHOWN {
-            self.reporter.warning(&format!(
-                "{display}: {} more rows with warnings (`--json` lists every one)",
+            self.reporter.message(&format!(
+                "warning: {display}: {} more rows with warnings (`--json` lists every one)",
                 thousands((warned.len() - SHOWN) as u64)
             ));
         }

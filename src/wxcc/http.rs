@@ -515,10 +515,10 @@ impl HttpTenant {
         .flatten()
     }
 
-    /// GET the object, overlay `item`, PUT it back.
-    fn put_merged(&self, api: ApiType, item: &ApiObject) -> Outcome {
+    /// GET the object, overlay `item`, PUT it back. A refused token is the call's error.
+    fn put_merged(&self, api: ApiType, item: &ApiObject) -> Result<Outcome, TenantError> {
         let Some(id) = item.get("id").and_then(Value::as_str) else {
-            return failed(400, "an update needs the object's id".into(), None);
+            return Ok(failed(400, "an update needs the object's id".into(), None));
         };
         let path = fill(api.endpoints().single, &[id]);
         let result = self
@@ -529,8 +529,8 @@ impl HttpTenant {
                 self.call(Method::PUT, &path, Some(&Value::Object(merged)))
             });
         match result {
-            Ok(_) => Outcome::Updated { id: id.to_string() },
-            Err(e) => outcome_of(e),
+            Ok(_) => Ok(Outcome::Updated { id: id.to_string() }),
+            Err(e) => outcome_or_refusal(e),
         }
     }
 }
@@ -623,6 +623,17 @@ fn failed(status: u16, message: String, tracking_id: Option<String>) -> Outcome 
 }
 
 /// A per-object call's error as that object's outcome.
+/// The outcome of one object's failed call, or the error itself when the call was refused for
+/// the token (401 after the one refresh, 403): that refusal is the job's, not the row's.
+fn outcome_or_refusal(e: TenantError) -> Result<Outcome, TenantError> {
+    match e {
+        TenantError::Status {
+            status: 401 | 403, ..
+        } => Err(e),
+        other => Ok(outcome_of(other)),
+    }
+}
+
 fn outcome_of(e: TenantError) -> Outcome {
     match e {
         TenantError::Status {
@@ -713,7 +724,7 @@ impl Tenant for HttpTenant {
                 || (matches!(o, Outcome::NotProcessed) && self.updates_by_put(api))
                 || e.bulk.is_none()
             {
-                *o = self.put_merged(api, item);
+                *o = self.put_merged(api, item)?;
             }
             if let Some(id) = o.id() {
                 self.remember(api, item, id);
@@ -742,7 +753,7 @@ impl Tenant for HttpTenant {
         let outcome = match book.get("id").and_then(Value::as_str) {
             Some(id) => match self.call(Method::PUT, &fill(e.single, &[id]), Some(&body)) {
                 Ok(_) => Outcome::Updated { id: id.to_string() },
-                Err(err) => outcome_of(err),
+                Err(err) => outcome_or_refusal(err)?,
             },
             None => match self.call(
                 Method::POST,
@@ -757,7 +768,7 @@ impl Tenant for HttpTenant {
                         None,
                     ),
                 },
-                Err(err) => outcome_of(err),
+                Err(err) => outcome_or_refusal(err)?,
             },
         };
         if let Some(id) = outcome.id() {
@@ -819,7 +830,7 @@ impl Tenant for HttpTenant {
                     None,
                 ),
             },
-            Err(err) => outcome_of(err),
+            Err(err) => outcome_or_refusal(err)?,
         };
         if let Some(id) = outcome.id() {
             if let Ok(Value::Object(o)) = serde_json::to_value(info) {

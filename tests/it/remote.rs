@@ -531,6 +531,28 @@ fn a_token_without_the_write_scope_is_exit_6_naming_scopes_and_role() {
     assert!(t.by_name(ApiType::Site).is_empty());
 }
 
+/// The same refusal on an update by PUT (a tenant refusing bulk SAVE with an id): a 403 on the
+/// PUT is the job's failure and exit 6, not a row error per object.
+#[test]
+fn a_refused_put_update_is_exit_6_not_a_row_error() {
+    let wd = Workdir::new();
+    let t = Tenant::start(&wd, |s| s.strict_bulk_updates = true);
+    login(&wd, &t);
+    sites(&wd, "sites.csv", "Put", 3);
+    let c = counts(&run(&wd, &["import", "sites.csv"]).expect(0));
+    assert_eq!(c["sites.csv"], (3, 0, 0));
+    let before = t.by_name(ApiType::Site);
+    login_device(&wd, &t, "cjp:config_read spark:people_read");
+    let out = wd
+        .run(&["import", "sites.csv", "--profile", PROFILE])
+        .expect(6);
+    out.stderr_has("cjp:config_write");
+    // The failed job's rows wait in the error file, to import again with a writing token.
+    let errors = parse_csv(&wd.read("sites.errors.csv"));
+    assert_eq!(errors.len(), 1 + 3, "{errors:?}");
+    assert_eq!(t.by_name(ApiType::Site), before, "nothing updated");
+}
+
 /// Access tokens that die after a few requests (`token_lifetime_requests`): each 401 is
 /// answered by one refresh (the new pair stored), and the import completes with every row
 /// accounted for once.
