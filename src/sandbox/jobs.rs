@@ -37,8 +37,6 @@ const BATCH_ROWS: usize = 1000;
 /// limit; the face's body limit holds 1000 users many times over).
 const TENANT_BATCH: usize = BATCH_ROWS;
 
-/// People created at the same time in lenient mode.
-
 /// Whether processing ran to the end or stopped because the service is shutting down.
 enum Outcome {
     Done,
