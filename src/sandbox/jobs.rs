@@ -302,7 +302,7 @@ fn apply_batch(
     };
     let mut warnings = HashMap::new();
     let mut again = Vec::new();
-    // Refused (403 under --strict-people): the row keeps the error a real tenant gives.
+    // Not created (--strict-people): the row keeps the error a real tenant gives.
     for ((i, email), ok) in missing.iter().zip(created) {
         if ok {
             warnings.insert(
