@@ -469,17 +469,16 @@ fn connect_engine(
         "target: profile {name} (Webex Contact Center, {region}organisation {org}, {}; token from {token_source}; at most {rate} requests a minute, {batch} items per bulk call)",
         profile.url
     ));
-    let probe = HttpTenant::with_tokens(&base, &org, tokens.clone())?.with_limiter(limiter.clone());
-    probe
-        .probe()
-        .map_err(|e| probe_failure(name, profile, &org, e))?;
-    let data_dir = engine_dir(name);
     let wxcc = ConfigApi {
         base: base.clone(),
         org: org.clone(),
         tokens: tokens.clone(),
         limiter: limiter.clone(),
     };
+    wxcc.tenant()?
+        .probe()
+        .map_err(|e| probe_failure(name, profile, &org, e))?;
+    let data_dir = engine_dir(name);
     let target = crate::sandbox::EngineTarget {
         base,
         org_id: org,

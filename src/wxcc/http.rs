@@ -626,11 +626,10 @@ fn failed(status: u16, message: String, tracking_id: Option<String>) -> Outcome 
 /// The outcome of one object's failed call, or the error itself when the call was refused for
 /// the token (401 after the one refresh, 403): that refusal is the job's, not the row's.
 fn outcome_or_refusal(e: TenantError) -> Result<Outcome, TenantError> {
-    match e {
-        TenantError::Status {
-            status: 401 | 403, ..
-        } => Err(e),
-        other => Ok(outcome_of(other)),
+    if super::limits::auth_failure(&e).is_some() {
+        Err(e)
+    } else {
+        Ok(outcome_of(e))
     }
 }
 
