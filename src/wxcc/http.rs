@@ -793,14 +793,6 @@ impl Tenant for HttpTenant {
         )
     }
 
-    fn create_person(&self, email: &str) -> Result<(), TenantError> {
-        // The People API lives at the host's root (`/v1/people`), not under the organisation.
-        let local = email.split('@').next().unwrap_or(email);
-        let body = serde_json::json!({ "emails": [email], "firstName": local, "lastName": "" });
-        self.call(Method::POST, "/v1/people", Some(&body))?;
-        Ok(())
-    }
-
     fn upload_audio(&self, info: &AudioFileInfo, wav: Vec<u8>) -> Result<Outcome, TenantError> {
         let e = ApiType::AudioFile.endpoints();
         let (method, path) = match &info.id {

@@ -130,13 +130,4 @@ pub trait Tenant: Resolver {
 
     /// Uploads one WAV: `POST audio-file`, or `PUT audio-file/{id}` when `info.id` is set.
     fn upload_audio(&self, info: &AudioFileInfo, wav: Vec<u8>) -> Result<Outcome, TenantError>;
-
-    /// Creates the person (Control Hub user) with this email through Webex's People API
-    /// (`POST /v1/people`), so that a user row can update its Contact Center user. A real
-    /// tenant's integration normally may not; the sandbox allows it unless `--strict-people`.
-    fn create_person(&self, email: &str) -> Result<(), TenantError> {
-        Err(TenantError::Unsupported(format!(
-            "cannot create the person {email}: this tenant does not create people"
-        )))
-    }
 }
