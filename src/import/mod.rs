@@ -571,11 +571,11 @@ fn summarize(entry: &InputEntry, dir: &Path) -> anyhow::Result<Summary> {
         done,
     };
     for c in &entry.chunks {
-        s.warnings
-            .extend(c.warnings.iter().map(|(line, message)| Warning {
-                line: *line,
-                message: message.clone(),
-            }));
+        s.warnings.extend(
+            c.load_warnings(dir)?
+                .into_iter()
+                .map(|(line, message)| Warning { line, message }),
+        );
         s.created += c.created;
         s.updated += c.updated;
         if c.status == Some(JobStatus::Failed) {
