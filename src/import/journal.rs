@@ -439,6 +439,37 @@ mod tests {
         }
     }
 
+    /// Issue 15: warnings live beside the chunk, not in the journal rewritten after every
+    /// step; a journal that still holds them inline (written before) keeps them on its next
+    /// save, moved to the chunk's warnings file.
+    #[test]
+    fn warnings_stay_out_of_the_journal_and_inline_ones_move_out_on_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path().join("journal"));
+        let id = "00000000000000000000000000000002";
+        let mut j = journal(id);
+        let warned = vec![(2, "the person was created first".to_string())];
+        j.inputs[0].chunks[0].warnings = warned.clone();
+        store.save(&j).unwrap();
+        let text = std::fs::read_to_string(store.file(id)).unwrap();
+        assert!(!text.contains("person was created"), "{text}");
+
+        // A journal of the older shape: the warnings inline, no warnings file.
+        let mut old: serde_json::Value = serde_json::from_str(&text).unwrap();
+        old["inputs"][0]["chunks"][0]["warnings"] = serde_json::json!(warned);
+        std::fs::write(store.file(id), old.to_string()).unwrap();
+        let loaded = store.load(id).unwrap().unwrap();
+        let chunk = &loaded.inputs[0].chunks[0];
+        let name = chunk.warnings_file.clone().expect("a warnings file");
+        store.save(&loaded).unwrap();
+        let again = store.load(id).unwrap().unwrap();
+        let chunk = &again.inputs[0].chunks[0];
+        assert!(chunk.warnings.is_empty());
+        assert_eq!(chunk.warnings_file.as_deref(), Some(name.as_str()));
+        let files = store.chunk_dir(id).join("1-users");
+        assert_eq!(chunk.load_warnings(&files).unwrap(), warned);
+    }
+
     /// Issue 11, item 10: a journal whose input changed is removed (once untouched for the
     /// grace period), one whose input is as it was stays.
     #[test]
