@@ -331,7 +331,7 @@ impl Store {
                 }
                 let name = format!("{}.warnings.json", c.file);
                 let bytes = serde_json::to_vec(&c.warnings)?;
-                crate::fsutil::write_private(&root.join(&e.dir).join(&name), &bytes)?;
+                crate::config::write_private(&root.join(&e.dir).join(&name), &bytes)?;
                 c.warnings_file = Some(name);
             }
         }
