@@ -510,56 +510,148 @@ fn service_suite(runs: usize) {
     );
 }
 
+/// A job's timestamp `k` in seconds since the Unix epoch.
+fn job_time(j: &serde_json::Value, k: &str) -> f64 {
+    let t = time::OffsetDateTime::parse(
+        j[k].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    (t - time::OffsetDateTime::UNIX_EPOCH).as_seconds_f64()
+}
+
+/// One import of 100,000 users as [`import_suite`] measures it.
+struct ImportRun {
+    wall: f64,
+    service: f64,
+    cpu: f64,
+    first_job: f64,
+    first_start: f64,
+    gaps: Vec<f64>,
+}
+
+impl ImportRun {
+    fn share(&self) -> f64 {
+        (self.wall - self.service) / self.wall
+    }
+}
+
+/// Imports `file` with `bin` into a fresh sandbox (seeded) and reads the jobs' timestamps.
+fn import_run(bin: &str, file: &Path, dir: &Path) -> ImportRun {
+    let sb = Sandbox::start(&dir.join("sandbox"));
+    seed(&sb);
+    let _ = std::fs::remove_dir_all(dir.join("data"));
+    let epoch0 = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let t0 = Instant::now();
+    let out = Command::new("/usr/bin/time")
+        .args(["-f", "BENCH %e %U %S %M"])
+        .arg(bin)
+        .args(["--json", "import"])
+        .arg(file)
+        .env("BULK_URL", &sb.url)
+        .env("BULK_TOKEN", &sb.token)
+        .env("BULK_DATA_DIR", dir.join("data"))
+        .env_remove("BULK_PROFILE")
+        .output()
+        .unwrap();
+    let wall = t0.elapsed().as_secs_f64();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let line = err.lines().rev().find(|l| l.starts_with("BENCH ")).unwrap();
+    let f: Vec<f64> = line[6..]
+        .split_whitespace()
+        .map(|x| x.parse().unwrap())
+        .collect();
+    let list: serde_json::Value = http()
+        .get(format!("{}/v1/jobs?page_size=100&object_type=user", sb.url))
+        .bearer_auth(&sb.token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let mut jobs = list["jobs"].as_array().unwrap().clone();
+    assert_eq!(jobs.len(), 20, "{list}");
+    let rows: u64 = jobs
+        .iter()
+        .map(|j| j["rows_succeeded"].as_u64().unwrap())
+        .sum();
+    assert_eq!(rows, 100_000, "{list}");
+    jobs.sort_by(|a, b| job_time(a, "started_at").total_cmp(&job_time(b, "started_at")));
+    ImportRun {
+        wall,
+        service: jobs.iter().map(service_seconds).sum(),
+        cpu: f[1] + f[2],
+        first_job: job_time(&jobs[0], "created_at") - epoch0,
+        first_start: job_time(&jobs[0], "started_at") - epoch0,
+        gaps: jobs
+            .windows(2)
+            .map(|w| (job_time(&w[1], "started_at") - job_time(&w[0], "finished_at")) * 1000.0)
+            .collect(),
+    }
+}
+
+/// Issue 15's import aim, measured: the whole import's wall time, the service's share (the sum of
+/// its jobs' start-to-end times), the client's CPU time (GNU time), the time from the command's
+/// start to the first job's creation (validation and chunking before anything is sent), and the
+/// gaps between consecutive jobs (service end of job k to service start of job k+1: noticing
+/// the end, the next upload, the job's creation and the worker's pick-up; the service's
+/// timestamps have millisecond resolution). With `BULK_BENCH_BEFORE=<another bulk binary>`,
+/// each run imports with that binary too, alternately, against the same (this build's) sandbox.
 fn import_suite(runs: usize) {
     println!("\n### bulk import of 100,000 users (20 chunks) against a local sandbox\n");
-    println!("| run | wall s | service s (sum of job times) | client overhead |");
-    println!("|---|---|---|---|");
+    println!(
+        "| run | client | wall s | service s (sum of job times) | client share | wall - service s | client user+sys s | to first job s | to first start s | gap median ms | gap max ms |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     let dir = Path::new(OUT).join("import");
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("users.csv");
     std::fs::write(&file, plain_users(100_000, 0)).unwrap();
-    let mut overheads = Vec::new();
+    let before = std::env::var("BULK_BENCH_BEFORE").ok();
+    let mut clients = vec![("this build", bulk().to_string())];
+    if let Some(b) = before {
+        clients.insert(0, ("before", b));
+    }
+    let mut all: Vec<Vec<ImportRun>> = clients.iter().map(|_| Vec::new()).collect();
     for r in 0..runs {
-        let sb = Sandbox::start(&dir.join("sandbox"));
-        seed(&sb);
-        let t0 = Instant::now();
-        let out = Command::new(bulk())
-            .args(["--json", "import"])
-            .arg(&file)
-            .env("BULK_URL", &sb.url)
-            .env("BULK_TOKEN", &sb.token)
-            .env("BULK_DATA_DIR", dir.join("data"))
-            .env_remove("BULK_PROFILE")
-            .output()
-            .unwrap();
-        let wall = t0.elapsed().as_secs_f64();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let list: serde_json::Value = http()
-            .get(format!("{}/v1/jobs?page_size=100&object_type=user", sb.url))
-            .bearer_auth(&sb.token)
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        let jobs = list["jobs"].as_array().unwrap();
-        let service: f64 = jobs.iter().map(service_seconds).sum();
-        let overhead = (wall - service) / wall;
-        overheads.push(overhead);
+        for (k, (name, bin)) in clients.iter().enumerate() {
+            let x = import_run(bin, &file, &dir);
+            let gap_max = x.gaps.iter().cloned().fold(0.0, f64::max);
+            println!(
+                "| {} | {name} | {:.2} | {:.2} | {:.1}% | {:.3} | {:.2} | {:.3} | {:.3} | {:.1} | {gap_max:.1} |",
+                r + 1,
+                x.wall,
+                x.service,
+                x.share() * 100.0,
+                x.wall - x.service,
+                x.cpu,
+                x.first_job,
+                x.first_start,
+                median(x.gaps.clone()),
+            );
+            all[k].push(x);
+        }
+    }
+    println!();
+    for ((name, _), xs) in clients.iter().zip(&all) {
+        let gaps: Vec<f64> = xs.iter().flat_map(|x| x.gaps.clone()).collect();
         println!(
-            "| {} | {wall:.2} | {service:.2} ({} jobs) | {:.1}% |",
-            r + 1,
-            jobs.len(),
-            overhead * 100.0
+            "{name}: medians of {} runs: wall {:.2} s, service {:.2} s, client share {:.1}% ({:.3} s), client user+sys {:.2} s, to first job {:.3} s, gap between jobs {:.1} ms (max {:.1} ms over {} gaps)",
+            xs.len(),
+            median(xs.iter().map(|x| x.wall).collect()),
+            median(xs.iter().map(|x| x.service).collect()),
+            median(xs.iter().map(ImportRun::share).collect()) * 100.0,
+            median(xs.iter().map(|x| x.wall - x.service).collect()),
+            median(xs.iter().map(|x| x.cpu).collect()),
+            median(xs.iter().map(|x| x.first_job).collect()),
+            median(gaps.clone()),
+            gaps.iter().cloned().fold(0.0, f64::max),
+            gaps.len()
         );
     }
-    println!(
-        "\nmedian client overhead: {:.1}%",
-        median(overheads) * 100.0
-    );
 }
 
 fn main() {

@@ -160,9 +160,16 @@ pub struct ChunkEntry {
     /// The job's error CSV, downloaded into the chunk directory, if it had one.
     #[serde(default)]
     pub errors_file: Option<String>,
-    /// Rows that succeeded with a warning: (input line, message).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Rows that succeeded with a warning: (input line, message). Kept in
+    /// [`ChunkEntry::warnings_file`], not in the journal, which is rewritten after every step
+    /// and would grow with every chunk's warnings (a sandbox warns on every user whose person
+    /// it creates: 100,000 users made each rewrite 11 MB, issue 15); read from journals written
+    /// before that.
+    #[serde(default, skip_serializing)]
     pub warnings: Vec<(u64, String)>,
+    /// The JSON file in the input's chunk directory holding [`ChunkEntry::warnings`], if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warnings_file: Option<String>,
 }
 
 impl ChunkEntry {
@@ -185,6 +192,22 @@ impl ChunkEntry {
             failure_reason: None,
             errors_file: None,
             warnings: Vec::new(),
+            warnings_file: None,
+        }
+    }
+
+    /// The chunk's warnings: in memory, or read from its warnings file in `dir` (the input's
+    /// chunk directory) once a resumed journal no longer holds them.
+    pub fn load_warnings(&self, dir: &Path) -> anyhow::Result<Vec<(u64, String)>> {
+        match &self.warnings_file {
+            Some(name) if self.warnings.is_empty() => {
+                let path = dir.join(name);
+                let bytes = std::fs::read(&path)
+                    .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+                serde_json::from_slice(&bytes)
+                    .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))
+            }
+            _ => Ok(self.warnings.clone()),
         }
     }
 
@@ -288,10 +311,31 @@ impl Store {
             }
         };
         match serde_json::from_slice::<Journal>(&bytes) {
-            Ok(j) if j.version == VERSION && j.id == id => Ok(Some(j)),
+            Ok(mut j) if j.version == VERSION && j.id == id => {
+                self.move_warnings_out(&mut j)?;
+                Ok(Some(j))
+            }
             // An unreadable or foreign journal cannot be resumed; starting over is the only way.
             _ => Ok(None),
         }
+    }
+
+    /// A journal written before warnings had their own files holds them inline: they move to
+    /// the chunks' warnings files, since the journal is no longer saved with them.
+    fn move_warnings_out(&self, j: &mut Journal) -> anyhow::Result<()> {
+        let root = self.chunk_dir(&j.id);
+        for e in &mut j.inputs {
+            for c in &mut e.chunks {
+                if c.warnings.is_empty() || c.warnings_file.is_some() {
+                    continue;
+                }
+                let name = format!("{}.warnings.json", c.file);
+                let bytes = serde_json::to_vec(&c.warnings)?;
+                crate::config::write_private(&root.join(&e.dir).join(&name), &bytes)?;
+                c.warnings_file = Some(name);
+            }
+        }
+        Ok(())
     }
 
     /// Writes the journal atomically (owner-only).
@@ -393,6 +437,37 @@ mod tests {
             }],
             sources: Vec::new(),
         }
+    }
+
+    /// Issue 15: warnings live beside the chunk, not in the journal rewritten after every
+    /// step; a journal that still holds them inline (written before) keeps them on its next
+    /// save, moved to the chunk's warnings file.
+    #[test]
+    fn warnings_stay_out_of_the_journal_and_inline_ones_move_out_on_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path().join("journal"));
+        let id = "00000000000000000000000000000002";
+        let mut j = journal(id);
+        let warned = vec![(2, "the person was created first".to_string())];
+        j.inputs[0].chunks[0].warnings = warned.clone();
+        store.save(&j).unwrap();
+        let text = std::fs::read_to_string(store.file(id)).unwrap();
+        assert!(!text.contains("person was created"), "{text}");
+
+        // A journal of the older shape: the warnings inline, no warnings file.
+        let mut old: serde_json::Value = serde_json::from_str(&text).unwrap();
+        old["inputs"][0]["chunks"][0]["warnings"] = serde_json::json!(warned);
+        std::fs::write(store.file(id), old.to_string()).unwrap();
+        let loaded = store.load(id).unwrap().unwrap();
+        let chunk = &loaded.inputs[0].chunks[0];
+        let name = chunk.warnings_file.clone().expect("a warnings file");
+        store.save(&loaded).unwrap();
+        let again = store.load(id).unwrap().unwrap();
+        let chunk = &again.inputs[0].chunks[0];
+        assert!(chunk.warnings.is_empty());
+        assert_eq!(chunk.warnings_file.as_deref(), Some(name.as_str()));
+        let files = store.chunk_dir(id).join("1-users");
+        assert_eq!(chunk.load_warnings(&files).unwrap(), warned);
     }
 
     /// Issue 11, item 10: a journal whose input changed is removed (once untouched for the

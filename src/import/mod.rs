@@ -180,9 +180,10 @@ pub fn check_only(
         settings.skip_invalid,
         &errors_out_of,
         reporter,
+        None,
     )? {
         Checked::Invalid(invalid) => Ok(Err(invalid_outcome(invalid)?)),
-        Checked::Ok(checked) => Ok(Ok(checked.into_iter().map(|(i, _)| i).collect())),
+        Checked::Ok(checked) => Ok(Ok(checked.into_iter().map(|r| r.input).collect())),
     }
 }
 
@@ -302,11 +303,29 @@ pub fn run(
             let limits: Limits = api
                 .limits()
                 .map_err(|e| api_failure(e, "cannot read the service's limits".into()))?;
-            match plan::check(inputs, &limits, settings.skip_invalid, &errors_out_of, reporter)? {
-                Checked::Invalid(invalid) => return invalid_outcome(invalid),
-                Checked::Ok(checked) => {
-                    let chunk_root = store.chunk_dir(&id);
-                    crate::fsutil::create_private_dir(&chunk_root)?;
+            // The chunks are cut while the inputs are validated (into the journal's folder,
+            // which holds nothing else yet) and thrown away with it if they are not valid.
+            let chunk_root = store.chunk_dir(&id);
+            crate::fsutil::create_private_dir(&chunk_root)?;
+            let checked = plan::check(
+                inputs,
+                &limits,
+                settings.skip_invalid,
+                &errors_out_of,
+                reporter,
+                Some(&chunk_root),
+            );
+            let checked = match checked {
+                Ok(Checked::Ok(checked)) => Ok(checked),
+                Ok(Checked::Invalid(invalid)) => Err(Ok(invalid)),
+                Err(e) => Err(Err(e)),
+            };
+            match checked {
+                Err(invalid) => {
+                    let _ = store.remove(&id);
+                    return invalid_outcome(invalid?);
+                }
+                Ok(checked) => {
                     let j = plan::build(
                         &id,
                         &target_id,
@@ -571,11 +590,11 @@ fn summarize(entry: &InputEntry, dir: &Path) -> anyhow::Result<Summary> {
         done,
     };
     for c in &entry.chunks {
-        s.warnings
-            .extend(c.warnings.iter().map(|(line, message)| Warning {
-                line: *line,
-                message: message.clone(),
-            }));
+        s.warnings.extend(
+            c.load_warnings(dir)?
+                .into_iter()
+                .map(|(line, message)| Warning { line, message }),
+        );
         s.created += c.created;
         s.updated += c.updated;
         if c.status == Some(JobStatus::Failed) {

@@ -367,34 +367,107 @@ pub struct Invalid {
 /// The checked inputs: either all fit to send (with `--skip-invalid`: their valid rows), or the
 /// invalid ones.
 pub enum Checked {
-    Ok(Vec<(Input, Option<Validation>)>),
+    Ok(Vec<Ready>),
     Invalid(Vec<Invalid>),
 }
 
+/// An input fit to send.
+pub struct Ready {
+    pub input: Input,
+    /// Every CSV input's validation (`None` for audio sets).
+    pub validation: Option<Validation>,
+    /// Its chunks, cut while it was validated, when that was the cut the import needs.
+    presplit: Option<Presplit>,
+}
+
+/// Chunks cut alongside validation (see [`check`]), in a directory of the journal's, moved into
+/// place by [`build`].
+struct Presplit {
+    dir: PathBuf,
+    manifest: chunk::Manifest,
+}
+
+/// Where `check` cuts input `k` while validating it.
+fn presplit_dir(chunk_root: &Path, k: usize) -> PathBuf {
+    chunk_root.join(format!(".presplit-{}", k + 1))
+}
+
+/// The chunker's settings for the service's limits.
+fn split_settings(limits: &Limits, out_dir: &Path, stem: &str) -> SplitSettings {
+    SplitSettings {
+        max_rows: limits.max_rows,
+        max_bytes: limits.max_bytes,
+        out_dir: Some(out_dir.to_path_buf()),
+        stem: stem.to_string(),
+        block_size: 1 << 20,
+    }
+}
+
+fn stem_of(input: &Input) -> String {
+    input
+        .path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "input".into())
+}
+
 /// Validates every CSV input with the service's limits; audio sets are checked by `collect`.
+///
+/// With `chunk_root` (an import, not a plan), a CSV input whose chunks do not depend on what
+/// validation finds (one row per object, every row sent) is cut into chunks under it on a
+/// second thread while it is validated, so that the first chunk is ready when the file is known
+/// valid (issue 15); the cut is thrown away when the file is not valid. Nothing is sent here.
 pub fn check(
     inputs: Vec<Input>,
     limits: &Limits,
     skip_invalid: bool,
     errors_out_of: &dyn Fn(&Path) -> PathBuf,
     reporter: &dyn ImportReporter,
+    chunk_root: Option<&Path>,
 ) -> anyhow::Result<Checked> {
     let settings = validate_settings(limits);
     let mut ok = Vec::new();
     let mut invalid = Vec::new();
     let mut empty = Vec::new();
-    for input in inputs {
+    for (k, input) in inputs.into_iter().enumerate() {
+        let mut presplit = None;
         let validation = match &input.body {
             Body::Csv(o) => {
+                let ahead = chunk_root
+                    .filter(|_| !input.object.is_multi_row() && input.unchanged.is_none())
+                    .map(|root| presplit_dir(root, k));
+                if let Some(dir) = &ahead {
+                    remove_dir(dir)?;
+                    crate::fsutil::create_private_dir(dir)?;
+                }
                 reporter.reading_started(&format!("validating {}", input.display), o.source.len);
-                let v = validate(
-                    &o.source,
-                    o.detected.object,
-                    o.detected.from,
-                    &settings,
-                    &|done| reporter.reading_progressed(done),
-                )?;
+                let (v, split) = std::thread::scope(|scope| {
+                    let split = ahead.as_ref().map(|dir| {
+                        let settings = split_settings(limits, dir, &stem_of(&input));
+                        let id = &input.object.id;
+                        scope.spawn(move || {
+                            chunk::split(&o.source, Some(id), None, &settings, &|_| {})
+                        })
+                    });
+                    let v = validate(
+                        &o.source,
+                        o.detected.object,
+                        o.detected.from,
+                        &settings,
+                        &|done| reporter.reading_progressed(done),
+                    );
+                    (v, split.map(|h| h.join()))
+                });
                 reporter.reading_done();
+                let v = v?;
+                // A cut is kept only for a valid file: it is what `build` would cut.
+                match (ahead, split) {
+                    (Some(dir), Some(Ok(Ok(manifest)))) if v.report.is_valid() => {
+                        presplit = Some(Presplit { dir, manifest });
+                    }
+                    (Some(dir), _) => remove_dir(&dir)?,
+                    _ => {}
+                }
                 Some(v)
             }
             Body::Audio(c) => {
@@ -421,6 +494,9 @@ pub fn check(
                 });
             }
             Some(v) if sendable_rows(&v, skip_invalid) == 0 => {
+                if let Some(p) = presplit.take() {
+                    remove_dir(&p.dir)?;
+                }
                 empty.push(input.display.clone());
                 reporter.warning(&format!(
                     "{}: nothing to import: {}; skipped",
@@ -428,7 +504,18 @@ pub fn check(
                     why_empty(&v)
                 ));
             }
-            v => ok.push((input, v)),
+            validation => ok.push(Ready {
+                input,
+                validation,
+                presplit,
+            }),
+        }
+    }
+    if !invalid.is_empty() {
+        for r in &mut ok {
+            if let Some(p) = r.presplit.take() {
+                remove_dir(&p.dir)?;
+            }
         }
     }
     if ok.is_empty() && invalid.is_empty() {
@@ -444,6 +531,16 @@ pub fn check(
     } else {
         Checked::Invalid(invalid)
     })
+}
+
+/// Removes a directory of ours and what it holds, if it exists.
+fn remove_dir(dir: &Path) -> anyhow::Result<()> {
+    match std::fs::remove_dir_all(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(anyhow::Error::new(e).context(format!("cannot remove {}", dir.display())))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The rows an import of this input would send.
@@ -495,7 +592,7 @@ pub fn write_invalid(inv: &Invalid) -> anyhow::Result<()> {
 pub fn build(
     id: &str,
     target: &str,
-    checked: Vec<(Input, Option<Validation>)>,
+    checked: Vec<Ready>,
     limits: &Limits,
     chunk_root: &Path,
     errors_out_of: &dyn Fn(&Path) -> PathBuf,
@@ -503,19 +600,33 @@ pub fn build(
 ) -> anyhow::Result<Journal> {
     let nonce = uuid::Uuid::new_v4().simple().to_string();
     let mut inputs = Vec::new();
-    for (n, (input, validation)) in checked.into_iter().enumerate() {
-        let stem = input
-            .path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "input".into());
+    for (n, ready) in checked.into_iter().enumerate() {
+        let Ready {
+            input,
+            validation,
+            presplit,
+        } = ready;
+        let stem = stem_of(&input);
         let dir = format!("{}-{}", n + 1, sanitize(&stem));
         let out_dir = chunk_root.join(&dir);
-        crate::fsutil::create_private_dir(&out_dir)?;
-        let entry = match (&input.body, validation) {
-            (Body::Csv(opened), Some(v)) => {
-                csv_entry(&input, opened, &v, limits, &out_dir, &dir, &stem, reporter)?
+        // Left by a planning that crashed: no journal names it.
+        remove_dir(&out_dir)?;
+        let presplit = match presplit {
+            Some(p) => {
+                std::fs::rename(&p.dir, &out_dir).with_context(|| {
+                    format!("cannot move {} to {}", p.dir.display(), out_dir.display())
+                })?;
+                Some(p.manifest)
             }
+            None => {
+                crate::fsutil::create_private_dir(&out_dir)?;
+                None
+            }
+        };
+        let entry = match (&input.body, validation) {
+            (Body::Csv(opened), Some(v)) => csv_entry(
+                &input, opened, &v, presplit, limits, &out_dir, &dir, &stem, reporter,
+            )?,
             (Body::Audio(c), _) => audio_entry(&input, c, limits, &out_dir, &dir, &stem)?,
             (Body::Csv(_), None) => unreachable!("every CSV is validated"),
         };
@@ -561,19 +672,14 @@ fn csv_entry(
     input: &Input,
     opened: &Opened,
     v: &Validation,
+    presplit: Option<chunk::Manifest>,
     limits: &Limits,
     out_dir: &Path,
     dir: &str,
     stem: &str,
     reporter: &dyn ImportReporter,
 ) -> anyhow::Result<InputEntry> {
-    let settings = SplitSettings {
-        max_rows: limits.max_rows,
-        max_bytes: limits.max_bytes,
-        out_dir: Some(out_dir.to_path_buf()),
-        stem: stem.to_string(),
-        block_size: 1 << 20,
-    };
+    let settings = split_settings(limits, out_dir, stem);
     let group = v.identity().filter(|_| input.object.is_multi_row());
     let split_failure = |e: SplitError| match e {
         SplitError::Io { .. } => anyhow::Error::new(e),
@@ -582,7 +688,9 @@ fn csv_entry(
     let mut local_errors = None;
     let mut dropped_rows = 0;
     let mut unchanged_rows = 0;
-    let manifest = if let Some(lines) = input.unchanged.as_ref().filter(|_| v.report.is_valid()) {
+    let manifest = if let Some(manifest) = presplit {
+        manifest
+    } else if let Some(lines) = input.unchanged.as_ref().filter(|_| v.report.is_valid()) {
         // --changed-only: the objects the plan found unchanged are left out, counted.
         let mut leave = LeaveUnchanged { lines, rows: 0 };
         let manifest = chunk::split_skipping(

@@ -101,6 +101,8 @@ impl<'a> Runner<'a> {
         ch.failed = 0;
         ch.failure_reason = None;
         ch.errors_file = None;
+        ch.warnings = Vec::new();
+        ch.warnings_file = None;
         self.renewed.insert((i, c));
         self.save()?;
         self.info(format!(
@@ -176,25 +178,9 @@ impl<'a> Runner<'a> {
                         return Ok(stop);
                     }
                     match self.submit(i, c)? {
-                        // The key returned a job that had failed before this run.
-                        Ok(job)
-                            if job.status == JobStatus::Failed
-                                && !self.renewed.contains(&(i, c)) =>
-                        {
-                            self.renew(i, c, &job.id, job.failure_reason.as_deref())?;
-                        }
                         Ok(job) => {
-                            if job.status == JobStatus::New {
-                                self.fresh.insert(job.id.clone());
-                            }
-                            let label = self.label(i, c);
-                            self.info(format!("{label}: submitted as job {}", job.id));
-                            let ch = &mut self.journal.inputs[i].chunks[c];
-                            ch.job_id = Some(job.id.clone());
-                            ch.state = ChunkState::Submitted;
-                            self.save()?;
-                            if self.no_wait {
-                                return Ok(Stop::NoWait(Some(job.id)));
+                            if let Some(stop) = self.submitted(i, c, job)? {
+                                return Ok(stop);
                             }
                         }
                         Err(stop) => return Ok(stop),
@@ -222,7 +208,20 @@ impl<'a> Runner<'a> {
                         {
                             self.renew(i, c, &job.id, job.failure_reason.as_deref())?;
                         }
-                        Waited::Done(job) => self.finish(i, c, &job)?,
+                        Waited::Done(job) => {
+                            // The service runs one job at a time and idles until the next
+                            // upload: the next chunk goes out before this one's results are
+                            // fetched and saved (issue 15). A crash in between leaves this
+                            // chunk submitted and the next one pending, whose key finds the
+                            // job again.
+                            let next = self.send_early(i, c + 1);
+                            self.finish(i, c, &job)?;
+                            if let Some(next) = next {
+                                if let Some(stop) = self.submitted(i, c + 1, next)? {
+                                    return Ok(stop);
+                                }
+                            }
+                        }
                         Waited::Stopped(stop) => return Ok(stop),
                         Waited::Gone => {
                             // The service lost the job (a reset sandbox): send the chunk again.
@@ -235,6 +234,47 @@ impl<'a> Runner<'a> {
                 }
             }
         }
+    }
+
+    /// Records the job that chunk `c` of input `i` was submitted as; `Some` when the run stops
+    /// here (`--no-wait`).
+    fn submitted(&mut self, i: usize, c: usize, job: Job) -> anyhow::Result<Option<Stop>> {
+        // The key returned a job that had failed before this run.
+        if job.status == JobStatus::Failed && !self.renewed.contains(&(i, c)) {
+            self.renew(i, c, &job.id, job.failure_reason.as_deref())?;
+            return Ok(None);
+        }
+        if job.status == JobStatus::New {
+            self.fresh.insert(job.id.clone());
+        }
+        let label = self.label(i, c);
+        self.info(format!("{label}: submitted as job {}", job.id));
+        let ch = &mut self.journal.inputs[i].chunks[c];
+        ch.job_id = Some(job.id.clone());
+        ch.state = ChunkState::Submitted;
+        self.save()?;
+        Ok(self.no_wait.then_some(Stop::NoWait(Some(job.id))))
+    }
+
+    /// Sends chunk `c` of input `i` once, if it is pending and nothing says stop, without
+    /// recording it: the caller does once the previous chunk is recorded. Anything but a
+    /// created (or found) job leaves the chunk pending for [`Runner::submit`], which waits out
+    /// another active job and reports errors.
+    fn send_early(&mut self, i: usize, c: usize) -> Option<Job> {
+        let e = self.journal.inputs.get(i)?;
+        let chunk = e.chunks.get(c)?;
+        if self.no_wait || chunk.state != ChunkState::Pending || self.check_stop(None).is_some() {
+            return None;
+        }
+        let path = self
+            .store
+            .chunk_dir(&self.journal.id)
+            .join(&e.dir)
+            .join(&chunk.file);
+        let body = std::fs::read(path).ok()?;
+        self.api
+            .import(&e.object_type, &chunk.file, &body, &chunk.key)
+            .ok()
     }
 
     /// Submits a chunk with its key; on `job_active` waits for the active job and tries again.
@@ -417,11 +457,21 @@ impl<'a> Runner<'a> {
         };
         let label = self.label(i, c);
         let display = self.journal.inputs[i].display.clone();
+        let dir = self
+            .store
+            .chunk_dir(&self.journal.id)
+            .join(&self.journal.inputs[i].dir);
         let ch = &mut self.journal.inputs[i].chunks[c];
         ch.warnings = warnings
             .into_iter()
             .map(|w| (ch.input_line(w.line).unwrap_or(w.line), w.message))
             .collect();
+        ch.warnings_file = None;
+        if !ch.warnings.is_empty() {
+            let name = format!("{}.warnings.json", ch.file);
+            crate::fsutil::write_private(&dir.join(&name), &serde_json::to_vec(&ch.warnings)?)?;
+            ch.warnings_file = Some(name);
+        }
         let warned = ch.warnings.clone();
         ch.state = ChunkState::Done;
         ch.status = Some(job.status);

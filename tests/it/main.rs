@@ -37,6 +37,7 @@ mod import;
 mod load;
 mod ops;
 mod org_face;
+mod pipeline;
 mod plan;
 mod plan_cli;
 mod remote;
