@@ -19,7 +19,6 @@ use crate::wxcc::endpoints::ApiType;
 use crate::wxcc::http::HttpTenant;
 use crate::wxcc::limits::{auth_failure, RateLimiter};
 use crate::wxcc::mapping::{self, CsvObject, MapErrorKind, Row};
-use crate::wxcc::resolve::Resolver;
 use crate::wxcc::tenant::{Outcome as TenantOutcome, Tenant, TenantError};
 use anyhow::Context;
 use rusqlite::{params, Connection, Transaction};
@@ -328,12 +327,10 @@ fn apply_batch(
     let users = objects.first().is_some_and(|o| o.type_id == "user");
     for a in applied.iter_mut().filter(|_| users) {
         if let Ok(TenantOutcome::Updated { id }) = &a.result {
-            let created_ms = tenant
-                .object(ApiType::User, id)
-                .ok()
-                .flatten()
-                .and_then(|o| o.get("createdTime").and_then(serde_json::Value::as_i64));
-            if created_ms.is_some_and(|c| c >= started_ms) {
+            if tenant
+                .created_ms(ApiType::User, id)
+                .is_some_and(|c| c >= started_ms)
+            {
                 a.result = Ok(TenantOutcome::Created { id: id.clone() });
             }
         }
@@ -348,13 +345,17 @@ fn apply_batch(
 fn create_people(conn: &mut Connection, org: &str, emails: &[String], now_ms: i64) -> Vec<bool> {
     let made = (|| -> anyhow::Result<Vec<bool>> {
         let tx = conn.transaction()?;
-        let made = emails
-            .iter()
-            .map(|email| {
-                let local = email.split('@').next().unwrap_or(email);
-                super::org::store::create_person(&tx, org, email, local, "", now_ms).is_ok()
-            })
-            .collect();
+        let made = {
+            let people = super::org::store::People::new(&tx, org, now_ms)
+                .map_err(|p| anyhow::anyhow!(p.description))?;
+            emails
+                .iter()
+                .map(|email| {
+                    let local = email.split('@').next().unwrap_or(email);
+                    people.create(email, local, "").is_ok()
+                })
+                .collect()
+        };
         tx.commit()?;
         Ok(made)
     })();
@@ -402,6 +403,7 @@ fn import_csv(
         |r| r.get(0),
     )?;
     let header: Vec<&str> = file.header.iter().map(String::as_str).collect();
+    let columns = mapping::column_names(object, &header);
     let mut gi = groups.partition_point(|g| g.0 < done);
     while gi < groups.len() {
         if state.stopping() {
@@ -428,7 +430,7 @@ fn import_csv(
                     .iter()
                     .map(|r| {
                         let fields: Vec<&str> = r.fields.iter().map(String::as_str).collect();
-                        Row::new(object, &header, &fields, r.line)
+                        Row::named(&columns, &fields, r.line)
                     })
                     .collect();
                 sent.push(Some(objects.len()));

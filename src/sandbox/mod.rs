@@ -491,6 +491,9 @@ async fn serve_connections(
                 }
             },
         };
+        // Answers leave at once: with Nagle's algorithm a response's last segment waits for
+        // the client's delayed ACK (tens of milliseconds per request on loopback).
+        let _ = io.set_nodelay(true);
         let service = hyper_util::service::TowerToHyperService::new(app.clone());
         let mut stop = stopped.clone();
         let open = open_rx.clone();

@@ -74,6 +74,16 @@ pub fn apply(tenant: &dyn Tenant, objects: &[CsvObject]) -> Result<Vec<Applied>,
     let mut results: Vec<Option<Applied>> = vec![None; objects.len()];
     // (index, mapped, existing id)
     let mut ready: Vec<(usize, Mapped, Option<String>)> = Vec::new();
+    // Each user row looks its person up by email: those lookups, asked for all at once.
+    if objects.first().is_some_and(|o| o.type_id == "user") {
+        let emails: Vec<String> = objects
+            .iter()
+            .filter_map(|o| o.rows.first())
+            .map(|r| r.get("Email").to_string())
+            .filter(|e| !e.is_empty())
+            .collect();
+        tenant.prefetch(ApiType::User, &emails)?;
+    }
     for (i, obj) in objects.iter().enumerate() {
         match mapping::to_api(obj, tenant, tenant.org_id()) {
             Ok(mapped) => match existing_id(tenant, &mapped) {
@@ -98,7 +108,11 @@ pub fn apply(tenant: &dyn Tenant, objects: &[CsvObject]) -> Result<Vec<Applied>,
     };
     let outcomes: Vec<Outcome> = match api {
         ApiType::User => {
-            let items: Vec<ApiObject> = ready.iter().map(|(_, m, _)| m.object.clone()).collect();
+            // Users have no entries: the objects are not needed after the call.
+            let items: Vec<ApiObject> = ready
+                .iter_mut()
+                .map(|(_, m, _)| std::mem::take(&mut m.object))
+                .collect();
             tenant.patch_users(&items)?
         }
         ApiType::AddressBook => {

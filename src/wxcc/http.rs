@@ -37,6 +37,9 @@ pub const DEFAULT_BATCH: usize = 50;
 /// the paging follows `meta`, so asking for more only saves requests where it is granted).
 pub const PAGE_SIZE: u32 = 1000;
 
+/// Names per `filter=<name>=in=(…)` request (a URL of a few kilobytes).
+const NAMES_PER_FILTER: usize = 100;
+
 /// A Configuration API tenant over HTTP, caching each list it reads for its lifetime (make one
 /// per job).
 pub struct HttpTenant {
@@ -47,7 +50,8 @@ pub struct HttpTenant {
     retries: Retries,
     org_id: String,
     batch: usize,
-    cache: Mutex<HashMap<ApiType, Listed>>,
+    /// Shared out while a lookup runs, so a lookup may call another (the lock is not held).
+    cache: Mutex<HashMap<ApiType, Arc<Listed>>>,
     /// Extra headers of every request (the sandbox's engine marks its own requests).
     headers: reqwest::header::HeaderMap,
     /// Types whose bulk SAVE refused an `id`: updated by GET + merge + PUT from then on.
@@ -156,8 +160,14 @@ impl HttpTenant {
         if !self.cache.lock().expect("lock").contains_key(&api) {
             return Ok(());
         }
+        self.fetch_named(api, names)
+    }
+
+    /// Reads the objects of `api` named `names` (a page of names per request) into the cache,
+    /// starting a partial list when there is none: each name is then known to exist or not.
+    fn fetch_named(&self, api: ApiType, names: &[String]) -> Result<(), TenantError> {
         let field = super::resolve::name_field(api);
-        for chunk in names.chunks(PAGE_SIZE.min(100) as usize) {
+        for chunk in names.chunks(NAMES_PER_FILTER) {
             let quoted: Vec<String> = chunk
                 .iter()
                 .map(|n| format!("\"{}\"", n.replace(['"', '\\'], "")))
@@ -165,13 +175,73 @@ impl HttpTenant {
             let filter = format!("{field}=in=({})", quoted.join(","));
             let encoded: String = url::form_urlencoded::byte_serialize(filter.as_bytes()).collect();
             let found = self.list_path(&format!("{}?filter={encoded}", api.endpoints().list))?;
+            let mut cache = self.cache.lock().expect("lock");
+            let listed = Arc::make_mut(
+                cache
+                    .entry(api)
+                    .or_insert_with(|| Arc::new(Listed::partial())),
+            );
             for o in found {
-                if let Some(id) = o.get("id").and_then(Value::as_str).map(str::to_string) {
-                    self.remember(api, &o, &id);
+                match o.get("id").and_then(Value::as_str).map(str::to_string) {
+                    Some(id) if listed.by_id.contains_key(&id) => listed.upsert(api, &o, &id),
+                    Some(_) => listed.push(api, o),
+                    None => {}
                 }
             }
+            listed.asked.extend(chunk.iter().map(|n| name_key(n)));
         }
         Ok(())
+    }
+
+    /// Makes the objects of `api` named `names` known before a job looks them up one by one:
+    /// by name (a page of names per request) when that reads fewer objects than the whole
+    /// list, or, under a rate limit, takes fewer requests; else the whole list. A 5000-user job
+    /// in an organisation of 100,000 users then reads 5000 users, not 100,000.
+    fn prefetch_names(&self, api: ApiType, names: &[String]) -> Result<(), TenantError> {
+        let cached = self.cache.lock().expect("lock").get(&api).cloned();
+        if cached.as_ref().is_some_and(|l| l.complete) {
+            return Ok(());
+        }
+        let mut keys = std::collections::HashSet::new();
+        let mut distinct: Vec<String> = names
+            .iter()
+            .filter(|n| {
+                let key = name_key(n);
+                !cached.as_ref().is_some_and(|l| l.asked.contains(&key)) && keys.insert(key)
+            })
+            .cloned()
+            .collect();
+        if distinct.is_empty() {
+            return Ok(());
+        }
+        // A later batch of the same job: its new names, by name again.
+        if cached.is_some() && !distinct.iter().any(|n| n.contains(['"', '\\'])) {
+            distinct.sort_unstable();
+            return self.fetch_named(api, &distinct);
+        }
+        // A name a filter cannot quote is looked up in the whole list.
+        if distinct.iter().any(|n| n.contains(['"', '\\'])) {
+            return self.cached(api, |_| ());
+        }
+        let path = format!("{}?page=0&pageSize=1", api.endpoints().list);
+        let (_, first) = self.call(Method::GET, &path, None)?;
+        let total = first
+            .pointer("/meta/totalRecords")
+            .and_then(Value::as_u64)
+            .unwrap_or(u64::MAX);
+        let by_name = (distinct.len() as u64).div_ceil(NAMES_PER_FILTER as u64);
+        let whole = total.div_ceil(u64::from(PAGE_SIZE));
+        let fewer = if self.limiter.rate() == u32::MAX {
+            (distinct.len() as u64) < total
+        } else {
+            by_name < whole
+        };
+        if fewer {
+            distinct.sort_unstable();
+            self.fetch_named(api, &distinct)
+        } else {
+            self.cached(api, |_| ())
+        }
     }
 
     /// One small list call (a page of one site): proves the base URL, the organisation and the
@@ -184,6 +254,12 @@ impl HttpTenant {
     /// How many requests this tenant value has sent.
     pub fn requests(&self) -> u64 {
         self.sent.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The `createdTime` of the cached object `id` of `api` (read without copying the object).
+    pub fn created_ms(&self, api: ApiType, id: &str) -> Option<i64> {
+        let (l, i) = self.by_id(api, id).ok()??;
+        l.list[i].get("createdTime").and_then(Value::as_i64)
     }
 
     /// Whether updates of `api` have switched to GET + merge + PUT.
@@ -398,20 +474,48 @@ impl HttpTenant {
     /// request per name for any job larger than 1% of the tenant, and a job needs its lists
     /// again for the next file (user profiles, sites, teams for users).
     fn cached<T>(&self, api: ApiType, f: impl FnOnce(&Listed) -> T) -> Result<T, TenantError> {
-        if let Some(listed) = self.cache.lock().expect("lock").get(&api) {
-            return Ok(f(listed));
+        let hit = self.cache.lock().expect("lock").get(&api).cloned();
+        let listed = match hit {
+            Some(l) if l.complete => l,
+            // None, or a partial list (names prefetched): the whole list replaces it.
+            _ => {
+                let list = self.list_path(api.endpoints().list)?;
+                let mut cache = self.cache.lock().expect("lock");
+                let slot = cache
+                    .entry(api)
+                    .or_insert_with(|| Arc::new(Listed::partial()));
+                if !slot.complete {
+                    *slot = Arc::new(Listed::new(api, list));
+                }
+                slot.clone()
+            }
+        };
+        Ok(f(&listed))
+    }
+
+    /// The cached list of `api` holding the object `id`, and its index there: a partial list
+    /// answers for what it holds, else the whole list is read.
+    fn by_id(&self, api: ApiType, id: &str) -> Result<Option<(Arc<Listed>, usize)>, TenantError> {
+        let hit = self.cache.lock().expect("lock").get(&api).cloned();
+        if let Some(l) = hit {
+            if let Some(&i) = l.by_id.get(id) {
+                return Ok(Some((l, i)));
+            }
+            if l.complete {
+                return Ok(None);
+            }
         }
-        let list = self.list_path(api.endpoints().list)?;
-        let mut cache = self.cache.lock().expect("lock");
-        let listed = cache.entry(api).or_insert_with(|| Listed::new(api, list));
-        Ok(f(listed))
+        self.cached(api, |_| ())?;
+        let l = self.cache.lock().expect("lock").get(&api).cloned();
+        Ok(l.and_then(|l| l.by_id.get(id).copied().map(|i| (l, i))))
     }
 
     /// Keeps the cache in step with a successful write.
     fn remember(&self, api: ApiType, object: &ApiObject, id: &str) {
         let mut cache = self.cache.lock().expect("lock");
         if let Some(listed) = cache.get_mut(&api) {
-            listed.upsert(api, object, id);
+            // Copies the list only while a lookup holds it (never in the worker's order of calls).
+            Arc::make_mut(listed).upsert(api, object, id);
         }
     }
 
@@ -440,6 +544,7 @@ impl HttpTenant {
     ) -> Result<Vec<(Outcome, bool)>, TenantError> {
         let mut out = Vec::with_capacity(items.len());
         for chunk in items.chunks(self.batch) {
+            // The items as they are (no copy), written straight to the body's bytes.
             let body = BulkRequest {
                 items: chunk
                     .iter()
@@ -447,14 +552,22 @@ impl HttpTenant {
                     .map(|(i, item)| BulkRequestItem {
                         item_identifier: i as i32,
                         request_action: action,
-                        item: item.clone(),
+                        item,
                     })
                     .collect(),
             };
-            let body = serde_json::to_value(&body).expect("serialisable");
-            let (_, v, resent) = self.call_sent(method.clone(), path, Some(&body))?;
+            let body = serde_json::to_vec(&body).expect("serialisable");
+            let sent = self.send(method.clone(), path, |r| {
+                r.header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body.clone())
+            })?;
+            if !(200..300).contains(&sent.status) {
+                self.parse(method.clone(), path, sent.status, &sent.body)?;
+            }
+            let resent = sent.resent;
+            // Straight into the answer's types, as list pages are.
             let resp: BulkResponse =
-                serde_json::from_value(v).map_err(|e| TenantError::Decode {
+                serde_json::from_slice(&sent.body).map_err(|e| TenantError::Decode {
                     method: method.to_string(),
                     path: path.to_string(),
                     message: e.to_string(),
@@ -554,11 +667,16 @@ fn token_error(method: &Method, path: &str, message: String) -> TenantError {
 }
 
 /// A type's cached list, indexed by id and by name (lookups of a 5000-row job must not scan it).
+#[derive(Clone)]
 struct Listed {
     list: Vec<ApiObject>,
     by_id: HashMap<String, usize>,
     /// By trimmed, lowercased name (see [`name_field`]).
     by_name: HashMap<String, Vec<usize>>,
+    /// Whether this is the whole list; else it holds the objects of the names `asked`.
+    complete: bool,
+    /// Names (keys) read by name: present in `by_name`, or known not to exist.
+    asked: HashSet<String>,
 }
 
 fn name_key(name: &str) -> String {
@@ -571,11 +689,29 @@ impl Listed {
             list: Vec::with_capacity(list.len()),
             by_id: HashMap::with_capacity(list.len()),
             by_name: HashMap::with_capacity(list.len()),
+            complete: true,
+            asked: HashSet::new(),
         };
         for o in list {
             l.push(api, o);
         }
         l
+    }
+
+    /// An empty partial list, filled name by name.
+    fn partial() -> Self {
+        Listed {
+            list: Vec::new(),
+            by_id: HashMap::new(),
+            by_name: HashMap::new(),
+            complete: false,
+            asked: HashSet::new(),
+        }
+    }
+
+    /// Whether the list answers for the name `key`.
+    fn knows(&self, key: &str) -> bool {
+        self.complete || self.asked.contains(key)
     }
 
     fn push(&mut self, api: ApiType, o: ApiObject) {
@@ -656,17 +792,55 @@ impl Resolver for HttpTenant {
         name: &str,
         site_id: Option<&str>,
     ) -> Result<Option<String>, ResolveError> {
-        self.cached(api, |l| {
-            let hits = l
-                .by_name
-                .get(&name_key(name))
-                .map_or(&[][..], Vec::as_slice);
+        let key = name_key(name);
+        let partial = self
+            .cache
+            .lock()
+            .expect("lock")
+            .get(&api)
+            .is_some_and(|l| !l.knows(&key));
+        if partial {
+            // A name the prefetch did not cover: asked for alone.
+            self.fetch_named(api, &[name.to_string()])?;
+        }
+        let hit = self.cache.lock().expect("lock").get(&api).cloned();
+        let find = |l: &Listed| {
+            let hits = l.by_name.get(&key).map_or(&[][..], Vec::as_slice);
             find_in(api, hits.iter().map(|&i| &l.list[i]), name, site_id)
-        })?
+        };
+        match hit {
+            Some(l) if l.knows(&key) => find(&l),
+            _ => self.cached(api, find)?,
+        }
     }
 
     fn object(&self, api: ApiType, id: &str) -> Result<Option<ApiObject>, ResolveError> {
-        Ok(self.cached(api, |l| l.by_id.get(id).map(|&i| l.list[i].clone()))?)
+        Ok(self.by_id(api, id)?.map(|(l, i)| l.list[i].clone()))
+    }
+
+    // Without copying the object: an export or a plan asks this once per reference.
+    fn name_of(&self, api: ApiType, id: &str) -> Result<Option<String>, ResolveError> {
+        Ok(self.by_id(api, id)?.and_then(|(l, i)| {
+            l.list[i]
+                .get(name_field(api))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        }))
+    }
+
+    fn with_object(
+        &self,
+        api: ApiType,
+        id: &str,
+        f: &mut dyn FnMut(&ApiObject),
+    ) -> Result<bool, ResolveError> {
+        Ok(match self.by_id(api, id)? {
+            Some((l, i)) => {
+                f(&l.list[i]);
+                true
+            }
+            None => false,
+        })
     }
 }
 
@@ -677,6 +851,10 @@ impl Tenant for HttpTenant {
 
     fn list(&self, api: ApiType) -> Result<Vec<ApiObject>, TenantError> {
         self.cached(api, |l| l.list.clone())
+    }
+
+    fn prefetch(&self, api: ApiType, names: &[String]) -> Result<(), TenantError> {
+        self.prefetch_names(api, names)
     }
 
     fn list_entries(&self, api: ApiType, parent_id: &str) -> Result<Vec<ApiObject>, TenantError> {

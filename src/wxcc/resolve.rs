@@ -43,6 +43,17 @@ pub trait Resolver {
     /// The whole object with this id (a skill's enum values, a work type's code, a team's site).
     fn object(&self, api: ApiType, id: &str) -> Result<Option<ApiObject>, ResolveError>;
 
+    /// Calls `f` with the object with this id, if there is one (whether there was): what
+    /// [`Resolver::object`] gives, without a copy where the implementation keeps it.
+    fn with_object(
+        &self,
+        api: ApiType,
+        id: &str,
+        f: &mut dyn FnMut(&ApiObject),
+    ) -> Result<bool, ResolveError> {
+        Ok(self.object(api, id)?.map(|o| f(&o)).is_some())
+    }
+
     /// The name (see [`name_field`]) of the object with this id.
     fn name_of(&self, api: ApiType, id: &str) -> Result<Option<String>, ResolveError> {
         Ok(self.object(api, id)?.and_then(|o| {

@@ -99,6 +99,13 @@ pub trait Tenant: Resolver {
     /// The organisation id (`organizationId` of every object sent).
     fn org_id(&self) -> &str;
 
+    /// Says which objects of `api` the next lookups will name, so that an implementation
+    /// that caches can read them in fewer or smaller requests (by default, nothing).
+    fn prefetch(&self, api: ApiType, names: &[String]) -> Result<(), TenantError> {
+        let _ = (api, names);
+        Ok(())
+    }
+
     /// Every object of `api` (paged through the list endpoint), for export.
     fn list(&self, api: ApiType) -> Result<Vec<ApiObject>, TenantError>;
 

@@ -1390,3 +1390,89 @@ fn apply_examples(tweak: impl FnOnce(&mut Settings)) -> Vec<String> {
     sb.shutdown();
     failures
 }
+
+/// Issue 12's performance: a job's users are read by email (a page of names per request) when
+/// that reads fewer users than the organisation's whole list, and the cache still answers for
+/// any other name and for the whole list.
+#[test]
+fn the_http_tenant_reads_a_jobs_users_by_name_in_a_large_organisation() {
+    use bulk::wxcc::endpoints::ApiType;
+    use bulk::wxcc::http::HttpTenant;
+    use bulk::wxcc::resolve::Resolver;
+    use bulk::wxcc::tenant::Tenant;
+
+    let dir = tempfile::tempdir().unwrap();
+    let sb = Sandbox::start(dir.path(), |_| {});
+    let org = sb.state().organization_of(&sb.token).unwrap().unwrap();
+    let base = format!("{}/organization/{org}/", sb.url);
+    // 1200 users (the sandbox creates their people), through the engine.
+    let job = sb.import("user", "users.csv", crate::harness::plain_users(1200));
+    assert_eq!(job["objects_created"], 1200, "{job}");
+
+    let t = HttpTenant::new(&base, &org, &sb.token).unwrap();
+    let job = vec![
+        "AGENT7@example.com".to_string(),
+        "agent1100@example.com".into(),
+        "nobody@example.com".into(),
+    ];
+    t.prefetch(ApiType::User, &job).unwrap();
+    // One page of one user for the organisation's size, one filter for the three names
+    // (the whole list would take two pages of 1000).
+    assert_eq!(t.requests(), 2);
+    let p7 = t.id_of(ApiType::User, "agent7@example.com", None).unwrap();
+    assert!(p7.is_some());
+    assert!(t
+        .id_of(ApiType::User, "agent1100@example.com", None)
+        .unwrap()
+        .is_some());
+    assert_eq!(
+        t.id_of(ApiType::User, "nobody@example.com", None).unwrap(),
+        None
+    );
+    assert_eq!(t.requests(), 2, "prefetched names cost no request");
+    let user = t
+        .object(ApiType::User, p7.as_deref().unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(user["email"], "agent7@example.com");
+    assert_eq!(t.requests(), 2);
+    // A name the prefetch did not cover is asked for alone.
+    assert!(t
+        .id_of(ApiType::User, "agent3@example.com", None)
+        .unwrap()
+        .is_some());
+    assert_eq!(t.requests(), 3);
+    // The next batch of the same job: only its new names, in one request.
+    let batch = [
+        "agent5@example.com",
+        "agent6@example.com",
+        "agent7@example.com",
+    ]
+    .map(String::from);
+    t.prefetch(ApiType::User, &batch).unwrap();
+    assert_eq!(t.requests(), 4);
+    assert!(t
+        .id_of(ApiType::User, "agent5@example.com", None)
+        .unwrap()
+        .is_some());
+    assert!(t
+        .id_of(ApiType::User, "agent6@example.com", None)
+        .unwrap()
+        .is_some());
+    assert_eq!(t.requests(), 4);
+    // The whole list, when asked for, is the whole list.
+    let all = t.list(ApiType::User).unwrap();
+    assert!(all.len() >= 1200, "{}", all.len());
+    assert_eq!(t.requests(), 6, "two pages of 1000");
+
+    // A job naming as many users as the organisation has reads the whole list instead.
+    let many: Vec<String> = (0..1300).map(|i| format!("agent{i}@example.com")).collect();
+    let t = HttpTenant::new(&base, &org, &sb.token).unwrap();
+    t.prefetch(ApiType::User, &many).unwrap();
+    assert_eq!(t.requests(), 3, "size, then two pages");
+    assert!(t
+        .id_of(ApiType::User, "agent0@example.com", None)
+        .unwrap()
+        .is_some());
+    assert_eq!(t.requests(), 3);
+}

@@ -97,6 +97,7 @@ pub fn seed(conn: &Connection, org: &str, now_ms: i64) -> anyhow::Result<usize> 
             ty: type_by_name(ty),
             parent: None,
             now_ms,
+            known: None,
         };
         let Value::Object(mut body) = obj else {
             unreachable!("defaults are objects")

@@ -312,6 +312,7 @@ async fn dispatch(state: AppState, req: Request) -> Result<Response, Problem> {
                     ty,
                     parent: None,
                     now_ms,
+                    known: None,
                 };
                 store::create(c, &ctx, body)
             })
@@ -327,6 +328,7 @@ async fn dispatch(state: AppState, req: Request) -> Result<Response, Problem> {
                     ty,
                     parent: Some(&parent),
                     now_ms,
+                    known: None,
                 };
                 store::create(c, &ctx, body)
             })
@@ -342,6 +344,7 @@ async fn dispatch(state: AppState, req: Request) -> Result<Response, Problem> {
                     ty,
                     parent: None,
                     now_ms,
+                    known: None,
                 };
                 store::replace(c, &ctx, &id, body)
             })
@@ -356,6 +359,7 @@ async fn dispatch(state: AppState, req: Request) -> Result<Response, Problem> {
                     ty,
                     parent: Some(&parent),
                     now_ms,
+                    known: None,
                 };
                 store::replace(c, &ctx, &id, body)
             })
@@ -370,6 +374,7 @@ async fn dispatch(state: AppState, req: Request) -> Result<Response, Problem> {
                     ty,
                     parent: None,
                     now_ms,
+                    known: None,
                 };
                 store::patch(c, &ctx, &id, body)
             })
@@ -378,22 +383,22 @@ async fn dispatch(state: AppState, req: Request) -> Result<Response, Problem> {
         }
         (Method::POST, Target::Bulk(ty)) if ty.bulk => {
             read_only(ty)?;
-            let body = parse_json(&read_body(&state, req).await?)?;
-            bulk(&state, org, ty, None, Mode::Save { strict }, body, now_ms).await
+            let body = read_body(&state, req).await?;
+            bulk(&state, org, ty, None, Mode::Save { strict }, &body, now_ms).await
         }
         (Method::PATCH, Target::Bulk(ty)) if ty.patch_bulk => {
-            let body = parse_json(&read_body(&state, req).await?)?;
-            bulk(&state, org, ty, None, Mode::Patch, body, now_ms).await
+            let body = read_body(&state, req).await?;
+            bulk(&state, org, ty, None, Mode::Patch, &body, now_ms).await
         }
         (Method::POST, Target::EntryBulk(ty, parent)) => {
-            let body = parse_json(&read_body(&state, req).await?)?;
+            let body = read_body(&state, req).await?;
             bulk(
                 &state,
                 org,
                 ty,
                 Some(parent),
                 Mode::Save { strict: false },
-                body,
+                &body,
                 now_ms,
             )
             .await
@@ -601,20 +606,23 @@ async fn bulk(
     ty: &'static ApiType,
     parent: Option<String>,
     mode: Mode,
-    body: Value,
+    body: &[u8],
     now_ms: i64,
 ) -> Result<Response, Problem> {
-    let request: BulkRequest = serde_json::from_value(body)
+    // Straight into the request's types (one parse, no JSON tree first).
+    let request: BulkRequest = serde_json::from_slice(body)
         .map_err(|e| Problem::bad(format!("Malformed JSON request: {e}")))?;
     let results = write(state, move |c| {
         if let Some(p) = &parent {
             parent_exists(c, &org, ty, p)?;
         }
+        let known = store::Known::default();
         let ctx = Ctx {
             org: &org,
             ty,
             parent: parent.as_deref(),
             now_ms,
+            known: Some(&known),
         };
         let href = |id: &str| match &parent {
             Some(p) => format!(
@@ -654,6 +662,11 @@ fn bulk_item(
         (RequestAction::Delete, _) => match &id {
             None => Err((Problem::bad("id: must not be null"), Delete)),
             Some(id) => store::delete(c, ctx, id)
+                .inspect(|()| {
+                    if let Some(known) = ctx.known {
+                        known.borrow_mut().clear();
+                    }
+                })
                 .map(|()| (204, Delete, None))
                 .map_err(|p| (p, Delete)),
         },
@@ -766,6 +779,7 @@ async fn audio(
             ty,
             parent: None,
             now_ms,
+            known: None,
         };
         store::unknown_fields(ty, &info)?;
         let blob = uuid::Uuid::new_v4().to_string();

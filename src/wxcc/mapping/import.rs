@@ -254,8 +254,13 @@ fn existing_rows(
             resolver.id_of(mapped.api, name, site).ok()??
         }
     };
-    let existing = resolver.object(mapped.api, &id).ok()??;
-    super::to_csv(object_type, &existing, &[], resolver).ok()
+    let mut rows = None;
+    resolver
+        .with_object(mapped.api, &id, &mut |existing| {
+            rows = super::to_csv(object_type, existing, &[], resolver).ok();
+        })
+        .ok()?;
+    rows
 }
 
 /// `obj` with the blank cells of its `keep` columns (and the `keep` columns it does not have)

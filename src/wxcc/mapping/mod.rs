@@ -31,18 +31,16 @@ impl Row {
     /// A row from a header and a record; header names are matched to the schema's columns as
     /// `validate` matches them (trimmed, case-insensitive; unknown headers are kept trimmed).
     pub fn new(object: &ObjectType, header: &[&str], record: &[&str], line: u64) -> Row {
-        let cells = header
+        Row::named(&column_names(object, header), record, line)
+    }
+
+    /// A row from a record and the column names [`column_names`] gave for its header (match
+    /// the header once per file, not once per row).
+    pub fn named(names: &[String], record: &[&str], line: u64) -> Row {
+        let cells = names
             .iter()
             .zip(record)
-            .map(|(h, v)| {
-                let wanted = normalize_header(h);
-                let name = object
-                    .columns
-                    .iter()
-                    .find(|c| normalize_header(&c.name) == wanted)
-                    .map_or_else(|| h.trim().to_string(), |c| c.name.clone());
-                (name, v.to_string())
-            })
+            .map(|(name, v)| (name.clone(), v.to_string()))
             .collect();
         Row { line, cells }
     }
@@ -54,6 +52,22 @@ impl Row {
             .find(|(c, _)| c.eq_ignore_ascii_case(column))
             .map_or("", |(_, v)| v.trim())
     }
+}
+
+/// The schema's spelling of each header name (trimmed, case-insensitive match; an unknown
+/// header is kept trimmed), as [`Row::named`] takes them.
+pub fn column_names(object: &ObjectType, header: &[&str]) -> Vec<String> {
+    header
+        .iter()
+        .map(|h| {
+            let wanted = normalize_header(h);
+            object
+                .columns
+                .iter()
+                .find(|c| normalize_header(&c.name) == wanted)
+                .map_or_else(|| h.trim().to_string(), |c| c.name.clone())
+        })
+        .collect()
 }
 
 /// The rows of one CSV object (one row except for multi-row types).
