@@ -308,8 +308,13 @@ struct Sandbox {
 
 impl Sandbox {
     fn start(dir: &Path) -> Sandbox {
+        Sandbox::start_with(bulk(), dir)
+    }
+
+    /// A sandbox of the bulk binary `bin`.
+    fn start_with(bin: &str, dir: &Path) -> Sandbox {
         let _ = std::fs::remove_dir_all(dir);
-        let mut child = Command::new(bulk())
+        let mut child = Command::new(bin)
             .args([
                 "sandbox",
                 "serve",
@@ -330,7 +335,7 @@ impl Sandbox {
         )
         .unwrap();
         let token = String::from_utf8(
-            Command::new(bulk())
+            Command::new(bin)
                 .args(["sandbox", "token", "--data-dir"])
                 .arg(dir)
                 .output()
@@ -432,81 +437,122 @@ fn seed(sb: &Sandbox) {
     );
 }
 
+/// The sandboxes of this build and, with `BULK_BENCH_BEFORE=<another bulk binary>`, of that
+/// binary, each on its own data dir, measured alternately in one series (same jobs, same order).
 fn service_suite(runs: usize) {
     println!("\n### service (sandbox, release build)\n");
-    println!("| measurement | median | rows/s | runs |");
-    println!("|---|---|---|---|");
-    let dir = Path::new(OUT).join("sandbox");
-    let sb = Sandbox::start(&dir);
-    seed(&sb);
-    let mut times = Vec::new();
-    for r in 0..runs {
-        let j = import(&sb, "user", "users.csv", plain_users(5000, r * 5000));
-        assert_eq!(j["rows_failed"], 0, "{j}");
-        times.push(service_seconds(&j));
+    println!("| sandbox | measurement | median (min–max) | rows/s | runs |");
+    println!("|---|---|---|---|---|");
+    let mut binaries = vec![("this build", bulk().to_string())];
+    if let Ok(b) = std::env::var("BULK_BENCH_BEFORE") {
+        binaries.insert(0, ("before", b));
     }
-    let m = median(times);
-    println!(
-        "| 5000-row users import job, new users (service time) | {:.0} ms | {:.0} | {runs} |",
-        m * 1000.0,
-        5000.0 / m
+    let sandboxes: Vec<(&str, Sandbox)> = binaries
+        .iter()
+        .enumerate()
+        .map(|(k, (name, bin))| {
+            let sb = Sandbox::start_with(bin, &Path::new(OUT).join(format!("sandbox-{k}")));
+            seed(&sb);
+            (*name, sb)
+        })
+        .collect();
+    let row = |what: &str, times: &[Vec<f64>], rows: f64| {
+        for ((name, _), t) in sandboxes.iter().zip(times) {
+            let lo = t.iter().cloned().fold(f64::MAX, f64::min);
+            let hi = t.iter().cloned().fold(0.0, f64::max);
+            let m = median(t.clone());
+            println!(
+                "| {name} | {what} | {:.0} ms ({:.0}–{:.0}) | {:.0} | {runs} |",
+                m * 1000.0,
+                lo * 1000.0,
+                hi * 1000.0,
+                rows / m
+            );
+        }
+    };
+    let mut times = vec![Vec::new(); sandboxes.len()];
+    for r in 0..runs {
+        for ((_, sb), t) in sandboxes.iter().zip(&mut times) {
+            let j = import(sb, "user", "users.csv", plain_users(5000, r * 5000));
+            assert_eq!(j["rows_failed"], 0, "{j}");
+            t.push(service_seconds(&j));
+        }
+    }
+    row(
+        "5000-row users import job, new users (service time)",
+        &times,
+        5000.0,
     );
     // The same files again: every user exists, so each row is an update through the mapping
     // and the face (issue 12's aim: under 250 ms).
-    let mut times = Vec::new();
+    let mut times = vec![Vec::new(); sandboxes.len()];
     for r in 0..runs {
-        let j = import(&sb, "user", "users.csv", plain_users(5000, r * 5000));
-        assert_eq!(j["rows_failed"], 0, "{j}");
-        assert_eq!(j["objects_updated"], 5000, "{j}");
-        times.push(service_seconds(&j));
+        for ((_, sb), t) in sandboxes.iter().zip(&mut times) {
+            let j = import(sb, "user", "users.csv", plain_users(5000, r * 5000));
+            assert_eq!(j["rows_failed"], 0, "{j}");
+            assert_eq!(j["objects_updated"], 5000, "{j}");
+            t.push(service_seconds(&j));
+        }
     }
-    let m = median(times);
-    println!(
-        "| 5000-row users import job, existing users (service time) | {:.0} ms | {:.0} | {runs} |",
-        m * 1000.0,
-        5000.0 / m
+    row(
+        "5000-row users import job, existing users (service time)",
+        &times,
+        5000.0,
     );
-    // Fill up to 100,000 users, then export them.
+    // Fill up to 100,000 users (the time of each new-users job as the organisation grows),
+    // then export them.
     let have = runs * 5000;
+    let mut times = vec![Vec::new(); sandboxes.len()];
     for k in 0..(100_000usize.saturating_sub(have)).div_ceil(5000) {
-        import(&sb, "user", "users.csv", plain_users(5000, have + k * 5000));
+        for ((_, sb), t) in sandboxes.iter().zip(&mut times) {
+            let j = import(sb, "user", "users.csv", plain_users(5000, have + k * 5000));
+            t.push(service_seconds(&j));
+        }
+    }
+    for ((name, _), t) in sandboxes.iter().zip(&times) {
+        println!(
+            "| {name} | 5000 new users into an organisation of {have} to 100,000: the last job | {:.0} ms | {:.0} | 1 |",
+            t.last().copied().unwrap_or(0.0) * 1000.0,
+            5000.0 / t.last().copied().unwrap_or(1.0)
+        );
     }
     let c = http();
-    let mut times = Vec::new();
+    let mut times = vec![Vec::new(); sandboxes.len()];
     for _ in 0..runs {
-        let job: serde_json::Value = c
-            .post(format!("{}/v1/jobs/export", sb.url))
-            .bearer_auth(&sb.token)
-            .json(&serde_json::json!({"object_type": "user"}))
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        let j = wait(&sb, job["id"].as_str().unwrap());
-        assert_eq!(j["status"], "completed", "{j}");
-        let t0 = Instant::now();
-        let file = c
-            .get(format!(
-                "{}/v1/jobs/{}/file",
-                sb.url,
-                j["id"].as_str().unwrap()
-            ))
-            .bearer_auth(&sb.token)
-            .send()
-            .unwrap()
-            .bytes()
-            .unwrap();
-        let dl = t0.elapsed().as_secs_f64();
-        times.push(service_seconds(&j) + dl);
-        // The ZIP is deflated: check the records, not the size.
-        assert_eq!(j["rows_total"], 100_000, "{j}");
-        assert!(!file.is_empty());
+        for ((_, sb), t) in sandboxes.iter().zip(&mut times) {
+            let job: serde_json::Value = c
+                .post(format!("{}/v1/jobs/export", sb.url))
+                .bearer_auth(&sb.token)
+                .json(&serde_json::json!({"object_type": "user"}))
+                .send()
+                .unwrap()
+                .json()
+                .unwrap();
+            let j = wait(sb, job["id"].as_str().unwrap());
+            assert_eq!(j["status"], "completed", "{j}");
+            let t0 = Instant::now();
+            let file = c
+                .get(format!(
+                    "{}/v1/jobs/{}/file",
+                    sb.url,
+                    j["id"].as_str().unwrap()
+                ))
+                .bearer_auth(&sb.token)
+                .send()
+                .unwrap()
+                .bytes()
+                .unwrap();
+            let dl = t0.elapsed().as_secs_f64();
+            t.push(service_seconds(&j) + dl);
+            // The ZIP is deflated: check the records, not the size.
+            assert_eq!(j["rows_total"], 100_000, "{j}");
+            assert!(!file.is_empty());
+        }
     }
-    let m = median(times);
-    println!(
-        "| export of 100,000 users (job + download) | {:.0} ms | {:.0} | {runs} |",
-        m * 1000.0,
-        100_000.0 / m
+    row(
+        "export of 100,000 users (job + download)",
+        &times,
+        100_000.0,
     );
 }
 
