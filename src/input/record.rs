@@ -16,14 +16,19 @@ pub enum FieldError {
     Unclosed { column: usize },
 }
 
-/// The fields of the last record split, borrowed from the record or unquoted into a scratch
-/// buffer; reused from record to record so splitting allocates nothing in the steady state.
+/// The fields of the last record split, borrowed from the record or, for a quoted value with
+/// doubled quotes, unquoted into a scratch buffer; reused from record to record so splitting
+/// allocates nothing in the steady state.
 #[derive(Debug, Default)]
 pub struct Fields {
     scratch: Vec<u8>,
+    /// Byte ranges of the fields in the record, or in `scratch` when the start has
+    /// [`IN_SCRATCH`] set.
     ranges: Vec<(usize, usize)>,
-    in_scratch: bool,
 }
+
+/// Marks a range of `Fields::ranges` as one in the scratch buffer.
+const IN_SCRATCH: usize = 1 << (usize::BITS - 1);
 
 /// Strips the record's line end (LF or CRLF).
 pub fn strip_terminator(rec: &[u8]) -> &[u8] {
@@ -37,8 +42,7 @@ impl Fields {
         let rec = strip_terminator(rec);
         self.ranges.clear();
         self.scratch.clear();
-        if memchr(b'"', rec).is_none() {
-            self.in_scratch = false;
+        let Some(first_quote) = memchr(b'"', rec) else {
             let mut start = 0;
             for i in memchr::memchr_iter(delim, rec) {
                 self.ranges.push((start, i));
@@ -46,30 +50,46 @@ impl Fields {
             }
             self.ranges.push((start, rec.len()));
             return Ok(());
-        }
-        self.in_scratch = true;
+        };
         let n = rec.len();
         let mut i = 0;
+        // The fields before the first quote hold none: cut them at once.
+        for k in memchr::memchr_iter(delim, &rec[..first_quote]) {
+            self.ranges.push((i, k));
+            i = k + 1;
+        }
         loop {
             let column = self.ranges.len() + 1;
-            let begin = self.scratch.len();
             if i < n && rec[i] == b'"' {
                 i += 1;
-                loop {
-                    // Values are short: a byte loop beats memchr's set-up here.
-                    let Some(q) = rec[i..].iter().position(|&b| b == b'"') else {
-                        return Err(FieldError::Unclosed { column });
-                    };
-                    self.scratch.extend_from_slice(&rec[i..i + q]);
-                    i += q + 1;
-                    if i < n && rec[i] == b'"' {
-                        self.scratch.push(b'"');
-                        i += 1;
-                    } else {
-                        break;
+                let open = i;
+                // Values are short: a byte loop beats memchr's set-up here.
+                let Some(q) = rec[i..].iter().position(|&b| b == b'"') else {
+                    return Err(FieldError::Unclosed { column });
+                };
+                i += q + 1;
+                if i < n && rec[i] == b'"' {
+                    // A doubled quote: unquote the value into the scratch buffer.
+                    let begin = self.scratch.len();
+                    self.scratch.extend_from_slice(&rec[open..i]);
+                    i += 1;
+                    loop {
+                        let Some(q) = rec[i..].iter().position(|&b| b == b'"') else {
+                            return Err(FieldError::Unclosed { column });
+                        };
+                        self.scratch.extend_from_slice(&rec[i..i + q]);
+                        i += q + 1;
+                        if i < n && rec[i] == b'"' {
+                            self.scratch.push(b'"');
+                            i += 1;
+                        } else {
+                            break;
+                        }
                     }
+                    self.ranges.push((begin | IN_SCRATCH, self.scratch.len()));
+                } else {
+                    self.ranges.push((open, i - 1));
                 }
-                self.ranges.push((begin, self.scratch.len()));
                 if i == n {
                     return Ok(());
                 }
@@ -85,15 +105,14 @@ impl Fields {
                     Some(k) => i + k,
                     None => n,
                 };
-                self.scratch.extend_from_slice(&rec[i..end]);
-                self.ranges.push((begin, self.scratch.len()));
+                self.ranges.push((i, end));
                 if end == n {
                     return Ok(());
                 }
                 i = end + 1;
             }
             if i == n {
-                self.ranges.push((self.scratch.len(), self.scratch.len()));
+                self.ranges.push((n, n));
                 return Ok(());
             }
         }
@@ -109,16 +128,18 @@ impl Fields {
     }
 
     /// Field `i` of the record last split (pass the same record bytes).
+    #[inline]
     pub fn get<'a>(&'a self, rec: &'a [u8], i: usize) -> &'a [u8] {
         let (s, e) = self.ranges[i];
-        if self.in_scratch {
-            &self.scratch[s..e]
+        if s & IN_SCRATCH != 0 {
+            &self.scratch[s & !IN_SCRATCH..e]
         } else {
             &rec[s..e]
         }
     }
 
     /// Field `i` as text, for a record already known to be valid UTF-8; `""` otherwise.
+    #[inline]
     pub fn get_str<'a>(&'a self, rec: &'a [u8], i: usize, utf8: bool) -> &'a str {
         let f = self.get(rec, i);
         if utf8 {
