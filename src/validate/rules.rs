@@ -470,12 +470,12 @@ impl Rule {
                 qualified,
             } => {
                 // `str::split` by hand: an ASCII separator (every one in the schema) is found
-                // with memchr rather than a char searcher.
+                // with a byte loop (values are short) rather than a char searcher.
                 let sep = *separator;
                 let mut rest = v;
                 loop {
                     let cut = if sep.is_ascii() {
-                        memchr::memchr(sep as u8, rest.as_bytes())
+                        rest.bytes().position(|b| b == sep as u8)
                     } else {
                         rest.find(sep)
                     };
@@ -581,7 +581,7 @@ fn check_email(v: &str) -> Option<(IssueKind, String)> {
         return bad("longer than 254 characters");
     }
     let bytes = v.as_bytes();
-    let Some(at) = memchr::memrchr(b'@', bytes) else {
+    let Some(at) = bytes.iter().rposition(|&b| b == b'@') else {
         return bad("it has no '@'");
     };
     let (local, domain) = (&bytes[..at], &bytes[at + 1..]);
@@ -627,7 +627,7 @@ fn check_phone(
     max_len: Option<usize>,
 ) -> Option<(IssueKind, String)> {
     let bad = |why: String| Some((IssueKind::InvalidPhone, why));
-    let sci = memchr::memchr2(b'e', b'E', v.as_bytes()).is_some() && {
+    let sci = v.bytes().any(|b| b | 0x20 == b'e') && {
         let u = v.to_ascii_uppercase();
         u.contains("E+")
             && u.split("E+").count() == 2
