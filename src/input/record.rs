@@ -249,6 +249,61 @@ mod tests {
         assert_eq!(split("a,b,\"open"), Err(FieldError::Unclosed { column: 3 }));
     }
 
+    /// The inline 16-byte search: values of every length around its steps, quoted or not,
+    /// with doubled quotes, and stray quotes far into long records, split as RFC 4180 says
+    /// (the csv crate's reading of the same bytes).
+    #[test]
+    fn long_records_split_like_short_ones() {
+        let mut values = Vec::new();
+        for len in [0, 1, 7, 15, 16, 17, 31, 32, 33, 47] {
+            let plain: String = (0..len).map(|i| (b'a' + (i % 26) as u8) as char).collect();
+            values.push((plain.clone(), plain.clone()));
+            values.push((format!("\"{plain}, x\""), format!("{plain}, x")));
+            values.push((format!("\"{plain}\"\"q\"\"\""), format!("{plain}\"q\"")));
+        }
+        for width in 1..5 {
+            for start in 0..values.len() {
+                let row: Vec<&(String, String)> = (0..width)
+                    .map(|k| &values[(start + 7 * k) % values.len()])
+                    .collect();
+                let rec = row
+                    .iter()
+                    .map(|(raw, _)| raw.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",");
+                let want: Vec<String> = row.iter().map(|(_, v)| v.clone()).collect();
+                for end in ["", "\r\n"] {
+                    let rec = format!("{rec}{end}");
+                    assert_eq!(split(&rec).unwrap(), want, "{rec:?}");
+                }
+            }
+        }
+        let long = "x".repeat(40);
+        assert_eq!(
+            split(&format!("{long},{long}\"y,z")),
+            Err(FieldError::StrayQuote { column: 2 })
+        );
+        assert_eq!(
+            split(&format!("{long},\"{long}\"y,z")),
+            Err(FieldError::StrayQuote { column: 2 })
+        );
+        assert_eq!(
+            split(&format!("{long},{long},\"{long}")),
+            Err(FieldError::Unclosed { column: 3 })
+        );
+        for n in 0..40 {
+            let hay = vec![b'a'; n];
+            for from in 0..=n {
+                assert_eq!(find(&hay, from, b',', b'"'), None);
+                let mut with = hay.clone();
+                if from < n {
+                    with[n - 1] = b'"';
+                    assert_eq!(find(&with, from, b',', b'"'), Some(n - 1), "{n} {from}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn lenient_split_never_fails() {
         assert_eq!(
