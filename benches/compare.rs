@@ -261,9 +261,20 @@ fn split_suite(runs: usize) {
 /// one run of each, so that a change in the machine's load hits every command alike.
 fn bench_alternating(commands: Vec<(&str, Vec<String>)>, runs: usize) -> Vec<Row> {
     let none = || {};
+    // The warm-up run also proves each command works: a tool that fails at once (a wrong path
+    // to its schema) would otherwise show up as a fast row.
     for (name, argv) in &commands {
         eprintln!("{name}: {}", argv.join(" "));
-        timed(argv, &none);
+        let out = std::process::Command::new(&argv[0])
+            .args(&argv[1..])
+            .output()
+            .expect("the command starts");
+        assert!(
+            out.status.success(),
+            "{name} failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); commands.len()];
     for _ in 0..runs {
