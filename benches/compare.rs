@@ -257,6 +257,50 @@ fn split_suite(runs: usize) {
     print_table("split", &f, &rows, "xsv split -s 5000");
 }
 
+/// Runs `commands` in one series, alternating: each once to warm up, then round after round
+/// one run of each, so that a change in the machine's load hits every command alike.
+fn bench_alternating(commands: Vec<(&str, Vec<String>)>, runs: usize) -> Vec<Row> {
+    let none = || {};
+    // The warm-up run also proves each command works: a tool that fails at once (a wrong path
+    // to its schema) would otherwise show up as a fast row.
+    for (name, argv) in &commands {
+        eprintln!("{name}: {}", argv.join(" "));
+        let out = std::process::Command::new(&argv[0])
+            .args(&argv[1..])
+            .output()
+            .expect("the command starts");
+        assert!(
+            out.status.success(),
+            "{name} failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); commands.len()];
+    for _ in 0..runs {
+        for (k, (_, argv)) in commands.iter().enumerate() {
+            samples[k].push(timed(argv, &none));
+        }
+    }
+    commands
+        .iter()
+        .zip(samples)
+        .map(|((name, _), s)| {
+            let walls: Vec<f64> = s.iter().map(|x| x.wall).collect();
+            Row {
+                name: name.to_string(),
+                wall: median(walls.clone()),
+                min: walls.iter().cloned().fold(f64::MAX, f64::min),
+                max: walls.iter().cloned().fold(0.0, f64::max),
+                user: median(s.iter().map(|x| x.user).collect()),
+                sys: median(s.iter().map(|x| x.sys).collect()),
+                rss: s.iter().map(|x| x.rss_mib).fold(0.0, f64::max),
+                note: String::new(),
+            }
+        })
+        .collect()
+}
+
 fn validate_suite(runs: usize) {
     let f = data("users-webex-5m.csv", &["--columns", "webex", "5000000"]);
     let fs = f.display().to_string();
@@ -264,37 +308,38 @@ fn validate_suite(runs: usize) {
         .join("users-webex.schema.json")
         .display()
         .to_string();
-    let none = || {};
-    let mut rows = vec![bench(
-        "bulk validate (schema)",
-        s(&[bulk(), "validate", &fs, "-q"]),
-        runs,
-        &none,
+    let mut commands = vec![(
+        "bulk validate --type user",
+        s(&[bulk(), "validate", &fs, "--type", "user", "-q"]),
     )];
-    if let Some(q) = which("qsv") {
-        let q = q.display().to_string();
-        rows.push(bench(
-            "qsv validate + JSON Schema",
-            s(&[&q, "validate", &fs, &schema]),
-            runs,
-            &none,
-        ));
-        rows.push(bench(
-            "qsv validate (RFC 4180 + UTF-8)",
-            s(&[&q, "validate", &fs]),
-            runs,
-            &none,
-        ));
-    } else {
-        eprintln!("qsv not installed: rows skipped");
+    let qsv = which("qsv").map(|q| q.display().to_string());
+    match &qsv {
+        Some(q) => {
+            commands.push((
+                "qsv validate + JSON Schema",
+                s(&[q, "validate", &fs, &schema]),
+            ));
+            commands.push(("qsv validate (RFC 4180 + UTF-8)", s(&[q, "validate", &fs])));
+        }
+        None => eprintln!("qsv not installed: rows skipped"),
     }
     if let Some(x) = which("xsv") {
-        rows.push(bench(
+        commands.push((
             "xsv count (parse floor)",
             s(&[&x.display().to_string(), "count", &fs]),
-            runs,
-            &none,
         ));
+    }
+    let mut rows = bench_alternating(commands, runs);
+    let base = rows
+        .iter()
+        .find(|r| r.name.starts_with("qsv validate (RFC"))
+        .map(|r| (r.wall, r.user));
+    if let (Some((wall, user)), Some(b)) = (base, rows.first_mut()) {
+        b.note = format!(
+            "x{:.2} wall, x{:.2} user vs qsv validate without a schema",
+            wall / b.wall,
+            user / b.user
+        );
     }
     print_table("validate", &f, &rows, "qsv validate + JSON Schema");
 }

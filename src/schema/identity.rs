@@ -85,12 +85,20 @@ impl Identity {
                 return 0;
             }
             if v.is_ascii() {
-                h.write(v.iter().map(|b| b.to_ascii_lowercase()));
+                let mut buf = [0u8; 64];
+                match buf.get_mut(..v.len()) {
+                    Some(low) => {
+                        low.copy_from_slice(v);
+                        low.make_ascii_lowercase();
+                        h.write(low);
+                    }
+                    None => h.write(&v.to_ascii_lowercase()),
+                }
             } else {
                 let s = String::from_utf8_lossy(v).trim().to_lowercase();
-                h.write(s.bytes());
+                h.write(s.as_bytes());
             }
-            h.write(std::iter::once(KEY_SEPARATOR as u8));
+            h.write(&[KEY_SEPARATOR as u8]);
         }
         h.finish().max(1)
     }
@@ -135,15 +143,27 @@ impl Objects {
     }
 }
 
-/// A fast 64-bit hash for identity keys: FxHash-style mixing with a murmur finaliser.
+/// A fast 64-bit hash for identity keys: FxHash-style mixing of 8-byte words with a murmur
+/// finaliser. Only compared within one run, never stored.
 #[derive(Default)]
 struct Hasher(u64);
 
 impl Hasher {
-    fn write(&mut self, bytes: impl Iterator<Item = u8>) {
-        for b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    fn mix(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    /// Hashes `bytes` a word at a time; the tail is padded and the length mixed in, so
+    /// different byte strings give different word sequences.
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            self.mix(u64::from_le_bytes(w.try_into().expect("8 bytes")));
         }
+        let tail = words.remainder();
+        let mut last = [0u8; 8];
+        last[..tail.len()].copy_from_slice(tail);
+        self.mix(u64::from_le_bytes(last) ^ ((bytes.len() as u64) << 56));
     }
     fn finish(&self) -> u64 {
         let mut h = self.0;

@@ -7,7 +7,7 @@
 //! identities, so a hash collision can never report a false duplicate.
 
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Write};
 
 /// One object's identity and where its record is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -88,23 +88,30 @@ impl DupIndex {
                     .map(|mut f| f.flush())
                     .collect::<io::Result<Vec<_>>>()?,
             );
-            for i in 0..BUCKETS {
-                let mut r = BufReader::new(File::open(dir.path().join(format!("{i:03}")))?);
-                let mut bucket = Vec::new();
-                let mut b = [0u8; ENTRY_BYTES];
-                loop {
-                    match r.read_exact(&mut b) {
-                        Ok(()) => bucket.push(Entry {
-                            hash: u64::from_le_bytes(b[0..8].try_into().expect("8 bytes")),
-                            line: u64::from_le_bytes(b[8..16].try_into().expect("8 bytes")),
-                            offset: u64::from_le_bytes(b[16..24].try_into().expect("8 bytes")),
-                            len: u64::from_le_bytes(b[24..32].try_into().expect("8 bytes")),
-                        }),
-                        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => break,
-                        Err(e) => return Err(e),
-                    }
-                }
-                collect_groups(&mut bucket, &mut groups);
+            // The buckets are independent: two threads take every other one.
+            let per_thread: Vec<io::Result<Vec<Vec<Entry>>>> = std::thread::scope(|s| {
+                let handles: Vec<_> = (0..2)
+                    .map(|t| {
+                        s.spawn(move || -> io::Result<Vec<Vec<Entry>>> {
+                            let mut groups = Vec::new();
+                            let mut bucket = Vec::new();
+                            for i in (t..BUCKETS).step_by(2) {
+                                let bytes = std::fs::read(dir.path().join(format!("{i:03}")))?;
+                                bucket.clear();
+                                bucket.extend(bytes.chunks_exact(ENTRY_BYTES).map(decode));
+                                collect_groups(&mut bucket, &mut groups);
+                            }
+                            Ok(groups)
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("a bucket thread does not panic"))
+                    .collect()
+            });
+            for g in per_thread {
+                groups.extend(g?);
             }
         }
         groups.sort_by_key(|g| g[0].line);
@@ -112,11 +119,25 @@ impl DupIndex {
     }
 }
 
+fn decode(b: &[u8]) -> Entry {
+    let word = |k: usize| u64::from_le_bytes(b[k..k + 8].try_into().expect("8 bytes"));
+    Entry {
+        hash: word(0),
+        line: word(8),
+        offset: word(16),
+        len: word(24),
+    }
+}
+
 fn collect_groups(entries: &mut [Entry], out: &mut Vec<Vec<Entry>>) {
-    entries.sort_unstable();
+    // Hashes are nearly all distinct: sorting on them alone is enough to find the runs, and
+    // only a run (a candidate group) needs its entries put in line order.
+    entries.sort_unstable_by_key(|e| e.hash);
     for run in entries.chunk_by(|a, b| a.hash == b.hash) {
         if run.len() > 1 {
-            out.push(run.to_vec());
+            let mut group = run.to_vec();
+            group.sort_unstable();
+            out.push(group);
         }
     }
 }

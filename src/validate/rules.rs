@@ -469,7 +469,20 @@ impl Rule {
                 element,
                 qualified,
             } => {
-                for item in v.split(*separator) {
+                // `str::split` by hand: an ASCII separator (every one in the schema) is found
+                // with a byte loop (values are short) rather than a char searcher.
+                let sep = *separator;
+                let mut rest = v;
+                loop {
+                    let cut = if sep.is_ascii() {
+                        rest.bytes().position(|b| b == sep as u8)
+                    } else {
+                        rest.find(sep)
+                    };
+                    let (item, more) = match cut {
+                        Some(i) => (&rest[..i], Some(&rest[i + sep.len_utf8()..])),
+                        None => (rest, None),
+                    };
                     let item = item.trim_ascii();
                     if item.is_empty() {
                         return Some((
@@ -485,8 +498,11 @@ impl Rule {
                     if let Some(problem) = element.check(name) {
                         return Some(problem);
                     }
+                    match more {
+                        Some(m) => rest = m,
+                        None => return None,
+                    }
                 }
-                None
             }
         }
     }
@@ -536,6 +552,24 @@ fn check_integer(v: &str, min: Option<i64>, max: Option<i64>) -> Option<(IssueKi
     None
 }
 
+/// The bytes an email address's local part may hold (RFC 5322's atom characters and '.').
+static EMAIL_LOCAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric();
+        b += 1;
+    }
+    let extra = b"!#$%&'*+/=?^_`{|}~.-";
+    let mut i = 0;
+    while i < extra.len() {
+        t[extra[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
 fn check_email(v: &str) -> Option<(IssueKind, String)> {
     let bad = |why: &str| {
         Some((
@@ -546,30 +580,36 @@ fn check_email(v: &str) -> Option<(IssueKind, String)> {
     if v.len() > 254 {
         return bad("longer than 254 characters");
     }
-    let Some((local, domain)) = v.rsplit_once('@') else {
+    let bytes = v.as_bytes();
+    let Some(at) = bytes.iter().rposition(|&b| b == b'@') else {
         return bad("it has no '@'");
     };
+    let (local, domain) = (&bytes[..at], &bytes[at + 1..]);
     if local.is_empty() || local.len() > 64 {
         return bad("the part before '@' must be 1 to 64 characters");
     }
-    let local_ok = local
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+/=?^_`{|}~.-".contains(&b))
-        && !local.starts_with('.')
-        && !local.ends_with('.')
-        && !local.contains("..");
+    // One branch-free pass: allowed bytes only, no '.' first, last or next to another.
+    let mut local_ok = true;
+    let mut prev = b'.';
+    for &b in local {
+        local_ok &= EMAIL_LOCAL[b as usize] & !(b == b'.' && prev == b'.');
+        prev = b;
+    }
+    local_ok &= prev != b'.';
     if !local_ok {
         return bad("the part before '@' has characters an address cannot hold");
     }
+    // Labels are cut at '.', each checked in the same pass: 1 to 63 letters, digits and '-',
+    // not at either end.
     let mut labels = 0;
     let mut bad_label = false;
-    for l in domain.split('.') {
+    for l in domain.split(|&b| b == b'.') {
         labels += 1;
         bad_label |= l.is_empty()
             || l.len() > 63
-            || l.starts_with('-')
-            || l.ends_with('-')
-            || !l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+            || l[0] == b'-'
+            || l[l.len() - 1] == b'-'
+            || !l.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-');
     }
     if labels < 2 || bad_label {
         return bad("the domain after '@' is not a valid domain such as example.com");
@@ -587,7 +627,7 @@ fn check_phone(
     max_len: Option<usize>,
 ) -> Option<(IssueKind, String)> {
     let bad = |why: String| Some((IssueKind::InvalidPhone, why));
-    let sci = v.contains(['e', 'E']) && {
+    let sci = v.bytes().any(|b| b | 0x20 == b'e') && {
         let u = v.to_ascii_uppercase();
         u.contains("E+")
             && u.split("E+").count() == 2
@@ -1068,10 +1108,18 @@ impl Plan {
                 describe,
             } => {
                 let v = pos.map(field).map(str::trim).unwrap_or("");
-                let canon = |s: &str| s.replace('_', " ").to_ascii_uppercase();
+                // `_` and ' ' alike, ASCII case ignored: compared byte by byte, no allocation.
+                let canon = |b: u8| match b {
+                    b'_' => b' ',
+                    b => b.to_ascii_uppercase(),
+                };
+                let same = |e: &str| {
+                    e.len() == v.len()
+                        && e.bytes().zip(v.bytes()).all(|(a, b)| canon(a) == canon(b))
+                };
                 values
                     .iter()
-                    .any(|e| e == v || canon(e) == canon(v) && !v.is_empty())
+                    .any(|e| e == v || same(e) && !v.is_empty())
                     .then(|| describe.clone())
             }
             Cond::AnySet { pos, describe } => pos
