@@ -185,6 +185,10 @@ fn check_chunks(input: &Path, dir: &Path, extra: &[&str]) -> String {
     )
 }
 
+/// A command of the split series: its name, argv, and the limits `check_chunks` holds its
+/// output to (`None`: not checked).
+type Contender<'a> = (&'a str, Vec<String>, Option<&'a [&'a str]>);
+
 /// `bulk split` against cp (the floor), xsv and qsv, alternately: one warm-up round, then
 /// `runs` rounds of every command in turn, so that all of them see the same machine (the
 /// bench README: write-heavy timings drift over a series while user time does not). The
@@ -196,7 +200,7 @@ fn split_suite(runs: usize) {
     let os = o.display().to_string();
     let prep = || fresh(&o);
     let both = ["--max-rows", "5000", "--max-bytes", "5000000"];
-    let mut series: Vec<(&str, Vec<String>, Option<&[&str]>)> = vec![
+    let mut series: Vec<Contender> = vec![
         (
             "cp (floor)",
             s(&["cp", &fs, &format!("{os}/copy.csv")]),
