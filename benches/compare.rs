@@ -185,57 +185,70 @@ fn check_chunks(input: &Path, dir: &Path, extra: &[&str]) -> String {
     )
 }
 
+/// A command of the split series: its name, argv, and the limits `check_chunks` holds its
+/// output to (`None`: not checked).
+type Contender<'a> = (&'a str, Vec<String>, Option<&'a [&'a str]>);
+
+/// `bulk split` against cp (the floor), xsv and qsv, alternately: one warm-up round, then
+/// `runs` rounds of every command in turn, so that all of them see the same machine (the
+/// bench README: write-heavy timings drift over a series while user time does not). The
+/// Python splitter (30 s a run) is timed apart, after the series.
 fn split_suite(runs: usize) {
     let f = data("users-5m.csv", &["5000000"]);
     let fs = f.display().to_string();
     let o = Path::new(OUT).join("split");
     let os = o.display().to_string();
     let prep = || fresh(&o);
-    let mut rows = Vec::new();
-    rows.push(bench(
-        "cp (floor)",
-        s(&["cp", &fs, &format!("{os}/copy.csv")]),
-        runs,
-        &prep,
-    ));
-    let mut r = bench(
-        "bulk split (5000 rows or 5 MB)",
-        s(&[bulk(), "split", &fs, "--out", &os, "-q"]),
-        runs,
-        &prep,
-    );
-    // The manifest is not a chunk: set it aside for the chunk checker.
-    for e in std::fs::read_dir(&o).unwrap() {
-        let p = e.unwrap().path();
-        if p.to_string_lossy().ends_with(".manifest.json") {
-            std::fs::rename(&p, Path::new(OUT).join("manifest.json")).unwrap();
-        }
-    }
-    r.note = check_chunks(&f, &o, &["--max-rows", "5000", "--max-bytes", "5000000"]);
-    rows.push(r);
-    for (name, tool, args) in [
+    let both = ["--max-rows", "5000", "--max-bytes", "5000000"];
+    let mut series: Vec<Contender> = vec![
         (
-            "xsv split -s 5000",
-            "xsv",
-            vec!["split", "-s", "5000", &os, &fs],
+            "cp (floor)",
+            s(&["cp", &fs, &format!("{os}/copy.csv")]),
+            None,
         ),
         (
-            "qsv split -s 5000",
-            "qsv",
-            vec!["split", "-s", "5000", &os, &fs],
+            "bulk split (5000 rows or 5 MB)",
+            s(&[bulk(), "split", &fs, "--out", &os, "-q"]),
+            Some(&both[..]),
         ),
-    ] {
+    ];
+    for (name, tool) in [("xsv split -s 5000", "xsv"), ("qsv split -s 5000", "qsv")] {
         match which(tool) {
-            Some(t) => {
-                let mut argv = vec![t.display().to_string()];
-                argv.extend(args.iter().map(|a| a.to_string()));
-                let mut r = bench(name, argv, runs, &prep);
-                r.note = check_chunks(&f, &o, &["--max-rows", "5000"]);
-                rows.push(r);
-            }
+            Some(t) => series.push((
+                name,
+                s(&[&t.display().to_string(), "split", "-s", "5000", &os, &fs]),
+                Some(&["--max-rows", "5000"][..]),
+            )),
             None => eprintln!("{tool} not installed: row skipped"),
         }
     }
+    for (name, argv, _) in &series {
+        eprintln!("{name}: {}", argv.join(" "));
+    }
+    let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); series.len()];
+    let mut notes = vec![String::new(); series.len()];
+    for round in 0..=runs {
+        for (k, (_, argv, check)) in series.iter().enumerate() {
+            let t = timed(argv, &prep);
+            if round > 0 {
+                samples[k].push(t);
+            }
+            if round == runs {
+                if let Some(extra) = check {
+                    notes[k] = check_split(&f, &o, extra);
+                }
+            }
+        }
+    }
+    let mut rows: Vec<Row> = series
+        .iter()
+        .zip(samples)
+        .zip(notes)
+        .map(|((&(name, _, _), s), note)| Row {
+            note,
+            ..row_of(name, &s)
+        })
+        .collect();
     let py = shared_bench().join("split_py.py").display().to_string();
     let mut r = bench(
         "split_py.py --rows 5000 --max-bytes 5000000",
@@ -252,7 +265,7 @@ fn split_suite(runs: usize) {
         runs.min(3),
         &prep,
     );
-    r.note = check_chunks(&f, &o, &["--max-rows", "5000", "--max-bytes", "5000000"]);
+    r.note = check_split(&f, &o, &both);
     rows.push(r);
     print_table("split", &f, &rows, "xsv split -s 5000");
 }
@@ -285,20 +298,34 @@ fn bench_alternating(commands: Vec<(&str, Vec<String>)>, runs: usize) -> Vec<Row
     commands
         .iter()
         .zip(samples)
-        .map(|((name, _), s)| {
-            let walls: Vec<f64> = s.iter().map(|x| x.wall).collect();
-            Row {
-                name: name.to_string(),
-                wall: median(walls.clone()),
-                min: walls.iter().cloned().fold(f64::MAX, f64::min),
-                max: walls.iter().cloned().fold(0.0, f64::max),
-                user: median(s.iter().map(|x| x.user).collect()),
-                sys: median(s.iter().map(|x| x.sys).collect()),
-                rss: s.iter().map(|x| x.rss_mib).fold(0.0, f64::max),
-                note: String::new(),
-            }
-        })
+        .map(|((name, _), s)| row_of(name, &s))
         .collect()
+}
+
+/// `check_chunks` on a split's output, with bulk's manifest (not a chunk) set aside first.
+fn check_split(input: &Path, dir: &Path, extra: &[&str]) -> String {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.to_string_lossy().ends_with(".manifest.json") {
+            std::fs::rename(&p, Path::new(OUT).join("manifest.json")).unwrap();
+        }
+    }
+    check_chunks(input, dir, extra)
+}
+
+/// Medians of the samples of one command.
+fn row_of(name: &str, s: &[Sample]) -> Row {
+    let walls: Vec<f64> = s.iter().map(|x| x.wall).collect();
+    Row {
+        name: name.into(),
+        wall: median(walls.clone()),
+        min: walls.iter().cloned().fold(f64::MAX, f64::min),
+        max: walls.iter().cloned().fold(0.0, f64::max),
+        user: median(s.iter().map(|x| x.user).collect()),
+        sys: median(s.iter().map(|x| x.sys).collect()),
+        rss: s.iter().map(|x| x.rss_mib).fold(0.0, f64::max),
+        note: String::new(),
+    }
 }
 
 fn validate_suite(runs: usize) {
