@@ -236,12 +236,16 @@ impl Workdir {
             .spawn()
             .expect("bulk starts");
         if let Some(s) = stdin {
-            child
+            // bulk may refuse (and exit) before it reads its input: a closed pipe is fine.
+            match child
                 .stdin
                 .take()
                 .expect("piped stdin")
                 .write_all(s.as_bytes())
-                .expect("write stdin");
+            {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => panic!("write stdin: {e}"),
+                _ => {}
+            }
         }
         self.wait(args, child)
     }
