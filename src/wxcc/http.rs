@@ -469,10 +469,11 @@ impl HttpTenant {
         }
     }
 
-    /// The cached list of `api`, fetched on first use. Lookups never use `filter=name==…`:
-    /// under Cisco's 300 requests a minute, one page of objects per request beats one
-    /// request per name for any job larger than 1% of the tenant, and a job needs its lists
-    /// again for the next file (user profiles, sites, teams for users).
+    /// The whole list of `api`, fetched on first use (replacing a partial one). Lookups read
+    /// whole lists, not `filter=name==…` per name: under Cisco's 300 requests a minute, one
+    /// page of objects per request beats one request per name for any job larger than 1% of
+    /// the tenant, and a job needs its lists again for the next file (user profiles, sites,
+    /// teams for users). A job's users are the exception ([`HttpTenant::prefetch_names`]).
     fn cached<T>(&self, api: ApiType, f: impl FnOnce(&Listed) -> T) -> Result<T, TenantError> {
         let hit = self.cache.lock().expect("lock").get(&api).cloned();
         let listed = match hit {
