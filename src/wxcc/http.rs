@@ -214,14 +214,14 @@ impl HttpTenant {
         if distinct.is_empty() {
             return Ok(());
         }
-        // A later batch of the same job: its new names, by name again.
-        if cached.is_some() && !distinct.iter().any(|n| n.contains(['"', '\\'])) {
-            distinct.sort_unstable();
-            return self.fetch_named(api, &distinct);
-        }
         // A name a filter cannot quote is looked up in the whole list.
-        if distinct.iter().any(|n| n.contains(['"', '\\'])) {
+        if distinct.iter().any(|n| unquotable(n)) {
             return self.cached(api, |_| ());
+        }
+        distinct.sort_unstable();
+        // A later batch of the same job: its new names, by name again.
+        if cached.is_some() {
+            return self.fetch_named(api, &distinct);
         }
         let path = format!("{}?page=0&pageSize=1", api.endpoints().list);
         let (_, first) = self.call(Method::GET, &path, None)?;
@@ -237,7 +237,6 @@ impl HttpTenant {
             by_name < whole
         };
         if fewer {
-            distinct.sort_unstable();
             self.fetch_named(api, &distinct)
         } else {
             self.cached(api, |_| ())
@@ -680,6 +679,11 @@ struct Listed {
     asked: HashSet<String>,
 }
 
+/// Whether a name cannot be put in a filter's quotes (a filter drops `"` and `\`).
+fn unquotable(name: &str) -> bool {
+    name.contains(['"', '\\'])
+}
+
 fn name_key(name: &str) -> String {
     name.trim().to_lowercase()
 }
@@ -800,7 +804,9 @@ impl Resolver for HttpTenant {
             .expect("lock")
             .get(&api)
             .is_some_and(|l| !l.knows(&key));
-        if partial {
+        if partial && unquotable(name) {
+            self.cached(api, |_| ())?;
+        } else if partial {
             // A name the prefetch did not cover: asked for alone.
             self.fetch_named(api, &[name.to_string()])?;
         }
