@@ -413,17 +413,7 @@ fn grant(
                     "SELECT client_id, redirect_uri, challenge, org_id, email, scope, expires_ms
                      FROM oauth_codes WHERE code_hash = ?1",
                     [&hash],
-                    |r| {
-                        Ok((
-                            r.get(0)?,
-                            r.get(1)?,
-                            r.get(2)?,
-                            r.get(3)?,
-                            r.get(4)?,
-                            r.get(5)?,
-                            r.get(6)?,
-                        ))
-                    },
+                    |r| r.try_into(),
                 )
                 .optional()?;
             // A code is good once, whatever happens next.
@@ -463,17 +453,7 @@ fn grant(
                     "SELECT client_id, scope, org_id, email, polls, last_poll_ms, expires_ms
                      FROM oauth_devices WHERE device_hash = ?1",
                     [&hash],
-                    |r| {
-                        Ok((
-                            r.get(0)?,
-                            r.get(1)?,
-                            r.get(2)?,
-                            r.get(3)?,
-                            r.get(4)?,
-                            r.get(5)?,
-                            r.get(6)?,
-                        ))
-                    },
+                    |r| r.try_into(),
                 )
                 .optional()?;
             let Some((cid, scope, org, email, polls, last, expires)) = row else {
