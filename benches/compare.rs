@@ -112,17 +112,7 @@ fn bench(name: &str, argv: Vec<String>, runs: usize, prepare: &dyn Fn()) -> Row 
     eprintln!("{name}: {}", argv.join(" "));
     timed(&argv, prepare);
     let s: Vec<Sample> = (0..runs).map(|_| timed(&argv, prepare)).collect();
-    let walls: Vec<f64> = s.iter().map(|x| x.wall).collect();
-    Row {
-        name: name.into(),
-        wall: median(walls.clone()),
-        min: walls.iter().cloned().fold(f64::MAX, f64::min),
-        max: walls.iter().cloned().fold(0.0, f64::max),
-        user: median(s.iter().map(|x| x.user).collect()),
-        sys: median(s.iter().map(|x| x.sys).collect()),
-        rss: s.iter().map(|x| x.rss_mib).fold(0.0, f64::max),
-        note: String::new(),
-    }
+    row_of(name, &s)
 }
 
 fn fresh(dir: &Path) {
