@@ -445,33 +445,34 @@ fn write(
 ) -> Result<(), Problem> {
     let data = serde_json::to_string(body).map_err(|e| Problem::new(500, e.to_string()))?;
     let version = body.get("version").and_then(Value::as_i64).unwrap_or(0);
-    let r = if let Write::Data = how {
+    let r = match how {
         // The identity columns are as they were: their indexes are left alone.
-        conn.prepare_cached(
-            "UPDATE api_objects SET version = ?3, data = ?4 WHERE org_id = ?1 AND id = ?2",
-        )?
-        .execute(params![c.org, id, version, data])
-    } else if let Write::Insert = how {
-        conn.prepare_cached(
-            "INSERT INTO api_objects(org_id, type, id, parent_id, scope, name_key, version, data)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?
-        .execute(params![
-            c.org,
-            c.ty.name,
-            id,
-            c.parent.unwrap_or(""),
-            scope,
-            key,
-            version,
-            data
-        ])
-    } else {
-        conn.prepare_cached(
-            "UPDATE api_objects SET scope = ?3, name_key = ?4, version = ?5, data = ?6
-             WHERE org_id = ?1 AND id = ?2",
-        )?
-        .execute(params![c.org, id, scope, key, version, data])
+        Write::Data => conn
+            .prepare_cached(
+                "UPDATE api_objects SET version = ?3, data = ?4 WHERE org_id = ?1 AND id = ?2",
+            )?
+            .execute(params![c.org, id, version, data]),
+        Write::Insert => conn
+            .prepare_cached(
+                "INSERT INTO api_objects(org_id, type, id, parent_id, scope, name_key, version,
+                 data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                c.org,
+                c.ty.name,
+                id,
+                c.parent.unwrap_or(""),
+                scope,
+                key,
+                version,
+                data
+            ]),
+        Write::Update => conn
+            .prepare_cached(
+                "UPDATE api_objects SET scope = ?3, name_key = ?4, version = ?5, data = ?6
+                 WHERE org_id = ?1 AND id = ?2",
+            )?
+            .execute(params![c.org, id, scope, key, version, data]),
     };
     match r {
         Err(rusqlite::Error::SqliteFailure(e, _))
