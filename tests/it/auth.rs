@@ -561,28 +561,7 @@ fn wxcc_web_login_runs_the_pkce_flow_through_a_browser() {
     env.secret(CLIENT_SECRET);
     env.write("secret.txt", format!("{CLIENT_SECRET}\n"));
     let browser = browser(&env);
-    let out = env.run_env(
-        &[
-            "login",
-            "--profile",
-            "web",
-            "--wxcc",
-            "--api-url",
-            &sb.url,
-            "--webex-api",
-            &sb.url,
-            "--auth-url",
-            &sb.url,
-            "--web",
-            "--client-id",
-            CLIENT_ID,
-            "--client-secret-file",
-            "secret.txt",
-            "--redirect-port",
-            "0",
-        ],
-        &[("BROWSER", &browser)],
-    );
+    let out = env.run_env(&web_login("web", &sb.url), &[("BROWSER", &browser)]);
     no_secret_in_argv(&out, &[CLIENT_SECRET]);
     let creds = read_json(&env.config_dir().join("credentials.json"));
     for s in [
@@ -618,25 +597,7 @@ fn wxcc_web_login_runs_the_pkce_flow_through_a_browser() {
     // No browser can be started: the URL is printed, and whoever opens it completes the login.
     let mut child = env
         .command()
-        .args([
-            "login",
-            "--profile",
-            "nobrowser",
-            "--wxcc",
-            "--api-url",
-            &sb.url,
-            "--webex-api",
-            &sb.url,
-            "--auth-url",
-            &sb.url,
-            "--web",
-            "--client-id",
-            CLIENT_ID,
-            "--client-secret-file",
-            "secret.txt",
-            "--redirect-port",
-            "0",
-        ])
+        .args(web_login("nobrowser", &sb.url))
         .env("BROWSER", env.path("no-such-browser"))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -740,4 +701,28 @@ fn wxcc_device_login_polls_until_approved() {
         .run(&["login", "--status", "--profile", "dev"])
         .expect(0);
     assert!(out.stdout.contains("refreshed with OAuth"), "{out:?}");
+}
+
+/// `bulk login --web` of profile `profile` against a sandbox at `url` playing both Webex and the
+/// organisation, with the test client and `secret.txt`.
+fn web_login<'a>(profile: &'a str, url: &'a str) -> [&'a str; 17] {
+    [
+        "login",
+        "--profile",
+        profile,
+        "--wxcc",
+        "--api-url",
+        url,
+        "--webex-api",
+        url,
+        "--auth-url",
+        url,
+        "--web",
+        "--client-id",
+        CLIENT_ID,
+        "--client-secret-file",
+        "secret.txt",
+        "--redirect-port",
+        "0",
+    ]
 }
