@@ -34,3 +34,18 @@ pub use csv_file::{csv_of, csv_rows, encode_csv, parse_csv, template, Csv};
 pub use data::*;
 pub use sandbox::{client, credentials, fresh_client, max_rows, Export, Sandbox};
 pub use workdir::{bulk_bin, parse_problem, Out, Problem, Workdir};
+
+/// The objects of a Configuration-API list page that holds the whole list (`pageSize=1000`;
+/// fails when there are more pages).
+pub fn whole_page(page: &serde_json::Value) -> Vec<serde_json::Map<String, serde_json::Value>> {
+    assert!(
+        page["meta"]["totalPages"].as_u64().unwrap_or(0) <= 1,
+        "{page}"
+    );
+    page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o.as_object().unwrap().clone())
+        .collect()
+}
