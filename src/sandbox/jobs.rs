@@ -777,6 +777,43 @@ mod tests {
     }
 
     #[test]
+    fn the_upload_sweep_takes_ended_jobs_uploads_and_old_orphans_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::new(super::super::Settings::new(dir.path())).unwrap();
+        let mut conn = store::connect(dir.path()).unwrap();
+        let data = &state.settings().data_dir;
+        new_site_job(&state, &mut conn, "job-1");
+        // An upload whose job row is not committed yet looks like an orphan: a fresh one stays.
+        let fresh = store::upload_path(data, "job-2");
+        std::fs::write(&fresh, "Name\n").unwrap();
+        let old = store::upload_path(data, "job-3");
+        std::fs::write(&old, "Name\n").unwrap();
+        let two_hours_ago = std::time::SystemTime::now() - Duration::from_secs(7200);
+        std::fs::File::options()
+            .write(true)
+            .open(&old)
+            .unwrap()
+            .set_modified(two_hours_ago)
+            .unwrap();
+
+        assert_eq!(store::release_uploads(&conn, data).unwrap(), 1);
+        assert!(
+            store::upload_path(data, "job-1").exists(),
+            "a new job keeps its upload"
+        );
+        assert!(fresh.exists(), "a fresh upload without a job row stays");
+        assert!(!old.exists(), "an hour-old orphan goes");
+
+        fail(&state, &conn, "job-1", "stopped").unwrap();
+        assert_eq!(store::release_uploads(&conn, data).unwrap(), 1);
+        assert!(
+            !store::upload_path(data, "job-1").exists(),
+            "an ended job keeps no upload"
+        );
+        assert!(fresh.exists());
+    }
+
+    #[test]
     fn fault_fail_job_fails_a_new_import_before_any_row_and_spares_the_rest() {
         let dir = tempfile::tempdir().unwrap();
         let mut settings = super::super::Settings::new(dir.path());
@@ -818,7 +855,7 @@ mod tests {
             }
             std::thread::sleep(Duration::from_millis(20));
         };
-        assert_eq!(job.status, JobStatus::Completed);
+        assert_eq!(job.status, JobStatus::Completed, "{:?}", job.failure_reason);
         assert_eq!(job.objects_created, 1);
     }
 }

@@ -483,26 +483,20 @@ pub(crate) fn purge(
 /// an upload kept for a year cost as much disk as everything ever imported. Returns whether a
 /// file was removed.
 pub(crate) fn release_upload(conn: &Connection, data_dir: &Path, id: &str) -> anyhow::Result<bool> {
-    let ended: Option<bool> = conn
-        .query_row(
-            "SELECT status NOT IN ('new', 'in_progress') FROM jobs WHERE id = ?1",
-            [id],
-            |r| r.get(0),
-        )
-        .optional()?;
     // A job that is gone from the table (purged) keeps nothing either.
-    if ended == Some(false) {
+    if job_ended(conn, id)? == Some(false) {
         return Ok(false);
     }
-    match std::fs::remove_file(upload_path(data_dir, id)) {
-        Ok(()) => Ok(true),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-        Err(e) => Err(e.into()),
-    }
+    remove_upload(data_dir, id)
 }
 
 /// [`release_upload`] for every upload in the data directory (uploads of jobs that ended
 /// before a restart, or under an older version that kept them); returns how many went.
+///
+/// An upload with no job row is taken only once it is [`ORPHAN_GRACE`] old: the import route
+/// moves the upload into place inside the transaction that creates the job, so for a moment
+/// the file exists while the row is not yet visible to this connection. Such a file left
+/// behind by a crash is swept on a later pass.
 pub(crate) fn release_uploads(conn: &Connection, data_dir: &Path) -> anyhow::Result<usize> {
     let Ok(entries) = std::fs::read_dir(data_dir.join("files")) else {
         return Ok(0);
@@ -510,11 +504,45 @@ pub(crate) fn release_uploads(conn: &Connection, data_dir: &Path) -> anyhow::Res
     let mut n = 0;
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if let Some(id) = name.strip_suffix(".upload") {
-            n += release_upload(conn, data_dir, id)? as usize;
+        let Some(id) = name.strip_suffix(".upload") else {
+            continue;
+        };
+        let release = match job_ended(conn, id)? {
+            Some(ended) => ended,
+            None => entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age >= ORPHAN_GRACE),
+        };
+        if release {
+            n += remove_upload(data_dir, id)? as usize;
         }
     }
     Ok(n)
+}
+
+/// How old an upload without a job row must be before [`release_uploads`] takes it.
+const ORPHAN_GRACE: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Whether job `id` has ended; `None` when there is no such job.
+fn job_ended(conn: &Connection, id: &str) -> anyhow::Result<Option<bool>> {
+    Ok(conn
+        .query_row(
+            "SELECT status NOT IN ('new', 'in_progress') FROM jobs WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+fn remove_upload(data_dir: &Path, id: &str) -> anyhow::Result<bool> {
+    match std::fs::remove_file(upload_path(data_dir, id)) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Where a job's uploaded file is kept until the job ends.
