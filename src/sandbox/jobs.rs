@@ -9,12 +9,12 @@
 
 use super::faults::{Dice, FAILED_JOB_REASON};
 use super::org::face::{engine_secret, ENGINE_HEADER};
-use super::rows::check_csv;
+use super::rows::{check_csv, CheckedFile};
 use super::store::{self, to_millis, JobRecord};
 use super::AppState;
 use crate::api::wire::{JobStatus, JobType};
 use crate::schema;
-use crate::wxcc::apply::{apply, apply_audio, Applied, ObjectError};
+use crate::wxcc::apply::{apply, apply_audio, prepare, send, Applied, ObjectError, Prepared};
 use crate::wxcc::endpoints::ApiType;
 use crate::wxcc::http::HttpTenant;
 use crate::wxcc::limits::{auth_failure, RateLimiter};
@@ -159,9 +159,9 @@ impl<E: Into<anyhow::Error>> From<E> for JobError {
 }
 
 /// The result of applying one row.
-struct RowResult {
+struct RowResult<'a> {
     line: u64,
-    fields: Vec<String>,
+    fields: &'a [String],
     error: Option<String>,
 }
 
@@ -270,11 +270,12 @@ fn missing_person(obj: &CsvObject, applied: &Applied) -> Option<String> {
 fn apply_batch(
     tenant: &HttpTenant,
     objects: &[CsvObject],
+    prepared: Result<Prepared, TenantError>,
     started_ms: i64,
     strict_people: bool,
     create_people: impl FnOnce(&[String]) -> Vec<bool>,
 ) -> Result<(Vec<Applied>, HashMap<usize, String>), TenantError> {
-    let mut applied = apply(tenant, objects)?;
+    let mut applied = send(tenant, objects, prepared?)?;
     if !strict_people {
         // A row that fails for another reason too: its missing person is not the problem to
         // fix (the sandbox will create the person once the row is right), so it is not named.
@@ -404,26 +405,29 @@ fn import_csv(
     )?;
     let header: Vec<&str> = file.header.iter().map(String::as_str).collect();
     let columns = mapping::column_names(object, &header);
+    // Batches of whole objects, of about `batch_rows` rows each.
+    let mut batches: Vec<&[(usize, usize)]> = Vec::new();
     let mut gi = groups.partition_point(|g| g.0 < done);
     while gi < groups.len() {
-        if state.stopping() {
-            return Ok(Outcome::Stopped);
-        }
-        let batch_start = groups[gi].0;
+        let (first, batch_start) = (gi, groups[gi].0);
         let mut batch_end = batch_start;
-        let mut batch_groups = Vec::new();
         while gi < groups.len() && batch_end - batch_start < batch_rows {
-            batch_groups.push(groups[gi]);
             batch_end = groups[gi].1;
             gi += 1;
         }
+        batches.push(&groups[first..gi]);
+    }
+    // Builds a batch's objects from the rows that pass the schema checks and prepares them
+    // (maps them, looks their identities up): everything before the tenant is written.
+    let build = |k: usize| {
+        let batch_groups = batches[k];
+        let rows = batch_groups.last().map_or(0, |g| g.1) - batch_groups[0].0;
         if !delay.is_zero() {
-            std::thread::sleep(delay * (batch_end - batch_start) as u32);
+            std::thread::sleep(delay * rows as u32);
         }
-        // The objects whose rows pass the schema checks go to the tenant, in order.
         let mut objects = Vec::new();
         let mut sent: Vec<Option<usize>> = Vec::with_capacity(batch_groups.len());
-        for &(s, e) in &batch_groups {
+        for &(s, e) in batch_groups {
             let rows = &file.rows[s..e];
             if rows.iter().all(|r| r.errors.is_empty()) {
                 let rows: Vec<Row> = rows
@@ -442,94 +446,172 @@ fn import_csv(
                 sent.push(None);
             }
         }
-        let (applied, warnings) = if objects.is_empty() {
-            (Vec::new(), HashMap::new())
+        let prepared = (!objects.is_empty()).then(|| prepare(&tenant, &objects));
+        Batch {
+            groups: batch_groups,
+            objects,
+            sent,
+            prepared,
+        }
+    };
+    // Batch k+1 is prepared while batch k is written: the tenant's reads and the mapping
+    // overlap its writes. Safe because no two objects of a job share an identity (a second
+    // definition is a row error of `check_csv`), so writing batch k changes nothing batch
+    // k+1 looks up. A job slowed down for tests (`row_delay`) goes one batch at a time.
+    std::thread::scope(|scope| -> Result<Outcome, JobError> {
+        let ahead: Box<dyn Iterator<Item = Batch>> = if delay.is_zero() && batches.len() > 1 {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(0);
+            let (batches, build) = (&batches, &build);
+            std::thread::Builder::new()
+                .name("sandbox-prepare".into())
+                .spawn_scoped(scope, move || {
+                    for k in 0..batches.len() {
+                        if state.stopping() || tx.send(build(k)).is_err() {
+                            break;
+                        }
+                    }
+                })
+                .context("starting the batch preparer")?;
+            Box::new(rx.into_iter())
         } else {
-            match apply_batch(
-                &tenant,
-                &objects,
-                started_ms,
-                state.settings().strict_people,
-                |emails| create_people(conn, &rec.org_id, emails, store::to_millis(state.now())),
-            ) {
-                Ok(r) => r,
-                // The face goes away while the service stops: the batch runs again on the next
-                // start, where finding each object by name makes a replay an update.
-                Err(_) if state.stopping() => return Ok(Outcome::Stopped),
-                // A real tenant that refuses the token refuses every row: the job stops there
-                // (exit 6 on the client) instead of failing the rest one by one.
-                Err(e) if state.settings().engine.is_some() && auth_failure(&e).is_some() => {
-                    return Err(tenant_failure(&e))
-                }
-                Err(e) => {
-                    let failed = Applied {
-                        lines: Vec::new(),
-                        result: Err(ObjectError::Tenant(format!(
-                            "the tenant did not take the object ({e}); import the row again"
-                        ))),
-                    };
-                    (vec![failed; objects.len()], HashMap::new())
-                }
-            }
+            Box::new((0..batches.len()).map(build))
         };
-        let tx = conn.transaction()?;
-        let mut tally = Tally::default();
-        let mut results = Vec::with_capacity(batch_end - batch_start);
-        let mut warned = Vec::new();
-        for (&(s, e), slot) in batch_groups.iter().zip(&sent) {
-            let rows = &file.rows[s..e];
-            let group_error: Option<String> = match slot {
-                None => None,
-                Some(k) => match &applied[*k].result {
-                    Ok(TenantOutcome::Created { .. }) => {
-                        tally.created += 1;
-                        None
-                    }
-                    Ok(TenantOutcome::Updated { .. }) => {
-                        tally.updated += 1;
-                        None
-                    }
-                    Ok(o) => Some(o.error_message().unwrap_or_default()),
-                    Err(e) => Some(e.to_string()),
-                },
-            };
-            if let Some(w) = slot.and_then(|k| warnings.get(&k)) {
-                if group_error.is_none() {
-                    warned.extend(rows.iter().map(|r| (r.line, w.clone())));
-                }
+        let mut applied = 0;
+        for batch in ahead {
+            if state.stopping() {
+                return Ok(Outcome::Stopped);
             }
-            let schema_ok = slot.is_some();
-            for r in rows {
-                let error = if !schema_ok {
-                    if r.errors.is_empty() {
-                        Some(
-                            "another row of the same object has errors; the object was not saved"
-                                .into(),
-                        )
-                    } else {
-                        Some(r.errors.join("; "))
-                    }
-                } else {
-                    group_error.clone()
+            if let Outcome::Stopped =
+                apply_and_record(state, conn, rec, &file, &tenant, started_ms, batch)?
+            {
+                return Ok(Outcome::Stopped);
+            }
+            applied += 1;
+        }
+        // The preparer ends early only when the service stops (or panics, which the scope
+        // passes on): the job is not done then.
+        Ok(if applied == batches.len() {
+            Outcome::Done
+        } else {
+            Outcome::Stopped
+        })
+    })
+}
+
+/// One batch of a job: its objects (the rows that pass the schema checks), which object each
+/// group became (`None`: not sent), and what [`prepare`] made of them (`None`: no object).
+struct Batch<'a> {
+    groups: &'a [(usize, usize)],
+    objects: Vec<CsvObject>,
+    sent: Vec<Option<usize>>,
+    prepared: Option<Result<Prepared, TenantError>>,
+}
+
+/// Sends a prepared batch to the tenant and records each row's result in the job.
+fn apply_and_record(
+    state: &AppState,
+    conn: &mut Connection,
+    rec: &JobRecord,
+    file: &CheckedFile,
+    tenant: &HttpTenant,
+    started_ms: i64,
+    batch: Batch,
+) -> Result<Outcome, JobError> {
+    let job = &rec.job;
+    let Batch {
+        groups: batch_groups,
+        objects,
+        sent,
+        prepared,
+    } = batch;
+    let (batch_start, batch_end) = (batch_groups[0].0, batch_groups[batch_groups.len() - 1].1);
+    let (applied, warnings) = match prepared {
+        None => (Vec::new(), HashMap::new()),
+        Some(prepared) => match apply_batch(
+            tenant,
+            &objects,
+            prepared,
+            started_ms,
+            state.settings().strict_people,
+            |emails| create_people(conn, &rec.org_id, emails, store::to_millis(state.now())),
+        ) {
+            Ok(r) => r,
+            // The face goes away while the service stops: the batch runs again on the next
+            // start, where finding each object by name makes a replay an update.
+            Err(_) if state.stopping() => return Ok(Outcome::Stopped),
+            // A real tenant that refuses the token refuses every row: the job stops there
+            // (exit 6 on the client) instead of failing the rest one by one.
+            Err(e) if state.settings().engine.is_some() && auth_failure(&e).is_some() => {
+                return Err(tenant_failure(&e))
+            }
+            Err(e) => {
+                let failed = Applied {
+                    lines: Vec::new(),
+                    result: Err(ObjectError::Tenant(format!(
+                        "the tenant did not take the object ({e}); import the row again"
+                    ))),
                 };
-                tally.processed += 1;
-                if error.is_some() {
-                    tally.failed += 1;
-                } else {
-                    tally.succeeded += 1;
+                (vec![failed; objects.len()], HashMap::new())
+            }
+        },
+    };
+    let tx = conn.transaction()?;
+    let mut tally = Tally::default();
+    let mut results = Vec::with_capacity(batch_end - batch_start);
+    let mut warned = Vec::new();
+    for (&(s, e), slot) in batch_groups.iter().zip(&sent) {
+        let rows = &file.rows[s..e];
+        let group_error: Option<String> = match slot {
+            None => None,
+            Some(k) => match &applied[*k].result {
+                Ok(TenantOutcome::Created { .. }) => {
+                    tally.created += 1;
+                    None
                 }
-                results.push(RowResult {
-                    line: r.line,
-                    fields: r.fields.clone(),
-                    error,
-                });
+                Ok(TenantOutcome::Updated { .. }) => {
+                    tally.updated += 1;
+                    None
+                }
+                Ok(o) => Some(o.error_message().unwrap_or_default()),
+                Err(e) => Some(e.to_string()),
+            },
+        };
+        if let Some(w) = slot.and_then(|k| warnings.get(&k)) {
+            if group_error.is_none() {
+                warned.extend(rows.iter().map(|r| (r.line, w.clone())));
             }
         }
-        record_batch(&tx, &job.id, batch_start as u64, &results, &tally)?;
-        record_warnings(&tx, &job.id, &warned)?;
-        tx.commit()?;
-        state.notify_change();
+        let schema_ok = slot.is_some();
+        for r in rows {
+            let error = if !schema_ok {
+                if r.errors.is_empty() {
+                    Some(
+                        "another row of the same object has errors; the object was not saved"
+                            .into(),
+                    )
+                } else {
+                    Some(r.errors.join("; "))
+                }
+            } else {
+                group_error.clone()
+            };
+            tally.processed += 1;
+            if error.is_some() {
+                tally.failed += 1;
+            } else {
+                tally.succeeded += 1;
+            }
+            results.push(RowResult {
+                line: r.line,
+                fields: &r.fields,
+                error,
+            });
+        }
     }
+    record_batch(&tx, &job.id, batch_start as u64, &results, &tally)?;
+    record_warnings(&tx, &job.id, &warned)?;
+    tx.commit()?;
+    state.notify_change();
     Ok(Outcome::Done)
 }
 
@@ -642,7 +724,7 @@ fn import_audio(
         let tx = conn.transaction()?;
         let result = RowResult {
             line: (n + 1) as u64,
-            fields: vec![raw_name],
+            fields: std::slice::from_ref(&raw_name),
             error,
         };
         record_batch(&tx, &job.id, n as u64, &[result], &tally)?;

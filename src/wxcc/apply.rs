@@ -71,8 +71,25 @@ pub(crate) fn existing_id(tenant: &dyn Tenant, mapped: &Mapped) -> Result<Option
 /// unreachable, 401, 429 after the caller's retries) ends the file with `Err`: nothing after
 /// it was attempted.
 pub fn apply(tenant: &dyn Tenant, objects: &[CsvObject]) -> Result<Vec<Applied>, TenantError> {
+    let prepared = prepare(tenant, objects)?;
+    send(tenant, objects, prepared)
+}
+
+/// The objects of one [`apply`], mapped and looked up but not sent: [`prepare`] only reads
+/// the tenant, so a caller may prepare the next objects while the tenant saves these.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The objects that failed already (mapping or lookup), by index.
+    results: Vec<Option<Applied>>,
+    /// (index, mapped, existing id) of the objects to send, in order.
+    ready: Vec<(usize, Mapped, Option<String>)>,
+}
+
+/// The reading half of [`apply`]: maps each object and looks its identity up. It writes
+/// nothing, so it may run ahead of [`send`] for objects whose identities the objects still
+/// being sent do not share.
+pub fn prepare(tenant: &dyn Tenant, objects: &[CsvObject]) -> Result<Prepared, TenantError> {
     let mut results: Vec<Option<Applied>> = vec![None; objects.len()];
-    // (index, mapped, existing id)
     let mut ready: Vec<(usize, Mapped, Option<String>)> = Vec::new();
     // Each user row looks its person up by email: those lookups, asked for all at once.
     if objects.first().is_some_and(|o| o.type_id == "user") {
@@ -103,6 +120,19 @@ pub fn apply(tenant: &dyn Tenant, objects: &[CsvObject]) -> Result<Vec<Applied>,
             }
         }
     }
+    Ok(Prepared { results, ready })
+}
+
+/// The writing half of [`apply`]: sends what [`prepare`] made of `objects` (the same slice).
+pub fn send(
+    tenant: &dyn Tenant,
+    objects: &[CsvObject],
+    prepared: Prepared,
+) -> Result<Vec<Applied>, TenantError> {
+    let Prepared {
+        mut results,
+        mut ready,
+    } = prepared;
     let Some(api) = ready.first().map(|(_, m, _)| m.api) else {
         return Ok(results.into_iter().flatten().collect());
     };
