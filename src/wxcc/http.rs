@@ -167,6 +167,7 @@ impl HttpTenant {
     /// starting a partial list when there is none: each name is then known to exist or not.
     fn fetch_named(&self, api: ApiType, names: &[String]) -> Result<(), TenantError> {
         let field = super::resolve::name_field(api);
+        let mut found = Vec::new();
         for chunk in names.chunks(NAMES_PER_FILTER) {
             let quoted: Vec<String> = chunk
                 .iter()
@@ -174,22 +175,23 @@ impl HttpTenant {
                 .collect();
             let filter = format!("{field}=in=({})", quoted.join(","));
             let encoded: String = url::form_urlencoded::byte_serialize(filter.as_bytes()).collect();
-            let found = self.list_path(&format!("{}?filter={encoded}", api.endpoints().list))?;
-            let mut cache = self.cache.lock().expect("lock");
-            let listed = Arc::make_mut(
-                cache
-                    .entry(api)
-                    .or_insert_with(|| Arc::new(Listed::partial())),
-            );
-            for o in found {
-                match o.get("id").and_then(Value::as_str).map(str::to_string) {
-                    Some(id) if listed.by_id.contains_key(&id) => listed.upsert(api, &o, &id),
-                    Some(_) => listed.push(api, o),
-                    None => {}
-                }
-            }
-            listed.asked.extend(chunk.iter().map(|n| name_key(n)));
+            found.extend(self.list_path(&format!("{}?filter={encoded}", api.endpoints().list))?);
         }
+        // Added at once: the list is copied if a lookup holds it now (see `remember_all`).
+        let mut cache = self.cache.lock().expect("lock");
+        let listed = Arc::make_mut(
+            cache
+                .entry(api)
+                .or_insert_with(|| Arc::new(Listed::partial())),
+        );
+        for o in found {
+            match o.get("id").and_then(Value::as_str).map(str::to_string) {
+                Some(id) if listed.by_id.contains_key(&id) => listed.upsert(api, &o, &id),
+                Some(_) => listed.push(api, o),
+                None => {}
+            }
+        }
+        listed.asked.extend(names.iter().map(|n| name_key(n)));
         Ok(())
     }
 
@@ -211,6 +213,10 @@ impl HttpTenant {
             })
             .cloned()
             .collect();
+        // Let go of the list before it is extended: `fetch_named` changes it in place only
+        // when no one else holds it (`Arc::make_mut`), else it copies the whole list.
+        let known = cached.is_some();
+        drop(cached);
         if distinct.is_empty() {
             return Ok(());
         }
@@ -220,7 +226,7 @@ impl HttpTenant {
         }
         distinct.sort_unstable();
         // A later batch of the same job: its new names, by name again.
-        if cached.is_some() {
+        if known {
             return self.fetch_named(api, &distinct);
         }
         let path = format!("{}?page=0&pageSize=1", api.endpoints().list);
@@ -512,10 +518,23 @@ impl HttpTenant {
 
     /// Keeps the cache in step with a successful write.
     fn remember(&self, api: ApiType, object: &ApiObject, id: &str) {
+        self.remember_all(api, [(object, id)]);
+    }
+
+    /// [`HttpTenant::remember`] for the successful writes of one call, at once: the list is
+    /// copied (`Arc::make_mut`) when a lookup holds it at that moment, as one running ahead
+    /// on another thread may, so at most once per call, not once per object.
+    fn remember_all<'a>(
+        &self,
+        api: ApiType,
+        written: impl IntoIterator<Item = (&'a ApiObject, &'a str)>,
+    ) {
         let mut cache = self.cache.lock().expect("lock");
         if let Some(listed) = cache.get_mut(&api) {
-            // Copies the list only while a lookup holds it (never in the worker's order of calls).
-            Arc::make_mut(listed).upsert(api, object, id);
+            let listed = Arc::make_mut(listed);
+            for (object, id) in written {
+                listed.upsert(api, object, id);
+            }
         }
     }
 
@@ -677,6 +696,17 @@ struct Listed {
     complete: bool,
     /// Names (keys) read by name: present in `by_name`, or known not to exist.
     asked: HashSet<String>,
+}
+
+/// The items a call wrote, with the ids the tenant answered.
+fn written<'a>(
+    items: &'a [ApiObject],
+    outcomes: &'a [Outcome],
+) -> impl Iterator<Item = (&'a ApiObject, &'a str)> {
+    items
+        .iter()
+        .zip(outcomes)
+        .filter_map(|(item, o)| Some((item, o.id()?)))
 }
 
 /// Whether a name cannot be put in a filter's quotes (a filter drops `"` and `\`).
@@ -884,11 +914,9 @@ impl Tenant for HttpTenant {
                     o = Outcome::Created { id };
                 }
             }
-            if let Some(id) = o.id() {
-                self.remember(api, item, id);
-            }
             out.push(o);
         }
+        self.remember_all(api, written(items, &out));
         Ok(out)
     }
 
@@ -910,10 +938,8 @@ impl Tenant for HttpTenant {
             {
                 *o = self.put_merged(api, item)?;
             }
-            if let Some(id) = o.id() {
-                self.remember(api, item, id);
-            }
         }
+        self.remember_all(api, written(items, &out));
         Ok(out)
     }
 
@@ -923,11 +949,7 @@ impl Tenant for HttpTenant {
             .patch_bulk
             .expect("user has PATCH bulk");
         let out = self.bulk(Method::PATCH, path, items, Some(RequestAction::Save))?;
-        for (item, o) in items.iter().zip(&out) {
-            if let Some(id) = o.id() {
-                self.remember(ApiType::User, item, id);
-            }
-        }
+        self.remember_all(ApiType::User, written(items, &out));
         Ok(out)
     }
 
