@@ -113,6 +113,43 @@ fn rejected_rows_get_original_lines_and_the_fixed_error_file_imports() {
     assert_eq!(emails(&sb.export_records("user", Export::Plain)).len(), 250);
 }
 
+/// One job of 2,600 rows is applied in batches of 1,000, the next batch prepared (mapped, its
+/// people looked up) while the tenant writes the one before: rows the tenant refuses in the
+/// first and the last batch still come back with their own lines and nothing else fails.
+#[test]
+fn a_job_applied_in_overlapping_batches_reports_each_refused_row_on_its_line() {
+    let env = Workdir::new();
+    let sb = Sandbox::start_for(&env, |_| {});
+    let refused = [10usize, 1_200, 2_550];
+    let mut text = String::from("Email,User Profile,Contact Center Enabled\n");
+    for i in 1..=2_600 {
+        let profile = if refused.contains(&i) {
+            "Ghost Profile"
+        } else {
+            "Standard Agent"
+        };
+        text.push_str(&format!("batch{i}@example.com,{profile},Off\n"));
+    }
+    env.write("users.csv", &text);
+    let out = env.run(&["--json", "import", "users.csv"]).expect(4);
+    let imp = &out.json()["imports"][0];
+    assert_eq!(imp["jobs"].as_array().unwrap().len(), 1, "{imp}");
+    assert_eq!(imp["created"], 2_597, "{imp}");
+    assert_eq!(imp["failed"], 3, "{imp}");
+    let rows = csv_rows(&env.read_string("users.errors.csv"));
+    assert_eq!(rows.len(), 1 + refused.len(), "{rows:?}");
+    for (row, i) in rows[1..].iter().zip(refused) {
+        assert_eq!(row[0], format!("batch{i}@example.com"), "{row:?}");
+        // The header is line 1: row i is on line i + 1.
+        assert_eq!(row[3], (i + 1).to_string(), "{row:?}");
+        assert!(row[4].contains("Ghost Profile"), "{row:?}");
+    }
+    let got = emails(&sb.export_records("user", Export::Plain));
+    assert_eq!(got.len(), 2_597);
+    assert!(!got.contains("batch1200@example.com"));
+    assert!(got.contains("batch1201@example.com") && got.contains("batch2600@example.com"));
+}
+
 #[test]
 fn invalid_input_sends_nothing_and_skip_invalid_sends_the_rest() {
     let env = Workdir::new();
