@@ -14,7 +14,9 @@ use super::store::{self, to_millis, JobRecord};
 use super::AppState;
 use crate::api::wire::{JobStatus, JobType};
 use crate::schema;
-use crate::wxcc::apply::{apply, apply_audio, prepare, send, Applied, ObjectError, Prepared};
+use crate::wxcc::apply::{
+    apply, apply_audio, prefetch_people, prepare, send, Applied, ObjectError, Prepared,
+};
 use crate::wxcc::endpoints::ApiType;
 use crate::wxcc::http::HttpTenant;
 use crate::wxcc::limits::{auth_failure, RateLimiter};
@@ -417,14 +419,9 @@ fn import_csv(
         }
         batches.push(&groups[first..gi]);
     }
-    // Builds a batch's objects from the rows that pass the schema checks and prepares them
-    // (maps them, looks their identities up): everything before the tenant is written.
-    let build = |k: usize| {
+    // A batch's objects: the rows that pass the schema checks; which object each group became.
+    let objects_of = |k: usize| {
         let batch_groups = batches[k];
-        let rows = batch_groups.last().map_or(0, |g| g.1) - batch_groups[0].0;
-        if !delay.is_zero() {
-            std::thread::sleep(delay * rows as u32);
-        }
         let mut objects = Vec::new();
         let mut sent: Vec<Option<usize>> = Vec::with_capacity(batch_groups.len());
         for &(s, e) in batch_groups {
@@ -446,9 +443,14 @@ fn import_csv(
                 sent.push(None);
             }
         }
+        (objects, sent)
+    };
+    // Prepares a batch (maps its objects, looks their identities up): everything before the
+    // tenant is written.
+    let prepared = |k: usize, (objects, sent): (Vec<CsvObject>, Vec<Option<usize>>)| {
         let prepared = (!objects.is_empty()).then(|| prepare(&tenant, &objects));
         Batch {
-            groups: batch_groups,
+            groups: batches[k],
             objects,
             sent,
             prepared,
@@ -458,15 +460,22 @@ fn import_csv(
     // overlap its writes. Safe because no two objects of a job share an identity (a second
     // definition is a row error of `check_csv`), so writing batch k changes nothing batch
     // k+1 looks up. A job slowed down for tests (`row_delay`) goes one batch at a time.
+    // The job's people are read first, all at once: preparing a batch then reads nothing from
+    // the tenant, so it never waits behind the write of the batch before (the face serves one
+    // call at a time).
     std::thread::scope(|scope| -> Result<Outcome, JobError> {
         let ahead: Box<dyn Iterator<Item = Batch>> = if delay.is_zero() && batches.len() > 1 {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(0);
-            let (batches, build) = (&batches, &build);
+            let (objects_of, prepared, tenant) = (&objects_of, &prepared, &tenant);
+            let n = batches.len();
             std::thread::Builder::new()
                 .name("sandbox-prepare".into())
                 .spawn_scoped(scope, move || {
-                    for k in 0..batches.len() {
-                        if state.stopping() || tx.send(build(k)).is_err() {
+                    let all: Vec<_> = (0..n).map(objects_of).collect();
+                    // A failure here fails the first batch's own lookup again, in its turn.
+                    let _ = prefetch_people(tenant, all.iter().flat_map(|(o, _)| o));
+                    for (k, objects) in all.into_iter().enumerate() {
+                        if state.stopping() || tx.send(prepared(k, objects)).is_err() {
                             break;
                         }
                     }
@@ -474,7 +483,14 @@ fn import_csv(
                 .context("starting the batch preparer")?;
             Box::new(rx.into_iter())
         } else {
-            Box::new((0..batches.len()).map(build))
+            // A job slowed down for tests: one batch at a time, each after its delay.
+            Box::new((0..batches.len()).map(|k| {
+                let rows = batches[k].last().map_or(0, |g| g.1) - batches[k][0].0;
+                if !delay.is_zero() {
+                    std::thread::sleep(delay * rows as u32);
+                }
+                prepared(k, objects_of(k))
+            }))
         };
         let mut applied = 0;
         for batch in ahead {

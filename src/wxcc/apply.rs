@@ -91,16 +91,7 @@ pub struct Prepared {
 pub fn prepare(tenant: &dyn Tenant, objects: &[CsvObject]) -> Result<Prepared, TenantError> {
     let mut results: Vec<Option<Applied>> = vec![None; objects.len()];
     let mut ready: Vec<(usize, Mapped, Option<String>)> = Vec::new();
-    // Each user row looks its person up by email: those lookups, asked for all at once.
-    if objects.first().is_some_and(|o| o.type_id == "user") {
-        let emails: Vec<String> = objects
-            .iter()
-            .filter_map(|o| o.rows.first())
-            .map(|r| r.get("Email").to_string())
-            .filter(|e| !e.is_empty())
-            .collect();
-        tenant.prefetch(ApiType::User, &emails)?;
-    }
+    prefetch_people(tenant, objects)?;
     for (i, obj) in objects.iter().enumerate() {
         match mapping::to_api(obj, tenant, tenant.org_id()) {
             Ok(mapped) => match existing_id(tenant, &mapped) {
@@ -121,6 +112,25 @@ pub fn prepare(tenant: &dyn Tenant, objects: &[CsvObject]) -> Result<Prepared, T
         }
     }
     Ok(Prepared { results, ready })
+}
+
+/// Each user row looks its person up by email: those lookups, asked of the tenant all at once
+/// ([`Tenant::prefetch`]). [`prepare`] does it for its objects; a caller may do it for the
+/// objects of several calls first, so that preparing each of them reads nothing more.
+pub fn prefetch_people<'a>(
+    tenant: &dyn Tenant,
+    objects: impl IntoIterator<Item = &'a CsvObject>,
+) -> Result<(), TenantError> {
+    let mut objects = objects.into_iter().peekable();
+    if objects.peek().is_none_or(|o| o.type_id != "user") {
+        return Ok(());
+    }
+    let emails: Vec<String> = objects
+        .filter_map(|o| o.rows.first())
+        .map(|r| r.get("Email").to_string())
+        .filter(|e| !e.is_empty())
+        .collect();
+    tenant.prefetch(ApiType::User, &emails)
 }
 
 /// The writing half of [`apply`]: sends what [`prepare`] made of `objects` (the same slice).
