@@ -199,43 +199,103 @@ struct NameRule {
     max_len: usize,
     pattern: Option<Pattern>,
     wav: bool,
+    /// The bytes of a name certainly valid (`Fast::accepts`), `None` when only the full check
+    /// can tell.
+    fast: Option<Fast>,
+}
+
+/// A one-pass test that a value is certainly valid: ASCII only (so characters are bytes), its
+/// first byte in `first` when the pattern has a class of its own for it, the others in `rest`,
+/// at most `max_len` bytes. Values it does not accept go to the full check, which says why.
+#[derive(Debug, Clone)]
+struct Fast {
+    first: Option<Box<[bool; 256]>>,
+    rest: Box<[bool; 256]>,
+    max_len: usize,
+}
+
+impl Fast {
+    /// The test for names of `max_len` characters matching `pattern`, if one can be built.
+    fn for_name(pattern: Option<&Pattern>, max_len: usize, wav: bool) -> Option<Fast> {
+        let ascii = |t: &[bool; 256]| {
+            let mut a = Box::new([false; 256]);
+            for b in 0..128 {
+                a[b] = t[b];
+            }
+            a
+        };
+        if wav {
+            return None;
+        }
+        match pattern {
+            None => Some(Fast {
+                first: None,
+                rest: ascii(&[true; 256]),
+                max_len,
+            }),
+            Some(Pattern::Class { first, rest, .. }) => Some(Fast {
+                first: first.as_deref().map(ascii),
+                rest: ascii(rest),
+                max_len,
+            }),
+            Some(Pattern::Regex(_)) => None,
+        }
+    }
+
+    #[inline]
+    fn accepts(&self, v: &str) -> bool {
+        let b = v.as_bytes();
+        let Some((&head, tail)) = b.split_first() else {
+            return false;
+        };
+        let body = match &self.first {
+            Some(f) if !f[head as usize] => return false,
+            Some(_) => tail,
+            None => b,
+        };
+        b.len() <= self.max_len && body.iter().fold(true, |ok, &c| ok & self.rest[c as usize])
+    }
 }
 
 impl NameRule {
+    fn new(noun: String, max_len: usize, pattern: Option<Pattern>, wav: bool) -> NameRule {
+        let fast = Fast::for_name(pattern.as_ref(), max_len, wav);
+        NameRule {
+            noun,
+            max_len,
+            pattern,
+            wav,
+            fast,
+        }
+    }
+
     fn for_type(id: &str) -> NameRule {
         let reg = registry();
         let noun = format!("{} name", id.replace('-', " "));
         if id == "audio-file" {
-            return NameRule {
-                noun: "audio file name".into(),
-                max_len: 80,
-                pattern: None,
-                wav: true,
-            };
+            return NameRule::new("audio file name".into(), 80, None, true);
         }
         match reg.get(id).and_then(|t| {
             t.columns
                 .iter()
                 .find(|c| c.kind == Kind::Name && t.identity.first() == Some(&c.name))
         }) {
-            Some(c) => NameRule {
+            Some(c) => NameRule::new(
                 noun,
-                max_len: c.max_len.unwrap_or(80),
-                pattern: c.pattern.as_deref().map(Pattern::compile),
-                wav: false,
-            },
+                c.max_len.unwrap_or(80),
+                c.pattern.as_deref().map(Pattern::compile),
+                false,
+            ),
             // Types outside the registry (multimedia profiles, desktop layouts, dial plans,
             // threshold rules): the service checks they exist; locally only a length cap.
-            None => NameRule {
-                noun,
-                max_len: 255,
-                pattern: None,
-                wav: false,
-            },
+            None => NameRule::new(noun, 255, None, false),
         }
     }
 
     fn check(&self, v: &str) -> Option<(IssueKind, String)> {
+        if self.fast.as_ref().is_some_and(|f| f.accepts(v)) {
+            return None;
+        }
         if let Some(letters) = self.pattern.as_ref().and_then(|p| p.first_rejects(v)) {
             let what = if letters {
                 "a letter".to_string()
@@ -349,12 +409,12 @@ impl Rule {
                 max_len: c.max_len,
                 pattern: c.pattern.as_deref().map(Pattern::compile),
             },
-            Kind::Name => Rule::Name(NameRule {
-                noun: "name".into(),
-                max_len: c.max_len.unwrap_or(80),
-                pattern: c.pattern.as_deref().map(Pattern::compile),
-                wav: false,
-            }),
+            Kind::Name => Rule::Name(NameRule::new(
+                "name".into(),
+                c.max_len.unwrap_or(80),
+                c.pattern.as_deref().map(Pattern::compile),
+                false,
+            )),
             Kind::Integer => Rule::Integer {
                 min: c.min,
                 max: c.max,
@@ -626,6 +686,18 @@ fn check_phone(
     pattern: Option<&Pattern>,
     max_len: Option<usize>,
 ) -> Option<(IssueKind, String)> {
+    if pattern.is_none() && plain_dial_number(v, max_len) {
+        return None;
+    }
+    check_phone_full(v, pattern, max_len)
+}
+
+/// `check_phone` without the one-pass test for the common case.
+fn check_phone_full(
+    v: &str,
+    pattern: Option<&Pattern>,
+    max_len: Option<usize>,
+) -> Option<(IssueKind, String)> {
     let bad = |why: String| Some((IssueKind::InvalidPhone, why));
     let sci = v.bytes().any(|b| b | 0x20 == b'e') && {
         let u = v.to_ascii_uppercase();
@@ -696,6 +768,34 @@ fn check_phone(
         }
     }
     None
+}
+
+/// Whether `v` is certainly a valid dial number for a column without a pattern, in one pass:
+/// digits with an optional leading `+` and single `-` or `.` between digits, at most `max_len`
+/// long, and E.164 when it has the `+`. Other values go to the full check, which says why.
+#[inline]
+fn plain_dial_number(v: &str, max_len: Option<usize>) -> bool {
+    let b = v.as_bytes();
+    let (plus, rest) = match b.split_first() {
+        Some((b'+', rest)) => (true, rest),
+        _ => (false, b),
+    };
+    let mut prev_sep = true;
+    let mut digits = 0;
+    for &c in rest {
+        match c {
+            b'0'..=b'9' => {
+                prev_sep = false;
+                digits += 1;
+            }
+            b'-' | b'.' if !prev_sep => prev_sep = true,
+            _ => return false,
+        }
+    }
+    // `rest` starts with a digit: a separator cannot come first.
+    !prev_sep
+        && max_len.is_none_or(|m| b.len() <= m)
+        && (!plus || ((2..=15).contains(&digits) && rest[0] != b'0'))
 }
 
 /// Digits in a number without a `+` from which it is probably an international number whose
@@ -1138,6 +1238,86 @@ mod tests {
         let t = registry().get(kind).unwrap();
         let c = t.column(col).unwrap();
         Rule::compile(c).check(v).map(|(k, _)| k)
+    }
+
+    /// The one-pass tests (`Fast`, `plain_dial_number`) only ever accept what the full checks
+    /// accept, and accept the common valid values.
+    #[test]
+    fn fast_paths_agree_with_the_full_checks() {
+        let values = [
+            "Standard Agent",
+            "Kraków Hub",
+            "a",
+            "1abc",
+            "_x",
+            "Tech L2, Networking",
+            "Agent-Default v2.1",
+            "Blended (Voice, Chat)",
+            "x@y.z",
+            "tab\there",
+            "ctl\u{1}x",
+            "line\nbreak",
+            &"n".repeat(80),
+            &"n".repeat(81),
+            &"n".repeat(256),
+            "+918075329037",
+            "+12955556224",
+            "+1-408-555-0123",
+            "1001",
+            "1001-",
+            "-1001",
+            "+0123",
+            "+1",
+            "+12",
+            &format!("+{}", "1".repeat(15)),
+            &format!("+{}", "1".repeat(16)),
+            "4.47E+11",
+            "1..2",
+            "+",
+            "",
+            "ann.wav",
+        ];
+        let mut rules = Vec::new();
+        for t in &registry().types {
+            for c in &t.columns {
+                let rule = Rule::compile(c);
+                match &rule {
+                    Rule::List { element, .. } => rules.push((**element).clone()),
+                    _ => rules.push(rule.clone()),
+                }
+            }
+        }
+        rules.push(Rule::Ref(NameRule::for_type("audio-file")));
+        let mut accepted = 0;
+        for rule in &rules {
+            for v in values {
+                match rule {
+                    Rule::Name(n) | Rule::Ref(n) => {
+                        let Some(fast) = &n.fast else { continue };
+                        let full = NameRule {
+                            fast: None,
+                            ..n.clone()
+                        };
+                        if fast.accepts(v) {
+                            accepted += 1;
+                            assert_eq!(full.check(v), None, "{v:?} {n:?}");
+                        }
+                    }
+                    Rule::Phone {
+                        pattern: None,
+                        max_len,
+                    } => {
+                        if plain_dial_number(v, *max_len) {
+                            accepted += 1;
+                            assert_eq!(check_phone_full(v, None, *max_len), None, "{v:?}");
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        assert!(accepted > 50, "{accepted}");
+        assert!(!Fast::for_name(None, 80, false).unwrap().accepts(""));
     }
 
     #[test]
