@@ -244,7 +244,11 @@ impl Fast {
 
     #[inline]
     fn accepts(&self, v: &str) -> bool {
-        let b = v.as_bytes();
+        self.accepts_bytes(v.as_bytes())
+    }
+
+    #[inline]
+    fn accepts_bytes(&self, b: &[u8]) -> bool {
         let Some((&head, tail)) = b.split_first() else {
             return false;
         };
@@ -630,6 +634,45 @@ static EMAIL_LOCAL: [bool; 256] = {
     t
 };
 
+/// Whether `v` is certainly an address `check_email` accepts, in one forward pass: local-part
+/// bytes up to the first `@`, then dot-separated labels of letters, digits and inner `-` (so
+/// that `@` is also the last).
+#[inline]
+fn plain_email(v: &[u8]) -> bool {
+    if v.len() > 254 {
+        return false;
+    }
+    let mut i = 0;
+    let mut prev = b'.';
+    while i < v.len() && EMAIL_LOCAL[v[i] as usize] {
+        if v[i] == b'.' && prev == b'.' {
+            return false;
+        }
+        prev = v[i];
+        i += 1;
+    }
+    if i == 0 || i > 64 || prev == b'.' || v.get(i) != Some(&b'@') {
+        return false;
+    }
+    let mut labels = 1;
+    let mut label = 0;
+    let mut prev = b'.';
+    for &b in &v[i + 1..] {
+        if b.is_ascii_alphanumeric() {
+            label += 1;
+        } else if b == b'-' && prev != b'.' {
+            label += 1;
+        } else if b == b'.' && prev != b'.' && prev != b'-' && label <= 63 {
+            labels += 1;
+            label = 0;
+        } else {
+            return false;
+        }
+        prev = b;
+    }
+    labels >= 2 && (1..=63).contains(&label) && prev != b'-'
+}
+
 fn check_email(v: &str) -> Option<(IssueKind, String)> {
     let bad = |why: &str| {
         Some((
@@ -840,6 +883,80 @@ fn find_control(raw: &str) -> Option<(usize, char)> {
         .map(|(i, c)| (i + 1, c))
 }
 
+/// A column's test that a non-empty, trimmed value is certainly valid, small enough to run
+/// inline for every value: `Rule::check` (which says why a value is wrong) only sees the values
+/// it does not accept.
+#[derive(Debug, Clone)]
+enum Quick {
+    /// Every value is valid (free text without limits).
+    Any,
+    /// Names and other text: `Fast`.
+    Table(Fast),
+    /// `plain_dial_number`.
+    Dial(Option<usize>),
+    /// One of these exact values.
+    OneOf(Vec<String>),
+    /// An email address (`check_email` on its own, without the dispatch of `Rule::check`).
+    Email,
+    /// A list of names separated by an ASCII byte, each item (trimmed) accepted by `Fast`.
+    List(u8, Fast),
+    /// No quick test: always ask the rule.
+    None,
+}
+
+impl Quick {
+    fn of(rule: &Rule) -> Quick {
+        match rule {
+            Rule::Text {
+                max_len: None,
+                pattern: None,
+            } => Quick::Any,
+            Rule::Text {
+                max_len: Some(m),
+                pattern: None,
+            } => Fast::for_name(None, *m, false).map_or(Quick::None, Quick::Table),
+            Rule::Name(n) | Rule::Ref(n) => n.fast.clone().map_or(Quick::None, Quick::Table),
+            Rule::Phone {
+                pattern: None,
+                max_len,
+            } => Quick::Dial(*max_len),
+            Rule::Choice {
+                values, aliases, ..
+            } => Quick::OneOf(values.iter().chain(aliases).cloned().collect()),
+            Rule::Email => Quick::Email,
+            Rule::List {
+                separator,
+                element,
+                qualified: false,
+            } if separator.is_ascii() => match &**element {
+                Rule::Ref(n) | Rule::Name(n) => n
+                    .fast
+                    .clone()
+                    .map_or(Quick::None, |f| Quick::List(*separator as u8, f)),
+                _ => Quick::None,
+            },
+            _ => Quick::None,
+        }
+    }
+
+    /// Whether the non-empty, trimmed `v` is certainly valid (`false`: ask the rule).
+    #[inline]
+    fn accepts(&self, v: &str) -> bool {
+        match self {
+            Quick::Any => true,
+            Quick::Table(f) => f.accepts(v),
+            Quick::Dial(max_len) => plain_dial_number(v, *max_len),
+            Quick::OneOf(values) => values.iter().any(|a| a == v),
+            Quick::Email => plain_email(v.as_bytes()),
+            Quick::List(sep, f) => v
+                .as_bytes()
+                .split(|&b| b == *sep)
+                .all(|item| f.accepts_bytes(item.trim_ascii())),
+            Quick::None => false,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 enum Cond {
     Equals {
@@ -859,6 +976,8 @@ struct Compiled {
     /// Field index in the file, if the file has the column.
     pos: Option<usize>,
     rule: Rule,
+    /// The column's one-pass test for the common valid values, tried before `rule`.
+    quick: Quick,
     /// Required on every row (identity and child columns), not just an object's first row.
     every_row: bool,
     cond: Option<Cond>,
@@ -990,6 +1109,7 @@ impl Plan {
                     column: c,
                     pos: pos_of[ci],
                     rule: Rule::compile(c),
+                    quick: Quick::of(&Rule::compile(c)),
                     every_row: !object.is_multi_row()
                         || identity
                         || object.is_child_column(&c.name),
@@ -1167,6 +1287,9 @@ impl Plan {
                 );
                 continue;
             }
+            if c.quick.accepts(v) {
+                continue;
+            }
             if let Some((kind, msg)) = c.rule.check(v) {
                 push(kind, format!("column \"{}\": {msg}", c.column.name));
             }
@@ -1317,6 +1440,60 @@ mod tests {
             }
         }
         assert!(accepted > 50, "{accepted}");
+        let emails = [
+            "ann.lee@example.com",
+            "a@b.co",
+            "a@b",
+            "a@b.",
+            "a@.b",
+            "a@b..c",
+            "a@-b.c",
+            "a@b-.c",
+            "a@b-c.d-e",
+            ".a@b.c",
+            "a.@b.c",
+            "a..b@c.d",
+            "a@b@c.d",
+            "a b@c.d",
+            "@b.c",
+            "!#$%&'*+/=?^_`{|}~.-@x.y",
+            "Zoë@x.y",
+            "a@x_y.z",
+            &format!("{}@b.c", "l".repeat(64)),
+            &format!("{}@b.c", "l".repeat(65)),
+            &format!("a@{}.c", "d".repeat(63)),
+            &format!("a@{}.c", "d".repeat(64)),
+            &format!("a@b.{}", "d".repeat(64)),
+            &format!("a@{}.c", "d".repeat(250)),
+        ];
+        for e in emails {
+            assert_eq!(plain_email(e.as_bytes()), check_email(e).is_none(), "{e:?}");
+        }
+        for t in &registry().types {
+            for c in &t.columns {
+                let rule = Rule::compile(c);
+                let quick = Quick::of(&rule);
+                for v in values.iter().chain(&emails).copied().chain([
+                    "On",
+                    "TRUE",
+                    "on",
+                    "A|B",
+                    "A | B",
+                    "A||B",
+                    "A|",
+                    "Sales: Berlin|X",
+                ]) {
+                    if !v.is_empty() && quick.accepts(v) {
+                        assert_eq!(rule.check(v), None, "{}: {v:?} {quick:?}", c.name);
+                    }
+                }
+            }
+        }
+        let user = registry().get("user").unwrap();
+        for c in &user.columns {
+            let quick = Quick::of(&Rule::compile(c));
+            assert!(!matches!(quick, Quick::None), "{}: {quick:?}", c.name);
+        }
         assert!(!Fast::for_name(None, 80, false).unwrap().accepts(""));
     }
 
