@@ -212,6 +212,9 @@ struct Fast {
     first: Option<Box<[bool; 256]>>,
     rest: Box<[bool; 256]>,
     max_len: usize,
+    /// No pattern: any character goes, so a non-ASCII value is accepted too when it has at
+    /// most `max_len` characters.
+    any: bool,
 }
 
 impl Fast {
@@ -232,11 +235,13 @@ impl Fast {
                 first: None,
                 rest: ascii(&[true; 256]),
                 max_len,
+                any: true,
             }),
             Some(Pattern::Class { first, rest, .. }) => Some(Fast {
                 first: first.as_deref().map(ascii),
                 rest: ascii(rest),
                 max_len,
+                any: false,
             }),
             Some(Pattern::Regex(_)) => None,
         }
@@ -247,8 +252,15 @@ impl Fast {
         self.accepts_bytes(v.as_bytes())
     }
 
+    /// `b` is a whole string's bytes or a part cut at ASCII bytes: valid UTF-8.
     #[inline]
     fn accepts_bytes(&self, b: &[u8]) -> bool {
+        if self.any {
+            // Characters are the bytes that do not continue a UTF-8 sequence.
+            return !b.is_empty()
+                && (b.len() <= self.max_len
+                    || b.iter().filter(|&&c| c & 0xc0 != 0x80).count() <= self.max_len);
+        }
         let Some((&head, tail)) = b.split_first() else {
             return false;
         };
@@ -1399,6 +1411,11 @@ mod tests {
             "+",
             "",
             "ann.wav",
+            "Zürich Support",
+            &"ü".repeat(80),
+            &"ü".repeat(81),
+            &"ü".repeat(255),
+            &"ü".repeat(256),
         ];
         let mut rules = Vec::new();
         for t in &registry().types {
@@ -1494,7 +1511,9 @@ mod tests {
             let quick = Quick::of(&Rule::compile(c));
             assert!(!matches!(quick, Quick::None), "{}: {quick:?}", c.name);
         }
-        assert!(!Fast::for_name(None, 80, false).unwrap().accepts(""));
+        let any = Fast::for_name(None, 80, false).unwrap();
+        assert!(!any.accepts(""));
+        assert!(any.accepts(&"ü".repeat(80)) && !any.accepts(&"ü".repeat(81)));
     }
 
     #[test]
