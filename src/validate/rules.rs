@@ -670,9 +670,7 @@ fn plain_email(v: &[u8]) -> bool {
     let mut label = 0;
     let mut prev = b'.';
     for &b in &v[i + 1..] {
-        if b.is_ascii_alphanumeric() {
-            label += 1;
-        } else if b == b'-' && prev != b'.' {
+        if b.is_ascii_alphanumeric() || (b == b'-' && prev != b'.') {
             label += 1;
         } else if b == b'.' && prev != b'.' && prev != b'-' && label <= 63 {
             labels += 1;
@@ -1446,11 +1444,9 @@ mod tests {
                     Rule::Phone {
                         pattern: None,
                         max_len,
-                    } => {
-                        if plain_dial_number(v, *max_len) {
-                            accepted += 1;
-                            assert_eq!(check_phone_full(v, None, *max_len), None, "{v:?}");
-                        }
+                    } if plain_dial_number(v, *max_len) => {
+                        accepted += 1;
+                        assert_eq!(check_phone_full(v, None, *max_len), None, "{v:?}");
                     }
                     _ => {}
                 }
