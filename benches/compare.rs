@@ -329,6 +329,14 @@ fn validate_suite(runs: usize) {
         "bulk validate --type user",
         s(&[bulk(), "validate", &fs, "--type", "user", "-q"]),
     )];
+    // `BULK_BENCH_BEFORE=<another bulk binary>`: that build too, in the same series.
+    let before = std::env::var("BULK_BENCH_BEFORE").ok();
+    if let Some(b) = &before {
+        commands.push((
+            "bulk validate --type user (before)",
+            s(&[b, "validate", &fs, "--type", "user", "-q"]),
+        ));
+    }
     let qsv = which("qsv").map(|q| q.display().to_string());
     match &qsv {
         Some(q) => {

@@ -85,15 +85,7 @@ impl Identity {
                 return 0;
             }
             if v.is_ascii() {
-                let mut buf = [0u8; 64];
-                match buf.get_mut(..v.len()) {
-                    Some(low) => {
-                        low.copy_from_slice(v);
-                        low.make_ascii_lowercase();
-                        h.write(low);
-                    }
-                    None => h.write(&v.to_ascii_lowercase()),
-                }
+                h.write_ascii_lowercase(v);
             } else {
                 let s = String::from_utf8_lossy(v).trim().to_lowercase();
                 h.write(s.as_bytes());
@@ -165,6 +157,22 @@ impl Hasher {
         last[..tail.len()].copy_from_slice(tail);
         self.mix(u64::from_le_bytes(last) ^ ((bytes.len() as u64) << 56));
     }
+
+    /// `write` of `bytes` lower-cased, for ASCII `bytes`: the same hash, without a copy (the
+    /// letters of each word are lower-cased in place, eight at a time).
+    fn write_ascii_lowercase(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            self.mix(ascii_lowercase_word(u64::from_le_bytes(
+                w.try_into().expect("8 bytes"),
+            )));
+        }
+        let tail = words.remainder();
+        let mut last = [0u8; 8];
+        last[..tail.len()].copy_from_slice(tail);
+        self.mix(ascii_lowercase_word(u64::from_le_bytes(last)) ^ ((bytes.len() as u64) << 56));
+    }
+
     fn finish(&self) -> u64 {
         let mut h = self.0;
         h ^= h >> 33;
@@ -173,6 +181,17 @@ impl Hasher {
         h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
         h ^ (h >> 33)
     }
+}
+
+/// The eight ASCII bytes of `w` with `A`-`Z` lower-cased. Each byte's high bit (clear in
+/// ASCII) takes the carry of its own comparison, so no byte disturbs its neighbour.
+#[inline]
+fn ascii_lowercase_word(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let at_least_a = w + (0x80 - b'A' as u64) * ONES;
+    let above_z = w + (0x80 - b'Z' as u64 - 1) * ONES;
+    let upper = at_least_a & !above_z & (0x80 * ONES);
+    w | (upper >> 2)
 }
 
 #[cfg(test)]
@@ -230,6 +249,30 @@ mod tests {
         assert_eq!(key(&rows[0]), key(&rows[6]));
         assert_eq!(hash(&rows[0]), hash(&rows[1]));
         assert_ne!(hash(&rows[0]), hash(&rows[2]));
+    }
+
+    #[test]
+    fn words_lower_case_like_bytes() {
+        for b in 0..128u8 {
+            for shift in 0..8 {
+                let mut bytes = *b"aZ@[`{09";
+                bytes[shift] = b;
+                let mut want = bytes;
+                want.make_ascii_lowercase();
+                assert_eq!(
+                    ascii_lowercase_word(u64::from_le_bytes(bytes)).to_le_bytes(),
+                    want,
+                    "{b} at {shift}"
+                );
+            }
+        }
+        for len in 0..40 {
+            let v: Vec<u8> = (0..len).map(|i| b"AbYz-@._Q1"[i % 10]).collect();
+            let (mut a, mut b) = (Hasher::default(), Hasher::default());
+            a.write(&v.to_ascii_lowercase());
+            b.write_ascii_lowercase(&v);
+            assert_eq!(a.finish(), b.finish(), "{len}");
+        }
     }
 
     #[test]

@@ -199,43 +199,119 @@ struct NameRule {
     max_len: usize,
     pattern: Option<Pattern>,
     wav: bool,
+    /// The bytes of a name certainly valid (`Fast::accepts`), `None` when only the full check
+    /// can tell.
+    fast: Option<Fast>,
+}
+
+/// A one-pass test that a value is certainly valid: ASCII only (so characters are bytes), its
+/// first byte in `first` when the pattern has a class of its own for it, the others in `rest`,
+/// at most `max_len` bytes. Values it does not accept go to the full check, which says why.
+#[derive(Debug, Clone)]
+struct Fast {
+    first: Option<Box<[bool; 256]>>,
+    rest: Box<[bool; 256]>,
+    max_len: usize,
+    /// No pattern: any character goes, so a non-ASCII value is accepted too when it has at
+    /// most `max_len` characters.
+    any: bool,
+}
+
+impl Fast {
+    /// The test for names of `max_len` characters matching `pattern`, if one can be built.
+    fn for_name(pattern: Option<&Pattern>, max_len: usize, wav: bool) -> Option<Fast> {
+        let ascii = |t: &[bool; 256]| {
+            let mut a = Box::new([false; 256]);
+            for b in 0..128 {
+                a[b] = t[b];
+            }
+            a
+        };
+        if wav {
+            return None;
+        }
+        match pattern {
+            None => Some(Fast {
+                first: None,
+                rest: ascii(&[true; 256]),
+                max_len,
+                any: true,
+            }),
+            Some(Pattern::Class { first, rest, .. }) => Some(Fast {
+                first: first.as_deref().map(ascii),
+                rest: ascii(rest),
+                max_len,
+                any: false,
+            }),
+            Some(Pattern::Regex(_)) => None,
+        }
+    }
+
+    #[inline]
+    fn accepts(&self, v: &str) -> bool {
+        self.accepts_bytes(v.as_bytes())
+    }
+
+    /// `b` is a whole string's bytes or a part cut at ASCII bytes: valid UTF-8.
+    #[inline]
+    fn accepts_bytes(&self, b: &[u8]) -> bool {
+        if self.any {
+            // Characters are the bytes that do not continue a UTF-8 sequence.
+            return !b.is_empty()
+                && (b.len() <= self.max_len
+                    || b.iter().filter(|&&c| c & 0xc0 != 0x80).count() <= self.max_len);
+        }
+        let Some((&head, tail)) = b.split_first() else {
+            return false;
+        };
+        let body = match &self.first {
+            Some(f) if !f[head as usize] => return false,
+            Some(_) => tail,
+            None => b,
+        };
+        b.len() <= self.max_len && body.iter().fold(true, |ok, &c| ok & self.rest[c as usize])
+    }
 }
 
 impl NameRule {
+    fn new(noun: String, max_len: usize, pattern: Option<Pattern>, wav: bool) -> NameRule {
+        let fast = Fast::for_name(pattern.as_ref(), max_len, wav);
+        NameRule {
+            noun,
+            max_len,
+            pattern,
+            wav,
+            fast,
+        }
+    }
+
     fn for_type(id: &str) -> NameRule {
         let reg = registry();
         let noun = format!("{} name", id.replace('-', " "));
         if id == "audio-file" {
-            return NameRule {
-                noun: "audio file name".into(),
-                max_len: 80,
-                pattern: None,
-                wav: true,
-            };
+            return NameRule::new("audio file name".into(), 80, None, true);
         }
         match reg.get(id).and_then(|t| {
             t.columns
                 .iter()
                 .find(|c| c.kind == Kind::Name && t.identity.first() == Some(&c.name))
         }) {
-            Some(c) => NameRule {
+            Some(c) => NameRule::new(
                 noun,
-                max_len: c.max_len.unwrap_or(80),
-                pattern: c.pattern.as_deref().map(Pattern::compile),
-                wav: false,
-            },
+                c.max_len.unwrap_or(80),
+                c.pattern.as_deref().map(Pattern::compile),
+                false,
+            ),
             // Types outside the registry (multimedia profiles, desktop layouts, dial plans,
             // threshold rules): the service checks they exist; locally only a length cap.
-            None => NameRule {
-                noun,
-                max_len: 255,
-                pattern: None,
-                wav: false,
-            },
+            None => NameRule::new(noun, 255, None, false),
         }
     }
 
     fn check(&self, v: &str) -> Option<(IssueKind, String)> {
+        if self.fast.as_ref().is_some_and(|f| f.accepts(v)) {
+            return None;
+        }
         if let Some(letters) = self.pattern.as_ref().and_then(|p| p.first_rejects(v)) {
             let what = if letters {
                 "a letter".to_string()
@@ -349,12 +425,12 @@ impl Rule {
                 max_len: c.max_len,
                 pattern: c.pattern.as_deref().map(Pattern::compile),
             },
-            Kind::Name => Rule::Name(NameRule {
-                noun: "name".into(),
-                max_len: c.max_len.unwrap_or(80),
-                pattern: c.pattern.as_deref().map(Pattern::compile),
-                wav: false,
-            }),
+            Kind::Name => Rule::Name(NameRule::new(
+                "name".into(),
+                c.max_len.unwrap_or(80),
+                c.pattern.as_deref().map(Pattern::compile),
+                false,
+            )),
             Kind::Integer => Rule::Integer {
                 min: c.min,
                 max: c.max,
@@ -570,6 +646,43 @@ static EMAIL_LOCAL: [bool; 256] = {
     t
 };
 
+/// Whether `v` is certainly an address `check_email` accepts, in one forward pass: local-part
+/// bytes up to the first `@`, then dot-separated labels of letters, digits and inner `-` (so
+/// that `@` is also the last).
+#[inline]
+fn plain_email(v: &[u8]) -> bool {
+    if v.len() > 254 {
+        return false;
+    }
+    let mut i = 0;
+    let mut prev = b'.';
+    while i < v.len() && EMAIL_LOCAL[v[i] as usize] {
+        if v[i] == b'.' && prev == b'.' {
+            return false;
+        }
+        prev = v[i];
+        i += 1;
+    }
+    if i == 0 || i > 64 || prev == b'.' || v.get(i) != Some(&b'@') {
+        return false;
+    }
+    let mut labels = 1;
+    let mut label = 0;
+    let mut prev = b'.';
+    for &b in &v[i + 1..] {
+        if b.is_ascii_alphanumeric() || (b == b'-' && prev != b'.') {
+            label += 1;
+        } else if b == b'.' && prev != b'.' && prev != b'-' && label <= 63 {
+            labels += 1;
+            label = 0;
+        } else {
+            return false;
+        }
+        prev = b;
+    }
+    labels >= 2 && (1..=63).contains(&label) && prev != b'-'
+}
+
 fn check_email(v: &str) -> Option<(IssueKind, String)> {
     let bad = |why: &str| {
         Some((
@@ -622,6 +735,18 @@ fn check_email(v: &str) -> Option<(IssueKind, String)> {
 /// refuses, a `+` number that is not E.164. A form that is valid but suspicious is a warning
 /// (`phone_warning`).
 fn check_phone(
+    v: &str,
+    pattern: Option<&Pattern>,
+    max_len: Option<usize>,
+) -> Option<(IssueKind, String)> {
+    if pattern.is_none() && plain_dial_number(v, max_len) {
+        return None;
+    }
+    check_phone_full(v, pattern, max_len)
+}
+
+/// `check_phone` without the one-pass test for the common case.
+fn check_phone_full(
     v: &str,
     pattern: Option<&Pattern>,
     max_len: Option<usize>,
@@ -698,6 +823,34 @@ fn check_phone(
     None
 }
 
+/// Whether `v` is certainly a valid dial number for a column without a pattern, in one pass:
+/// digits with an optional leading `+` and single `-` or `.` between digits, at most `max_len`
+/// long, and E.164 when it has the `+`. Other values go to the full check, which says why.
+#[inline]
+fn plain_dial_number(v: &str, max_len: Option<usize>) -> bool {
+    let b = v.as_bytes();
+    let (plus, rest) = match b.split_first() {
+        Some((b'+', rest)) => (true, rest),
+        _ => (false, b),
+    };
+    let mut prev_sep = true;
+    let mut digits = 0;
+    for &c in rest {
+        match c {
+            b'0'..=b'9' => {
+                prev_sep = false;
+                digits += 1;
+            }
+            b'-' | b'.' if !prev_sep => prev_sep = true,
+            _ => return false,
+        }
+    }
+    // `rest` starts with a digit: a separator cannot come first.
+    !prev_sep
+        && max_len.is_none_or(|m| b.len() <= m)
+        && (!plus || ((2..=15).contains(&digits) && rest[0] != b'0'))
+}
+
 /// Digits in a number without a `+` from which it is probably an international number whose
 /// `+` a spreadsheet dropped: a country code and a national number (national numbers and
 /// extensions are shorter).
@@ -740,6 +893,80 @@ fn find_control(raw: &str) -> Option<(usize, char)> {
         .map(|(i, c)| (i + 1, c))
 }
 
+/// A column's test that a non-empty, trimmed value is certainly valid, small enough to run
+/// inline for every value: `Rule::check` (which says why a value is wrong) only sees the values
+/// it does not accept.
+#[derive(Debug, Clone)]
+enum Quick {
+    /// Every value is valid (free text without limits).
+    Any,
+    /// Names and other text: `Fast`.
+    Table(Fast),
+    /// `plain_dial_number`.
+    Dial(Option<usize>),
+    /// One of these exact values.
+    OneOf(Vec<String>),
+    /// An email address (`check_email` on its own, without the dispatch of `Rule::check`).
+    Email,
+    /// A list of names separated by an ASCII byte, each item (trimmed) accepted by `Fast`.
+    List(u8, Fast),
+    /// No quick test: always ask the rule.
+    None,
+}
+
+impl Quick {
+    fn of(rule: &Rule) -> Quick {
+        match rule {
+            Rule::Text {
+                max_len: None,
+                pattern: None,
+            } => Quick::Any,
+            Rule::Text {
+                max_len: Some(m),
+                pattern: None,
+            } => Fast::for_name(None, *m, false).map_or(Quick::None, Quick::Table),
+            Rule::Name(n) | Rule::Ref(n) => n.fast.clone().map_or(Quick::None, Quick::Table),
+            Rule::Phone {
+                pattern: None,
+                max_len,
+            } => Quick::Dial(*max_len),
+            Rule::Choice {
+                values, aliases, ..
+            } => Quick::OneOf(values.iter().chain(aliases).cloned().collect()),
+            Rule::Email => Quick::Email,
+            Rule::List {
+                separator,
+                element,
+                qualified: false,
+            } if separator.is_ascii() => match &**element {
+                Rule::Ref(n) | Rule::Name(n) => n
+                    .fast
+                    .clone()
+                    .map_or(Quick::None, |f| Quick::List(*separator as u8, f)),
+                _ => Quick::None,
+            },
+            _ => Quick::None,
+        }
+    }
+
+    /// Whether the non-empty, trimmed `v` is certainly valid (`false`: ask the rule).
+    #[inline]
+    fn accepts(&self, v: &str) -> bool {
+        match self {
+            Quick::Any => true,
+            Quick::Table(f) => f.accepts(v),
+            Quick::Dial(max_len) => plain_dial_number(v, *max_len),
+            Quick::OneOf(values) => values.iter().any(|a| a == v),
+            Quick::Email => plain_email(v.as_bytes()),
+            Quick::List(sep, f) => v
+                .as_bytes()
+                .split(|&b| b == *sep)
+                .all(|item| f.accepts_bytes(item.trim_ascii())),
+            Quick::None => false,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 enum Cond {
     Equals {
@@ -759,6 +986,8 @@ struct Compiled {
     /// Field index in the file, if the file has the column.
     pos: Option<usize>,
     rule: Rule,
+    /// The column's one-pass test for the common valid values, tried before `rule`.
+    quick: Quick,
     /// Required on every row (identity and child columns), not just an object's first row.
     every_row: bool,
     cond: Option<Cond>,
@@ -890,6 +1119,7 @@ impl Plan {
                     column: c,
                     pos: pos_of[ci],
                     rule: Rule::compile(c),
+                    quick: Quick::of(&Rule::compile(c)),
                     every_row: !object.is_multi_row()
                         || identity
                         || object.is_child_column(&c.name),
@@ -1067,6 +1297,9 @@ impl Plan {
                 );
                 continue;
             }
+            if c.quick.accepts(v) {
+                continue;
+            }
             if let Some((kind, msg)) = c.rule.check(v) {
                 push(kind, format!("column \"{}\": {msg}", c.column.name));
             }
@@ -1138,6 +1371,145 @@ mod tests {
         let t = registry().get(kind).unwrap();
         let c = t.column(col).unwrap();
         Rule::compile(c).check(v).map(|(k, _)| k)
+    }
+
+    /// The one-pass tests (`Fast`, `plain_dial_number`) only ever accept what the full checks
+    /// accept, and accept the common valid values.
+    #[test]
+    fn fast_paths_agree_with_the_full_checks() {
+        let values = [
+            "Standard Agent",
+            "Kraków Hub",
+            "a",
+            "1abc",
+            "_x",
+            "Tech L2, Networking",
+            "Agent-Default v2.1",
+            "Blended (Voice, Chat)",
+            "x@y.z",
+            "tab\there",
+            "ctl\u{1}x",
+            "line\nbreak",
+            &"n".repeat(80),
+            &"n".repeat(81),
+            &"n".repeat(256),
+            "+918075329037",
+            "+12955556224",
+            "+1-408-555-0123",
+            "1001",
+            "1001-",
+            "-1001",
+            "+0123",
+            "+1",
+            "+12",
+            &format!("+{}", "1".repeat(15)),
+            &format!("+{}", "1".repeat(16)),
+            "4.47E+11",
+            "1..2",
+            "+",
+            "",
+            "ann.wav",
+            "Zürich Support",
+            &"ü".repeat(80),
+            &"ü".repeat(81),
+            &"ü".repeat(255),
+            &"ü".repeat(256),
+        ];
+        let mut rules = Vec::new();
+        for t in &registry().types {
+            for c in &t.columns {
+                let rule = Rule::compile(c);
+                match &rule {
+                    Rule::List { element, .. } => rules.push((**element).clone()),
+                    _ => rules.push(rule.clone()),
+                }
+            }
+        }
+        rules.push(Rule::Ref(NameRule::for_type("audio-file")));
+        let mut accepted = 0;
+        for rule in &rules {
+            for v in values {
+                match rule {
+                    Rule::Name(n) | Rule::Ref(n) => {
+                        let Some(fast) = &n.fast else { continue };
+                        let full = NameRule {
+                            fast: None,
+                            ..n.clone()
+                        };
+                        if fast.accepts(v) {
+                            accepted += 1;
+                            assert_eq!(full.check(v), None, "{v:?} {n:?}");
+                        }
+                    }
+                    Rule::Phone {
+                        pattern: None,
+                        max_len,
+                    } if plain_dial_number(v, *max_len) => {
+                        accepted += 1;
+                        assert_eq!(check_phone_full(v, None, *max_len), None, "{v:?}");
+                    }
+                    _ => {}
+                }
+            }
+        }
+        assert!(accepted > 50, "{accepted}");
+        let emails = [
+            "ann.lee@example.com",
+            "a@b.co",
+            "a@b",
+            "a@b.",
+            "a@.b",
+            "a@b..c",
+            "a@-b.c",
+            "a@b-.c",
+            "a@b-c.d-e",
+            ".a@b.c",
+            "a.@b.c",
+            "a..b@c.d",
+            "a@b@c.d",
+            "a b@c.d",
+            "@b.c",
+            "!#$%&'*+/=?^_`{|}~.-@x.y",
+            "Zoë@x.y",
+            "a@x_y.z",
+            &format!("{}@b.c", "l".repeat(64)),
+            &format!("{}@b.c", "l".repeat(65)),
+            &format!("a@{}.c", "d".repeat(63)),
+            &format!("a@{}.c", "d".repeat(64)),
+            &format!("a@b.{}", "d".repeat(64)),
+            &format!("a@{}.c", "d".repeat(250)),
+        ];
+        for e in emails {
+            assert_eq!(plain_email(e.as_bytes()), check_email(e).is_none(), "{e:?}");
+        }
+        for t in &registry().types {
+            for c in &t.columns {
+                let rule = Rule::compile(c);
+                let quick = Quick::of(&rule);
+                for v in values.iter().chain(&emails).copied().chain([
+                    "On",
+                    "TRUE",
+                    "on",
+                    "A|B",
+                    "A | B",
+                    "A||B",
+                    "A|",
+                    "Sales: Berlin|X",
+                ]) {
+                    if !v.is_empty() && quick.accepts(v) {
+                        assert_eq!(rule.check(v), None, "{}: {v:?} {quick:?}", c.name);
+                    }
+                }
+            }
+        }
+        let user = registry().get("user").unwrap();
+        for c in &user.columns {
+            let quick = Quick::of(&Rule::compile(c));
+            assert!(!matches!(quick, Quick::None), "{}: {quick:?}", c.name);
+        }
+        let any = Fast::for_name(None, 80, false).unwrap();
+        assert!(!any.accepts(""));
+        assert!(any.accepts(&"ü".repeat(80)) && !any.accepts(&"ü".repeat(81)));
     }
 
     #[test]

@@ -42,4 +42,5 @@ mod plan;
 mod plan_cli;
 mod remote;
 mod sandbox;
+mod validate_blocks;
 mod wxcc;
