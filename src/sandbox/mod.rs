@@ -152,6 +152,10 @@ pub struct AppState {
 struct Inner {
     settings: Settings,
     db: Mutex<rusqlite::Connection>,
+    /// A second connection for the Configuration-API face's reads: in WAL mode they see every
+    /// committed write and need not wait behind one (a job's next batch looks its objects up
+    /// while the face writes the batch before).
+    reads: Mutex<rusqlite::Connection>,
     clock: Clock,
     /// Bumped whenever any job changes; long polls watch it.
     changes: watch::Sender<u64>,
@@ -216,10 +220,12 @@ impl AppState {
         }
         crate::fsutil::create_private_dir(&settings.data_dir.join("files"))?;
         let dice = faults::Dice::new(settings.faults.seed);
+        let reads = store::connect(&settings.data_dir)?;
         Ok(AppState {
             inner: Arc::new(Inner {
                 settings,
                 db: Mutex::new(conn),
+                reads: Mutex::new(reads),
                 clock,
                 changes: watch::channel(0).0,
                 shutdown: watch::channel(false).0,
@@ -282,6 +288,22 @@ impl AppState {
         let state = self.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = state.inner.db.lock().expect("db");
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("database task failed: {e}")))?
+        .map_err(ApiError::internal)
+    }
+
+    /// [`AppState::db`] for a call that only reads, on the connection kept for reads: it sees
+    /// every write committed before it starts, and runs while another call writes.
+    pub(crate) async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut rusqlite::Connection) -> anyhow::Result<T> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = state.inner.reads.lock().expect("reads");
             f(&mut conn)
         })
         .await

@@ -92,7 +92,7 @@ pub(crate) async fn authenticate(state: &AppState, headers: &HeaderMap) -> Resul
         })?;
     let t = token.clone();
     let principal = state
-        .db(move |c| crate::sandbox::store::authenticate(c, &t))
+        .read(move |c| crate::sandbox::store::authenticate(c, &t))
         .await
         .map_err(|e| Problem::new(500, e.message))?;
     match principal {
@@ -418,6 +418,23 @@ fn content_type(req: &Request) -> String {
         .to_string()
 }
 
+/// Runs a store call that only reads, in one transaction (one snapshot: a page and its total
+/// agree) on the connection kept for reads, off the async threads.
+async fn read<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&rusqlite::Connection) -> Result<T, Problem> + Send + 'static,
+) -> Result<T, Problem> {
+    state
+        .read(move |c| {
+            let tx = c.transaction()?;
+            let r = f(&tx);
+            tx.finish()?;
+            Ok(r)
+        })
+        .await
+        .map_err(|e| Problem::new(500, e.message))?
+}
+
 /// Runs a store call in one transaction off the async threads.
 async fn write<T: Send + 'static>(
     state: &AppState,
@@ -456,7 +473,7 @@ async fn get(
     parent: Option<String>,
     id: String,
 ) -> Result<Response, Problem> {
-    let v = write(state, move |c| {
+    let v = read(state, move |c| {
         store::get(c, &org, ty, parent.as_deref(), &id)?.ok_or_else(|| store::not_found(ty, &id))
     })
     .await?;
@@ -512,7 +529,7 @@ async fn list(
     };
     let filter_param = param("filter");
     let org2 = org.clone();
-    let (data, total) = write(state, move |c| {
+    let (data, total) = read(state, move |c| {
         if let Some(p) = &parent {
             parent_exists(c, &org2, ty, p)?;
         }
