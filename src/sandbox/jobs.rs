@@ -456,12 +456,11 @@ fn import_csv(
             prepared,
         }
     };
-    // Batch k+1 is prepared while batch k is written: the tenant's reads and the mapping
-    // overlap its writes. Safe because no two objects of a job share an identity (a second
-    // definition is a row error of `check_csv`), so writing batch k changes nothing batch
-    // k+1 looks up. A job slowed down for tests (`row_delay`) goes one batch at a time.
-    // The job's people are read first, all at once: preparing a batch is then the mapping
-    // alone, on this thread's core, while the tenant writes the batch before.
+    // Batch k+1 is prepared on a second thread while batch k is written. Safe because no two
+    // objects of a job share an identity (a second definition is a row error of `check_csv`),
+    // so writing batch k changes nothing batch k+1 looks up. The job's people are read first,
+    // all at once, so preparing a batch is the mapping alone. A job slowed down for tests
+    // (`row_delay`) goes one batch at a time.
     std::thread::scope(|scope| -> Result<Outcome, JobError> {
         let ahead: Box<dyn Iterator<Item = Batch>> = if delay.is_zero() && batches.len() > 1 {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(0);

@@ -285,14 +285,7 @@ impl AppState {
         &self,
         f: impl FnOnce(&mut rusqlite::Connection) -> anyhow::Result<T> + Send + 'static,
     ) -> Result<T, ApiError> {
-        let state = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = state.inner.db.lock().expect("db");
-            f(&mut conn)
-        })
-        .await
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("database task failed: {e}")))?
-        .map_err(ApiError::internal)
+        self.on(|i| &i.db, f).await
     }
 
     /// [`AppState::db`] for a call that only reads, on the connection kept for reads: it sees
@@ -301,9 +294,18 @@ impl AppState {
         &self,
         f: impl FnOnce(&mut rusqlite::Connection) -> anyhow::Result<T> + Send + 'static,
     ) -> Result<T, ApiError> {
+        self.on(|i| &i.reads, f).await
+    }
+
+    /// Runs `f` on the connection `which` picks, off the async threads.
+    async fn on<T: Send + 'static>(
+        &self,
+        which: fn(&Inner) -> &Mutex<rusqlite::Connection>,
+        f: impl FnOnce(&mut rusqlite::Connection) -> anyhow::Result<T> + Send + 'static,
+    ) -> Result<T, ApiError> {
         let state = self.clone();
         tokio::task::spawn_blocking(move || {
-            let mut conn = state.inner.reads.lock().expect("reads");
+            let mut conn = which(&state.inner).lock().expect("database connection");
             f(&mut conn)
         })
         .await

@@ -425,12 +425,7 @@ async fn read<T: Send + 'static>(
     f: impl FnOnce(&rusqlite::Connection) -> Result<T, Problem> + Send + 'static,
 ) -> Result<T, Problem> {
     state
-        .read(move |c| {
-            let tx = c.transaction()?;
-            let r = f(&tx);
-            tx.finish()?;
-            Ok(r)
-        })
+        .read(|c| in_transaction(c, f))
         .await
         .map_err(|e| Problem::new(500, e.message))?
 }
@@ -441,16 +436,22 @@ async fn write<T: Send + 'static>(
     f: impl FnOnce(&rusqlite::Connection) -> Result<T, Problem> + Send + 'static,
 ) -> Result<T, Problem> {
     state
-        .db(move |c| {
-            let tx = c.transaction()?;
-            let r = f(&tx);
-            if r.is_ok() {
-                tx.commit()?;
-            }
-            Ok(r)
-        })
+        .db(|c| in_transaction(c, f))
         .await
         .map_err(|e| Problem::new(500, e.message))?
+}
+
+/// `f` in a transaction committed when it succeeds, rolled back when it fails.
+fn in_transaction<T>(
+    c: &mut rusqlite::Connection,
+    f: impl FnOnce(&rusqlite::Connection) -> Result<T, Problem>,
+) -> anyhow::Result<Result<T, Problem>> {
+    let tx = c.transaction()?;
+    let r = f(&tx);
+    if r.is_ok() {
+        tx.commit()?;
+    }
+    Ok(r)
 }
 
 fn parent_exists(
