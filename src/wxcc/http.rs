@@ -531,8 +531,18 @@ impl HttpTenant {
     ) {
         let mut cache = self.cache.lock().expect("lock");
         if let Some(listed) = cache.get_mut(&api) {
+            // What the list already holds as written (an import of unchanged rows) changes
+            // nothing: the list is left shared, not copied whole because a lookup running
+            // ahead on another thread holds it at this moment.
+            let changed: Vec<_> = written
+                .into_iter()
+                .filter(|(object, id)| !listed.holds(object, id))
+                .collect();
+            if changed.is_empty() {
+                return;
+            }
             let listed = Arc::make_mut(listed);
-            for (object, id) in written {
+            for (object, id) in changed {
                 listed.upsert(api, object, id);
             }
         }
@@ -760,27 +770,42 @@ impl Listed {
         self.list.push(o);
     }
 
-    /// Adds the object, or overlays it on the cached one with the same id.
+    /// Whether the object with this id is cached with every field of `object` as it is there.
+    fn holds(&self, object: &ApiObject, id: &str) -> bool {
+        self.by_id.get(id).is_some_and(|&i| {
+            let cached = &self.list[i];
+            object
+                .iter()
+                .all(|(k, v)| k == "id" || cached.get(k) == Some(v))
+        })
+    }
+
+    /// Adds the object, or overlays it on the cached one with the same id. Only the fields
+    /// that differ are copied (an update usually changes a few fields of many).
     fn upsert(&mut self, api: ApiType, object: &ApiObject, id: &str) {
-        let mut o = object.clone();
-        o.insert("id".into(), Value::String(id.to_string()));
-        match self.by_id.get(id).copied() {
-            Some(i) => {
-                let field = name_field(api);
-                let old = self.list[i]
-                    .get(field)
-                    .and_then(Value::as_str)
-                    .map(name_key);
-                let new = o.get(field).and_then(Value::as_str).map(name_key);
-                if let Some(new) = new.filter(|n| old.as_ref() != Some(n)) {
-                    if let Some(v) = old.and_then(|k| self.by_name.get_mut(&k)) {
-                        v.retain(|&x| x != i);
-                    }
-                    self.by_name.entry(new).or_default().push(i);
-                }
-                self.list[i].extend(o);
+        let Some(i) = self.by_id.get(id).copied() else {
+            let mut o = object.clone();
+            o.insert("id".into(), Value::String(id.to_string()));
+            self.push(api, o);
+            return;
+        };
+        let field = name_field(api);
+        let old = self.list[i]
+            .get(field)
+            .and_then(Value::as_str)
+            .map(name_key);
+        let new = object.get(field).and_then(Value::as_str).map(name_key);
+        if let Some(new) = new.filter(|n| old.as_ref() != Some(n)) {
+            if let Some(v) = old.and_then(|k| self.by_name.get_mut(&k)) {
+                v.retain(|&x| x != i);
             }
-            None => self.push(api, o),
+            self.by_name.entry(new).or_default().push(i);
+        }
+        let cached = &mut self.list[i];
+        for (k, v) in object {
+            if k != "id" && cached.get(k) != Some(v) {
+                cached.insert(k.clone(), v.clone());
+            }
         }
     }
 }
@@ -1056,4 +1081,81 @@ fn multipart(boundary: &str, info_json: &[u8], file_name: &str, wav: &[u8]) -> V
     body.extend_from_slice(wav);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn object(v: Value) -> ApiObject {
+        v.as_object().expect("an object").clone()
+    }
+
+    fn sites() -> Listed {
+        Listed::new(
+            ApiType::Site,
+            vec![
+                object(json!({"id": "s1", "name": "Berlin", "timezone": "Europe/Berlin"})),
+                object(json!({"id": "s2", "name": "Paris"})),
+            ],
+        )
+    }
+
+    #[test]
+    fn an_upsert_overlays_changed_fields_follows_a_rename_and_adds_new_ids() {
+        let mut l = sites();
+        l.upsert(
+            ApiType::Site,
+            &object(json!({"id": "s1", "name": "Potsdam", "description": null})),
+            "s1",
+        );
+        assert_eq!(
+            Value::Object(l.list[0].clone()),
+            json!({"id": "s1", "name": "Potsdam", "timezone": "Europe/Berlin", "description": null})
+        );
+        assert!(l.by_name.get("berlin").is_none_or(Vec::is_empty));
+        assert_eq!(l.by_name["potsdam"], vec![0]);
+        l.upsert(ApiType::Site, &object(json!({"name": "Rome"})), "s3");
+        assert_eq!(l.by_id["s3"], 2);
+        assert_eq!(l.list[2]["id"], "s3");
+        assert_eq!(l.by_name["rome"], vec![2]);
+    }
+
+    #[test]
+    fn a_list_holds_an_object_only_when_every_written_field_is_as_cached() {
+        let l = sites();
+        assert!(l.holds(&object(json!({"id": "s1", "name": "Berlin"})), "s1"));
+        assert!(l.holds(&object(json!({"timezone": "Europe/Berlin"})), "s1"));
+        assert!(!l.holds(&object(json!({"name": "Potsdam"})), "s1"));
+        assert!(!l.holds(&object(json!({"description": null})), "s1"));
+        assert!(!l.holds(&object(json!({"name": "Berlin"})), "s9"));
+    }
+
+    #[test]
+    fn remembering_unchanged_writes_leaves_a_shared_list_uncopied() {
+        let t = HttpTenant::new("http://127.0.0.1:9/", "org", "token").expect("tenant");
+        t.cache
+            .lock()
+            .expect("lock")
+            .insert(ApiType::Site, Arc::new(sites()));
+        // A lookup running ahead holds the list.
+        let held = t.cache.lock().expect("lock")[&ApiType::Site].clone();
+        let same = object(json!({"id": "s1", "name": "Berlin"}));
+        t.remember_all(ApiType::Site, [(&same, "s1")]);
+        assert!(Arc::ptr_eq(
+            &held,
+            &t.cache.lock().expect("lock")[&ApiType::Site]
+        ));
+        let renamed = object(json!({"id": "s2", "name": "Lyon"}));
+        t.remember_all(ApiType::Site, [(&renamed, "s2")]);
+        let now = t.cache.lock().expect("lock")[&ApiType::Site].clone();
+        assert!(!Arc::ptr_eq(&held, &now));
+        assert_eq!(
+            held.list[1]["name"], "Paris",
+            "the held list is not changed"
+        );
+        assert_eq!(now.list[1]["name"], "Lyon");
+        assert_eq!(now.by_name["lyon"], vec![1]);
+    }
 }
