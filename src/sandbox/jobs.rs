@@ -460,7 +460,7 @@ fn import_csv(
     // (ten list calls of 100 emails for 1000 users) while the one before is written: read all
     // at once first, they held up the first write by a fifth of a 5000-row job. A job slowed
     // down for tests (`row_delay`) goes one batch at a time.
-    let outcome = std::thread::scope(|scope| -> Result<Outcome, JobError> {
+    std::thread::scope(|scope| -> Result<Outcome, JobError> {
         let ahead: Box<dyn Iterator<Item = Batch>> = if delay.is_zero() && batches.len() > 1 {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(0);
             let (objects_of, prepared) = (&objects_of, &prepared);
@@ -505,18 +505,7 @@ fn import_csv(
         } else {
             Outcome::Stopped
         })
-    });
-    drop_later((tenant, file));
-    outcome
-}
-
-/// Frees a job's rows and the tenant's lists (thousands of parsed objects) on a thread of
-/// their own: dropping them took about 20 ms of a 5000-row job that its end need not wait for.
-fn drop_later<T: Send + 'static>(value: T) {
-    // Should no thread start, the value is dropped here instead.
-    let _ = std::thread::Builder::new()
-        .name("sandbox-free".into())
-        .spawn(move || drop(value));
+    })
 }
 
 /// One batch of a job: its objects (the rows that pass the schema checks), which object each
