@@ -148,29 +148,26 @@ impl Hasher {
     /// Hashes `bytes` a word at a time; the tail is padded and the length mixed in, so
     /// different byte strings give different word sequences.
     fn write(&mut self, bytes: &[u8]) {
-        let mut words = bytes.chunks_exact(8);
-        for w in &mut words {
-            self.mix(u64::from_le_bytes(w.try_into().expect("8 bytes")));
-        }
-        let tail = words.remainder();
-        let mut last = [0u8; 8];
-        last[..tail.len()].copy_from_slice(tail);
-        self.mix(u64::from_le_bytes(last) ^ ((bytes.len() as u64) << 56));
+        self.write_words(bytes, |w| w);
     }
 
     /// `write` of `bytes` lower-cased, for ASCII `bytes`: the same hash, without a copy (the
     /// letters of each word are lower-cased in place, eight at a time).
     fn write_ascii_lowercase(&mut self, bytes: &[u8]) {
+        self.write_words(bytes, ascii_lowercase_word);
+    }
+
+    /// [`Hasher::write`] with each little-endian word passed through `map` before mixing.
+    #[inline]
+    fn write_words(&mut self, bytes: &[u8], map: impl Fn(u64) -> u64) {
         let mut words = bytes.chunks_exact(8);
         for w in &mut words {
-            self.mix(ascii_lowercase_word(u64::from_le_bytes(
-                w.try_into().expect("8 bytes"),
-            )));
+            self.mix(map(u64::from_le_bytes(w.try_into().expect("8 bytes"))));
         }
         let tail = words.remainder();
         let mut last = [0u8; 8];
         last[..tail.len()].copy_from_slice(tail);
-        self.mix(ascii_lowercase_word(u64::from_le_bytes(last)) ^ ((bytes.len() as u64) << 56));
+        self.mix(map(u64::from_le_bytes(last)) ^ ((bytes.len() as u64) << 56));
     }
 
     fn finish(&self) -> u64 {

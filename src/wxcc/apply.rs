@@ -115,17 +115,13 @@ pub fn prepare(tenant: &dyn Tenant, objects: &[CsvObject]) -> Result<Prepared, T
 }
 
 /// Each user row looks its person up by email: those lookups, asked of the tenant all at once
-/// ([`Tenant::prefetch`]). [`prepare`] does it for its objects; a caller may do it for the
-/// objects of several calls first, so that preparing each of them reads nothing more.
-pub fn prefetch_people<'a>(
-    tenant: &dyn Tenant,
-    objects: impl IntoIterator<Item = &'a CsvObject>,
-) -> Result<(), TenantError> {
-    let mut objects = objects.into_iter().peekable();
-    if objects.peek().is_none_or(|o| o.type_id != "user") {
+/// ([`Tenant::prefetch`]).
+fn prefetch_people(tenant: &dyn Tenant, objects: &[CsvObject]) -> Result<(), TenantError> {
+    if objects.first().is_none_or(|o| o.type_id != "user") {
         return Ok(());
     }
     let emails: Vec<String> = objects
+        .iter()
         .filter_map(|o| o.rows.first())
         .map(|r| r.get("Email").to_string())
         .filter(|e| !e.is_empty())
