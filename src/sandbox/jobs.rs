@@ -2,7 +2,8 @@
 //! was in progress when the service stopped.
 //!
 //! Rows are applied in batches through wxcc's mapping and its HTTP `Tenant`, pointed at this
-//! sandbox's own Configuration-API face over loopback: the code a real tenant runs. After a
+//! sandbox's own Configuration-API face (its router, called in process): the code a real
+//! tenant runs. After a
 //! batch's tenant calls, its failed-row records and the job's counters commit in one
 //! transaction, so after a crash the job continues after the last committed batch; a replayed
 //! batch finds its objects by name and updates them, so no row creates twice or is lost.
@@ -36,6 +37,13 @@ const BATCH_ROWS: usize = 1000;
 /// limit; the face's body limit holds 1000 users many times over).
 const TENANT_BATCH: usize = BATCH_ROWS;
 
+/// The sandbox's own Configuration-API face as the worker reaches it: the URL it is served on
+/// (the base of the engine's requests) and the transport that carries them.
+pub(crate) struct Face {
+    pub url: String,
+    pub transport: std::sync::Arc<dyn crate::wxcc::transport::Transport>,
+}
+
 /// Whether processing ran to the end or stopped because the service is shutting down.
 enum Outcome {
     Done,
@@ -43,7 +51,7 @@ enum Outcome {
 }
 
 /// The worker loop on its own connection; returns when the state is told to stop.
-pub(crate) fn run_worker(state: AppState, mut conn: Connection, face: String) {
+pub(crate) fn run_worker(state: AppState, mut conn: Connection, face: Face) {
     let mut last_purge = Instant::now();
     let dice = Dice::new(state.settings().faults.seed);
     let _ = store::release_uploads(&conn, &state.settings().data_dir);
@@ -90,7 +98,7 @@ fn process(
     conn: &mut Connection,
     id: &str,
     dice: &Dice,
-    face: &str,
+    face: &Face,
 ) -> anyhow::Result<()> {
     let Some(rec) = store::get_job(conn, None, id)? else {
         return Ok(());
@@ -213,14 +221,14 @@ fn record_batch(
     Ok(())
 }
 
-/// The Configuration API tenant of the job's organisation: the sandbox's own face at `face`
-/// (`http://<bound address>`), reached over loopback through wxcc's HTTP implementation, the
-/// code a real tenant runs; in engine mode, the profile's tenant with its tokens and the
+/// The Configuration API tenant of the job's organisation: the sandbox's own `face`, reached
+/// through wxcc's HTTP implementation (the code a real tenant runs) with its router called in
+/// process; in engine mode, the profile's tenant with its tokens and the
 /// engine's rate limiter. One per job: it caches the lists it reads.
 fn tenant_for(
     state: &AppState,
     conn: &Connection,
-    face: &str,
+    face: &Face,
     org_id: &str,
 ) -> anyhow::Result<HttpTenant> {
     if let Some(e) = &state.settings().engine {
@@ -237,13 +245,16 @@ fn tenant_for(
             |r| r.get(0),
         )
         .context("the organisation has no user to act as")?;
-    Ok(
-        HttpTenant::new(&format!("{face}/organization/{org_id}/"), org_id, &token)?
-            .with_batch(TENANT_BATCH)
-            // Its own face on loopback: Cisco's limit is not the sandbox's.
-            .with_limiter(std::sync::Arc::new(RateLimiter::unlimited()))
-            .with_header(ENGINE_HEADER, engine_secret()),
-    )
+    Ok(HttpTenant::new(
+        &format!("{}/organization/{org_id}/", face.url),
+        org_id,
+        &token,
+    )?
+    .with_transport(face.transport.clone())
+    .with_batch(TENANT_BATCH)
+    // Its own face: Cisco's limit is not the sandbox's.
+    .with_limiter(std::sync::Arc::new(RateLimiter::unlimited()))
+    .with_header(ENGINE_HEADER, engine_secret()))
 }
 
 /// A whole call's failure as the job's: a refused token (401 after the refresh, 403) says so
@@ -368,7 +379,7 @@ fn import_csv(
     conn: &mut Connection,
     rec: &JobRecord,
     data: &[u8],
-    face: &str,
+    face: &Face,
 ) -> Result<Outcome, JobError> {
     let job = &rec.job;
     let object = schema::registry()
@@ -645,7 +656,7 @@ fn import_audio(
     conn: &mut Connection,
     rec: &JobRecord,
     data: &[u8],
-    face: &str,
+    face: &Face,
 ) -> Result<Outcome, JobError> {
     let job = &rec.job;
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(data)).map_err(|e| {
@@ -748,7 +759,7 @@ fn export(
     state: &AppState,
     conn: &mut Connection,
     rec: &JobRecord,
-    face: &str,
+    face: &Face,
 ) -> Result<Outcome, JobError> {
     let job = &rec.job;
     let object = schema::registry()
@@ -914,14 +925,11 @@ mod tests {
         let mut conn = store::connect(dir.path()).unwrap();
         new_site_job(&state, &mut conn, "job-1");
         // Nothing listens there: the job must fail before it reaches the tenant.
-        process(
-            &state,
-            &mut conn,
-            "job-1",
-            &Dice::new(0),
-            "http://127.0.0.1:9",
-        )
-        .unwrap();
+        let nowhere = Face {
+            url: "http://127.0.0.1:9".into(),
+            transport: std::sync::Arc::new(crate::wxcc::transport::Network::new().unwrap()),
+        };
+        process(&state, &mut conn, "job-1", &Dice::new(0), &nowhere).unwrap();
         let job = store::get_job(&conn, None, "job-1").unwrap().unwrap().job;
         assert_eq!(job.status, JobStatus::Failed);
         assert_eq!(job.failure_reason.as_deref(), Some(FAILED_JOB_REASON));

@@ -461,8 +461,15 @@ pub async fn serve(
     let worker = {
         let s = state.clone();
         let conn = store::connect(&state.settings().data_dir)?;
-        // The worker applies rows through the sandbox's own Configuration-API face.
-        let face = format!("http://{}", listener.local_addr()?);
+        // The worker applies rows through the sandbox's own Configuration-API face: the router
+        // the socket serves, called in process.
+        let face = jobs::Face {
+            url: format!("http://{}", listener.local_addr()?),
+            transport: Arc::new(org::face::InProcess::new(
+                router(state.clone()),
+                tokio::runtime::Handle::current(),
+            )),
+        };
         std::thread::Builder::new()
             .name("sandbox-worker".into())
             .spawn(move || jobs::run_worker(s, conn, face))?

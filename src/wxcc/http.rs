@@ -15,7 +15,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use reqwest::blocking::{Client, RequestBuilder};
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::Method;
 use serde_json::Value;
 
@@ -23,6 +24,7 @@ use super::endpoints::{fill, ApiType};
 use super::limits::{RateLimiter, Retries, DEFAULT_RATE};
 use super::resolve::{find_in, name_field, ResolveError, Resolver};
 use super::tenant::{Outcome, Tenant, TenantError};
+use super::transport::{self, Network, Transport};
 use super::wire::{
     ApiErrorResponse, ApiObject, AudioFileInfo, BulkRequest, BulkRequestItem, BulkResponse,
     ListPage, OperationType, RequestAction, AUDIO_FILE_INFO_PART, AUDIO_FILE_PART,
@@ -43,7 +45,7 @@ const NAMES_PER_FILTER: usize = 100;
 /// A Configuration API tenant over HTTP, caching each list it reads for its lifetime (make one
 /// per job).
 pub struct HttpTenant {
-    client: Client,
+    transport: Arc<dyn Transport>,
     base: url::Url,
     tokens: Arc<dyn TokenSource>,
     limiter: Arc<RateLimiter>,
@@ -53,7 +55,7 @@ pub struct HttpTenant {
     /// Shared out while a lookup runs, so a lookup may call another (the lock is not held).
     cache: Mutex<HashMap<ApiType, Arc<Listed>>>,
     /// Extra headers of every request (the sandbox's engine marks its own requests).
-    headers: reqwest::header::HeaderMap,
+    headers: HeaderMap,
     /// Types whose bulk SAVE refused an `id`: updated by GET + merge + PUT from then on.
     put_updates: Mutex<HashSet<ApiType>>,
     /// Requests sent so far (what a plan reports it cost).
@@ -99,12 +101,9 @@ impl HttpTenant {
         let base = url::Url::parse(&base).map_err(|e| {
             TenantError::Unsupported(format!("the Configuration API URL is not valid: {e}"))
         })?;
-        let client = Client::builder()
-            .timeout(std::time::Duration::from_secs(120))
-            .build()
-            .map_err(|e| TenantError::Unsupported(e.to_string()))?;
+        let network = Network::new().map_err(TenantError::Unsupported)?;
         Ok(HttpTenant {
-            client,
+            transport: Arc::new(network),
             base,
             tokens,
             limiter: Arc::new(RateLimiter::per_minute(DEFAULT_RATE)),
@@ -112,7 +111,7 @@ impl HttpTenant {
             org_id: org_id.to_string(),
             batch: DEFAULT_BATCH,
             cache: Mutex::new(HashMap::new()),
-            headers: reqwest::header::HeaderMap::new(),
+            headers: HeaderMap::new(),
             put_updates: Mutex::new(HashSet::new()),
             sent: std::sync::atomic::AtomicU64::new(0),
         })
@@ -133,6 +132,12 @@ impl HttpTenant {
     /// How persistent each request is.
     pub fn with_retries(mut self, retries: Retries) -> Self {
         self.retries = retries;
+        self
+    }
+
+    /// Sends every request through `transport` instead of the network.
+    pub fn with_transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.transport = transport;
         self
     }
 
@@ -272,35 +277,49 @@ impl HttpTenant {
         self.put_updates.lock().expect("lock").contains(&api)
     }
 
+    /// The request of one attempt: the base joined with `path`, the extra headers, the bearer
+    /// token (marked sensitive, so no debug output shows it) and the body with its type.
     fn request(
         &self,
         method: Method,
         path: &str,
         token: &Secret,
-    ) -> Result<RequestBuilder, TenantError> {
+        body: Option<&(HeaderValue, Bytes)>,
+    ) -> Result<transport::Request, TenantError> {
         let url = self
             .base
             .join(path)
             .map_err(|e| TenantError::Unsupported(format!("{path}: {e}")))?;
-        Ok(self
-            .client
-            .request(method, url)
-            .bearer_auth(token.expose())
-            .headers(self.headers.clone()))
+        let mut headers = self.headers.clone();
+        let mut bearer =
+            HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
+                TenantError::Unsupported("the access token is not a valid header".into())
+            })?;
+        bearer.set_sensitive(true);
+        headers.insert(AUTHORIZATION, bearer);
+        if let Some((content_type, _)) = body {
+            headers.insert(CONTENT_TYPE, content_type.clone());
+        }
+        Ok(transport::Request {
+            method,
+            url,
+            headers,
+            body: body.map(|(_, b)| b.clone()).unwrap_or_default(),
+        })
     }
 
     /// Sends a request and returns the status and the body: the one place requests leave from.
     /// Waits for the rate limiter; after a 429 waits its `Retry-After` and sends again; after a
     /// 5xx or a lost connection backs off and sends again (bounded); after a 401 asks the token
     /// source for a new token once. `resent` says whether the request may have been carried
-    /// out before (a lost answer or a 5xx was retried).
+    /// out before (a lost answer or a 5xx was retried). `body` is the content type and the bytes.
     fn send(
         &self,
         method: Method,
         path: &str,
-        build: impl Fn(RequestBuilder) -> RequestBuilder,
+        body: Option<(HeaderValue, Bytes)>,
     ) -> Result<Sent, TenantError> {
-        let transport = |message: String| TenantError::Transport {
+        let lost = |message: String| TenantError::Transport {
             method: method.to_string(),
             path: path.to_string(),
             message,
@@ -317,19 +336,13 @@ impl HttpTenant {
                     .map_err(|e| token_error(&method, path, format!("no access token: {e:#}")))?,
             };
             self.limiter.acquire();
-            let req = build(self.request(method.clone(), path, &token)?);
+            let req = self.request(method.clone(), path, &token, body.as_ref())?;
             self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            // Without the URL: it is the base and the path, both already known.
-            let answer = req.send().and_then(|resp| {
-                let status = resp.status().as_u16();
-                let retry_after = resp
-                    .headers()
-                    .get(reqwest::header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string);
-                resp.bytes().map(|b| (status, retry_after, b.to_vec()))
-            });
-            let (status, retry_after, body) = match answer {
+            let transport::Answer {
+                status,
+                retry_after,
+                body: answer,
+            } = match self.transport.exchange(req) {
                 Ok(a) => a,
                 Err(e) => {
                     if attempt < self.retries.max_retries {
@@ -338,9 +351,8 @@ impl HttpTenant {
                         std::thread::sleep(self.retries.backoff(attempt));
                         continue;
                     }
-                    return Err(transport(format!(
-                        "{} (gave up after {} attempts)",
-                        e.without_url(),
+                    return Err(lost(format!(
+                        "{e} (gave up after {} attempts)",
                         attempt + 1
                     )));
                 }
@@ -360,7 +372,7 @@ impl HttpTenant {
                     Ok(None) => {
                         return Ok(Sent {
                             status,
-                            body,
+                            body: answer,
                             resent,
                         })
                     }
@@ -375,7 +387,7 @@ impl HttpTenant {
                 _ => {
                     return Ok(Sent {
                         status,
-                        body,
+                        body: answer,
                         resent,
                     })
                 }
@@ -401,10 +413,11 @@ impl HttpTenant {
         path: &str,
         body: Option<&Value>,
     ) -> Result<(u16, Value, bool), TenantError> {
-        let sent = self.send(method.clone(), path, |r| match body {
-            Some(b) => r.json(b),
-            None => r,
-        })?;
+        let body = body.map(|b| {
+            let bytes = serde_json::to_vec(b).expect("serialisable");
+            (json(), Bytes::from(bytes))
+        });
+        let sent = self.send(method.clone(), path, body)?;
         let (status, v) = self.parse(method, path, sent.status, &sent.body)?;
         Ok((status, v, sent.resent))
     }
@@ -454,7 +467,7 @@ impl HttpTenant {
                 status,
                 body: bytes,
                 ..
-            } = self.send(Method::GET, &p, |r| r)?;
+            } = self.send(Method::GET, &p, None)?;
             if !(200..300).contains(&status) {
                 self.parse(Method::GET, &p, status, &bytes)?;
             }
@@ -585,11 +598,8 @@ impl HttpTenant {
                     })
                     .collect(),
             };
-            let body = serde_json::to_vec(&body).expect("serialisable");
-            let sent = self.send(method.clone(), path, |r| {
-                r.header(reqwest::header::CONTENT_TYPE, "application/json")
-                    .body(body.clone())
-            })?;
+            let body = Bytes::from(serde_json::to_vec(&body).expect("serialisable"));
+            let sent = self.send(method.clone(), path, Some((json(), body)))?;
             if !(200..300).contains(&sent.status) {
                 self.parse(method.clone(), path, sent.status, &sent.body)?;
             }
@@ -684,6 +694,10 @@ struct Sent {
     resent: bool,
 }
 
+fn json() -> HeaderValue {
+    HeaderValue::from_static("application/json")
+}
+
 /// A request that could not be authorised (no token, a refresh that failed): a 401 for the call.
 fn token_error(method: &Method, path: &str, message: String) -> TenantError {
     TenantError::Status {
@@ -771,12 +785,18 @@ impl Listed {
     }
 
     /// Whether the object with this id is cached with every field of `object` as it is there.
+    /// A `null` field is one the object does not have (a write's `null` clears the field, and
+    /// lists leave absent fields out).
     fn holds(&self, object: &ApiObject, id: &str) -> bool {
         self.by_id.get(id).is_some_and(|&i| {
             let cached = &self.list[i];
-            object
-                .iter()
-                .all(|(k, v)| k == "id" || cached.get(k) == Some(v))
+            object.iter().all(|(k, v)| {
+                k == "id"
+                    || match cached.get(k) {
+                        Some(c) => c == v,
+                        None => v.is_null(),
+                    }
+            })
         })
     }
 
@@ -803,7 +823,12 @@ impl Listed {
         }
         let cached = &mut self.list[i];
         for (k, v) in object {
-            if k != "id" && cached.get(k) != Some(v) {
+            if k == "id" {
+                continue;
+            }
+            if v.is_null() {
+                cached.remove(k);
+            } else if cached.get(k) != Some(v) {
                 cached.insert(k.clone(), v.clone());
             }
         }
@@ -1034,13 +1059,14 @@ impl Tenant for HttpTenant {
         let boundary = format!("bulk-{}", uuid::Uuid::new_v4().simple());
         let info_json = serde_json::to_vec(info).expect("serialisable");
         let body = multipart(&boundary, &info_json, &info.name, &wav);
-        let sent = self.send(method.clone(), &path, |r| {
-            r.header(
-                reqwest::header::CONTENT_TYPE,
-                format!("multipart/form-data; boundary={boundary}"),
-            )
-            .body(body.clone())
-        })?;
+        let content_type =
+            HeaderValue::from_str(&format!("multipart/form-data; boundary={boundary}"))
+                .expect("a boundary of letters and digits");
+        let sent = self.send(
+            method.clone(),
+            &path,
+            Some((content_type, Bytes::from(body))),
+        )?;
         let outcome = match self.parse(method, &path, sent.status, &sent.body) {
             Ok((_, v)) => match (v.get("id").and_then(Value::as_str), &info.id) {
                 (Some(id), None) => Outcome::Created { id: id.to_string() },
@@ -1110,9 +1136,15 @@ mod tests {
             &object(json!({"id": "s1", "name": "Potsdam", "description": null})),
             "s1",
         );
+        // A written null is an absent field, as a list answers it.
         assert_eq!(
             Value::Object(l.list[0].clone()),
-            json!({"id": "s1", "name": "Potsdam", "timezone": "Europe/Berlin", "description": null})
+            json!({"id": "s1", "name": "Potsdam", "timezone": "Europe/Berlin"})
+        );
+        l.upsert(ApiType::Site, &object(json!({"timezone": null})), "s1");
+        assert_eq!(
+            Value::Object(l.list[0].clone()),
+            json!({"id": "s1", "name": "Potsdam"})
         );
         assert!(l.by_name.get("berlin").is_none_or(Vec::is_empty));
         assert_eq!(l.by_name["potsdam"], vec![0]);
@@ -1128,7 +1160,9 @@ mod tests {
         assert!(l.holds(&object(json!({"id": "s1", "name": "Berlin"})), "s1"));
         assert!(l.holds(&object(json!({"timezone": "Europe/Berlin"})), "s1"));
         assert!(!l.holds(&object(json!({"name": "Potsdam"})), "s1"));
-        assert!(!l.holds(&object(json!({"description": null})), "s1"));
+        // Clearing a field the object does not have changes nothing; clearing one it has does.
+        assert!(l.holds(&object(json!({"description": null})), "s1"));
+        assert!(!l.holds(&object(json!({"timezone": null})), "s1"));
         assert!(!l.holds(&object(json!({"name": "Berlin"})), "s9"));
     }
 

@@ -11,7 +11,8 @@
 //! - [`openapi`]: the document's schemas as JSON Schema, for the conformance tests;
 //! - [`mapping`]: CSV rows <-> API objects, through a [`resolve::Resolver`] for names and ids;
 //! - [`tenant`]: the `Tenant` trait the job engine writes through, and [`http`] its
-//!   implementation over HTTP (a base URL `…/organization/{orgid}/` and a bearer token);
+//!   implementation over HTTP (a base URL `…/organization/{orgid}/` and a bearer token), whose
+//!   requests travel through a [`transport`] (the network, or the sandbox's face in process);
 //! - [`limits`]: the rate limiter, retry waits and how a refused token ends a job;
 //! - [`apply`]: the CSV objects of one file through the mapping into a `Tenant`, one result per
 //!   object with its lines: what the job worker calls;
@@ -27,4 +28,5 @@ pub mod openapi;
 pub mod plan;
 pub mod resolve;
 pub mod tenant;
+pub mod transport;
 pub mod wire;

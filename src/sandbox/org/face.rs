@@ -832,3 +832,62 @@ pub fn audio_form(info: &Value, file_name: &str, wav: &[u8]) -> (String, Body) {
         Body::from(b),
     )
 }
+
+/// The face as the sandbox's own job engine reaches it: the router the socket serves, called
+/// in process. The engine's requests take every layer a client's take (limits, error bodies,
+/// authentication, the face's handler) without a second HTTP stack and a loopback socket in
+/// between, which cost the engine a fifth of its CPU.
+pub struct InProcess {
+    app: axum::Router,
+    runtime: tokio::runtime::Handle,
+}
+
+impl InProcess {
+    /// Calls `app` on `runtime` (from threads outside it: the job worker's).
+    pub fn new(app: axum::Router, runtime: tokio::runtime::Handle) -> Self {
+        InProcess { app, runtime }
+    }
+}
+
+impl crate::wxcc::transport::Transport for InProcess {
+    fn exchange(
+        &self,
+        r: crate::wxcc::transport::Request,
+    ) -> Result<crate::wxcc::transport::Answer, String> {
+        use futures_util::FutureExt;
+        use tower::ServiceExt;
+        // The origin form, as a server reads the request line.
+        let target = match r.url.query() {
+            Some(q) => format!("{}?{q}", r.url.path()),
+            None => r.url.path().to_string(),
+        };
+        let mut req = axum::http::Request::builder()
+            .method(r.method)
+            .uri(target)
+            .body(Body::from(r.body))
+            .map_err(|e| e.to_string())?;
+        *req.headers_mut() = r.headers;
+        let app = self.app.clone();
+        self.runtime.block_on(async move {
+            // A handler that panics answers nothing, as a dropped connection would.
+            let resp = match std::panic::AssertUnwindSafe(app.oneshot(req))
+                .catch_unwind()
+                .await
+            {
+                Ok(Ok(resp)) => resp,
+                Ok(Err(never)) => match never {},
+                Err(_) => return Err("the connection closed before an answer".to_string()),
+            };
+            let status = resp.status().as_u16();
+            let retry_after = crate::wxcc::transport::retry_after(resp.headers());
+            let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(crate::wxcc::transport::Answer {
+                status,
+                retry_after,
+                body: body.to_vec(),
+            })
+        })
+    }
+}
