@@ -341,13 +341,14 @@ impl AppState {
         c.notify_all();
     }
 
-    fn wait_for_work(&self, timeout: Duration) {
+    /// Waits until the worker is woken or `timeout` passes; says whether it was woken.
+    fn wait_for_work(&self, timeout: Duration) -> bool {
         let (m, c) = &self.inner.work;
         let mut pending = m.lock().expect("work");
         if !*pending {
             pending = c.wait_timeout(pending, timeout).expect("work").0;
         }
-        *pending = false;
+        std::mem::replace(&mut *pending, false)
     }
 
     pub(crate) fn stopping(&self) -> bool {
