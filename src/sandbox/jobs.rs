@@ -994,6 +994,61 @@ mod tests {
     }
 
     #[test]
+    fn the_engine_reaches_its_face_in_process_and_reads_unquotable_names_in_the_whole_list() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::new(super::super::Settings::new(dir.path())).unwrap();
+        let conn = store::connect(dir.path()).unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        // No socket anywhere: the URL only names the base of the paths.
+        let face = Face {
+            url: "http://sandbox.invalid".into(),
+            transport: std::sync::Arc::new(super::super::org::face::InProcess::new(
+                super::super::router(state.clone()),
+                runtime.handle().clone(),
+            )),
+        };
+        let (org_id, ..) = store::admin(&conn).unwrap().unwrap();
+        let lookups = || tenant_for(&state, &conn, &face, &org_id).unwrap();
+
+        // Names a filter can quote: a first page of one user sizes the list, then the list.
+        let tenant = lookups();
+        tenant
+            .prefetch(ApiType::User, &["ann@example.com".to_string()])
+            .unwrap();
+        assert_eq!(tenant.requests(), 2);
+
+        // A name no `email=in=(…)` filter can quote: the whole list at once, no sizing.
+        let tenant = lookups();
+        tenant
+            .prefetch(ApiType::User, &["o\"brien@example.com".to_string()])
+            .unwrap();
+        assert_eq!(tenant.requests(), 1);
+        // The list is whole now: it answers for every other name.
+        tenant
+            .prefetch(
+                ApiType::User,
+                &[
+                    "bob@example.com".to_string(),
+                    "c\\d@example.com".to_string(),
+                ],
+            )
+            .unwrap();
+        assert_eq!(tenant.requests(), 1);
+        use crate::wxcc::resolve::Resolver;
+        assert_eq!(
+            tenant
+                .id_of(ApiType::User, "o\"brien@example.com", None)
+                .unwrap(),
+            None
+        );
+        assert_eq!(tenant.requests(), 1);
+    }
+
+    #[test]
     fn fault_fail_job_fails_a_new_import_before_any_row_and_spares_the_rest() {
         let dir = tempfile::tempdir().unwrap();
         let mut settings = super::super::Settings::new(dir.path());
