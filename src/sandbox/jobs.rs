@@ -3,10 +3,10 @@
 //!
 //! Rows are applied in batches through wxcc's mapping and its HTTP `Tenant`, pointed at this
 //! sandbox's own Configuration-API face (its router, called in process): the code a real
-//! tenant runs. After a
-//! batch's tenant calls, its failed-row records and the job's counters commit in one
-//! transaction, so after a crash the job continues after the last committed batch; a replayed
-//! batch finds its objects by name and updates them, so no row creates twice or is lost.
+//! tenant runs. After a batch's tenant calls, its failed-row records and the job's counters
+//! commit in one transaction, so after a crash the job continues after the last committed
+//! batch; a replayed batch finds its objects by name and updates them, so no row creates twice
+//! or is lost.
 
 use super::faults::{Dice, FAILED_JOB_REASON};
 use super::org::face::{engine_secret, ENGINE_HEADER};
@@ -268,8 +268,8 @@ fn record_batch(
 
 /// The Configuration API tenant of the job's organisation: the sandbox's own `face`, reached
 /// through wxcc's HTTP implementation (the code a real tenant runs) with its router called in
-/// process; in engine mode, the profile's tenant with its tokens and the
-/// engine's rate limiter. One per job: it caches the lists it reads.
+/// process; in engine mode, the profile's tenant with its tokens and the engine's rate
+/// limiter. One per job: it caches the lists it reads.
 fn tenant_for(
     state: &AppState,
     conn: &Connection,

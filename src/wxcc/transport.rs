@@ -9,6 +9,7 @@ use reqwest::header::HeaderMap;
 use reqwest::Method;
 
 /// One request, as it leaves the tenant: the headers carry the bearer token (marked sensitive).
+/// An empty body is no body (a GET carries none, not even `Content-Length: 0`).
 pub struct Request {
     pub method: Method,
     pub url: url::Url,
@@ -45,10 +46,11 @@ impl Network {
 
 impl Transport for Network {
     fn exchange(&self, r: Request) -> Result<Answer, String> {
-        self.0
-            .request(r.method, r.url)
-            .headers(r.headers)
-            .body(r.body)
+        let mut request = self.0.request(r.method, r.url).headers(r.headers);
+        if !r.body.is_empty() {
+            request = request.body(r.body);
+        }
+        request
             .send()
             .and_then(|resp| {
                 let status = resp.status().as_u16();
