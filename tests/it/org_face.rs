@@ -812,6 +812,68 @@ async fn audio_is_uploaded_and_replaced_as_multipart() {
     assert_error(&a, 400, "audioFile");
 }
 
+/// A PATCH bulk reads its objects at once, before its first item; an id given twice still
+/// sees its first item's change, and an item after a DELETE of its object finds it gone.
+#[tokio::test]
+async fn a_patch_bulk_sees_its_own_earlier_items() {
+    let o = org();
+    let idle = o.id_of("v2/work-type", "Default Idle Work Type").await;
+    let items = o
+        .bulk(
+            "auxiliary-code/bulk",
+            vec![json!({"name": "Break", "active": true, "defaultCode": false, "workTypeId": idle, "workTypeCode": "IDLE_CODE"})],
+        )
+        .await;
+    assert_eq!(items[0]["status"], 201, "{items:?}");
+    let aux = id_from_href(&items[0]);
+    let a = o
+        .call(
+            "PATCH",
+            "auxiliary-code/bulk",
+            "auxiliary-code/bulk",
+            Some(envelope(
+                vec![
+                    json!({"id": aux, "description": "coffee"}),
+                    json!({"id": aux, "name": "Pause"}),
+                ],
+                "SAVE",
+            )),
+        )
+        .await;
+    assert_eq!(a.body["items"][0]["status"], 200, "{}", a.body);
+    assert_eq!(a.body["items"][1]["status"], 200, "{}", a.body);
+    let a = o
+        .get(&format!("auxiliary-code/{aux}"), "auxiliary-code/{id}")
+        .await;
+    assert_eq!(a.body["description"], "coffee", "{}", a.body);
+    assert_eq!(a.body["name"], "Pause", "{}", a.body);
+    assert_eq!(a.body["version"], 2, "{}", a.body);
+
+    let a = o
+        .call(
+            "PATCH",
+            "auxiliary-code/bulk",
+            "auxiliary-code/bulk",
+            Some(json!({"items": [
+                {"itemIdentifier": 1, "requestAction": "DELETE", "item": {"id": aux}},
+                {"itemIdentifier": 2, "requestAction": "SAVE", "item": {"id": aux, "description": "tea"}},
+            ]})),
+        )
+        .await;
+    assert_eq!(a.status, 207, "{}", a.body);
+    assert_eq!(a.body["items"][0]["status"], 204, "{}", a.body);
+    assert_eq!(a.body["items"][1]["status"], 404, "{}", a.body);
+    let a = o
+        .call(
+            "GET",
+            &format!("auxiliary-code/{aux}"),
+            "auxiliary-code/{id}",
+            None,
+        )
+        .await;
+    assert_eq!(a.status, 404, "{}", a.body);
+}
+
 #[tokio::test]
 async fn queues_and_aux_codes_take_partial_bulk_updates() {
     let o = org();

@@ -649,10 +649,22 @@ async fn bulk(
             ),
             None => format!("/organization/{org}/{}{}/{id}", ty.item_prefix, ty.name),
         };
+        // A PATCH's objects, read at once (one query for the call, not one per item).
+        let mut stored = match mode {
+            Mode::Patch => {
+                let ids: Vec<&str> = request
+                    .items
+                    .iter()
+                    .filter_map(|i| i.item.get("id").and_then(Value::as_str))
+                    .collect();
+                store::get_many(c, &org, ty, parent.as_deref(), &ids)?
+            }
+            Mode::Save { .. } => Default::default(),
+        };
         Ok(request
             .items
             .into_iter()
-            .map(|item| bulk_item(c, &ctx, mode, item, &href))
+            .map(|item| bulk_item(c, &ctx, mode, item, &href, &mut stored))
             .collect::<Vec<_>>())
     })
     .await?;
@@ -664,12 +676,15 @@ async fn bulk(
     Ok(resp)
 }
 
+/// One item of a bulk call. `stored`: the objects of a PATCH as read before its first item;
+/// each is used once (an id given twice is read again) and a DELETE drops them all.
 fn bulk_item(
     c: &rusqlite::Connection,
     ctx: &Ctx,
     mode: Mode,
     item: BulkRequestItem,
     href: &dyn Fn(&str) -> String,
+    stored: &mut std::collections::HashMap<String, store::Stored>,
 ) -> BulkResponseItem {
     let ident = item.item_identifier;
     let action = item.request_action.unwrap_or(RequestAction::Save);
@@ -684,13 +699,14 @@ fn bulk_item(
                     if let Some(known) = ctx.known {
                         known.borrow_mut().clear();
                     }
+                    stored.clear();
                 })
                 .map(|()| (204, Delete, None))
                 .map_err(|p| (p, Delete)),
         },
         (RequestAction::Save, Mode::Patch) => match &id {
             None => Err((Problem::bad("id: must not be null"), Update)),
-            Some(id) => store::patch(c, ctx, id, obj)
+            Some(id) => store::patch_stored(c, ctx, id, obj, stored.remove(id))
                 .map(|_| (200, Update, Some(href(id))))
                 .map_err(|p| (p, Update)),
         },
