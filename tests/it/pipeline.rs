@@ -138,14 +138,20 @@ fn the_next_chunk_is_sent_before_the_previous_jobs_results_are_fetched() {
     // One job at a time, in chunk order: each was created once its predecessor had ended.
     let mut listed = sb.import_jobs();
     listed.retain(|j| jobs.contains(&j["id"].as_str().unwrap().to_string()));
-    listed.sort_by_key(|j| j["created_at"].as_str().unwrap().to_string());
+    // As instants: RFC 3339 text drops trailing zeros ("28.4Z" is 28.400), so the strings
+    // do not sort as the times do.
+    let at = |j: &serde_json::Value, k: &str| {
+        time::OffsetDateTime::parse(
+            j[k].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap()
+    };
+    listed.sort_by_key(|j| at(j, "created_at"));
     let order: Vec<&str> = listed.iter().map(|j| j["id"].as_str().unwrap()).collect();
     assert_eq!(order, jobs.iter().map(String::as_str).collect::<Vec<_>>());
     for w in listed.windows(2) {
-        assert!(
-            w[1]["started_at"].as_str() >= w[0]["finished_at"].as_str(),
-            "{w:?}"
-        );
+        assert!(at(&w[1], "started_at") >= at(&w[0], "finished_at"), "{w:?}");
     }
     // Every row ends imported or in the error file, with its input line.
     let rows = csv_rows(&env.read_string("users.errors.csv"));
