@@ -17,7 +17,7 @@ use crate::api::wire::{JobStatus, JobType};
 use crate::schema;
 use crate::wxcc::apply::{apply, apply_audio, prepare, send, Applied, ObjectError, Prepared};
 use crate::wxcc::endpoints::ApiType;
-use crate::wxcc::http::HttpTenant;
+use crate::wxcc::http::{fixed_token, HttpTenant};
 use crate::wxcc::limits::{auth_failure, RateLimiter};
 use crate::wxcc::mapping::{self, CsvObject, MapErrorKind, Row};
 use crate::wxcc::tenant::{Outcome as TenantOutcome, Tenant, TenantError};
@@ -45,6 +45,23 @@ const TENANT_BATCH: usize = BATCH_ROWS;
 pub(crate) struct Face {
     pub url: String,
     pub transport: std::sync::Arc<dyn crate::wxcc::transport::Transport>,
+}
+
+impl Face {
+    /// The face served at `url`, its router (of `state`) called in process on `runtime`.
+    pub(crate) fn in_process(
+        url: String,
+        state: &AppState,
+        runtime: tokio::runtime::Handle,
+    ) -> Face {
+        Face {
+            url,
+            transport: std::sync::Arc::new(super::org::face::InProcess::new(
+                super::router(state.clone()),
+                runtime,
+            )),
+        }
+    }
 }
 
 /// Whether processing ran to the end or stopped because the service is shutting down.
@@ -290,12 +307,12 @@ fn tenant_for(
             |r| r.get(0),
         )
         .context("the organisation has no user to act as")?;
-    Ok(HttpTenant::new(
+    Ok(HttpTenant::over(
+        face.transport.clone(),
         &format!("{}/organization/{org_id}/", face.url),
         org_id,
-        &token,
+        fixed_token(&token),
     )?
-    .with_transport(face.transport.clone())
     .with_batch(TENANT_BATCH)
     // Its own face: Cisco's limit is not the sandbox's.
     .with_limiter(std::sync::Arc::new(RateLimiter::unlimited()))
@@ -1004,13 +1021,11 @@ mod tests {
             .build()
             .unwrap();
         // No socket anywhere: the URL only names the base of the paths.
-        let face = Face {
-            url: "http://sandbox.invalid".into(),
-            transport: std::sync::Arc::new(super::super::org::face::InProcess::new(
-                super::super::router(state.clone()),
-                runtime.handle().clone(),
-            )),
-        };
+        let face = Face::in_process(
+            "http://sandbox.invalid".into(),
+            &state,
+            runtime.handle().clone(),
+        );
         let (org_id, ..) = store::admin(&conn).unwrap().unwrap();
         let lookups = || tenant_for(&state, &conn, &face, &org_id).unwrap();
 

@@ -464,13 +464,11 @@ pub async fn serve(
         let conn = store::connect(&state.settings().data_dir)?;
         // The worker applies rows through the sandbox's own Configuration-API face: the router
         // the socket serves, called in process.
-        let face = jobs::Face {
-            url: format!("http://{}", listener.local_addr()?),
-            transport: Arc::new(org::face::InProcess::new(
-                router(state.clone()),
-                tokio::runtime::Handle::current(),
-            )),
-        };
+        let face = jobs::Face::in_process(
+            format!("http://{}", listener.local_addr()?),
+            &state,
+            tokio::runtime::Handle::current(),
+        );
         std::thread::Builder::new()
             .name("sandbox-worker".into())
             .spawn(move || jobs::run_worker(s, conn, face))?

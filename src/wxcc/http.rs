@@ -78,17 +78,25 @@ impl HttpTenant {
     /// A tenant at `base` (`…/organization/{orgid}/`; a missing final `/` is added) for
     /// organisation `org_id`, authenticated with a fixed `token` (see [`HttpTenant::with_tokens`]).
     pub fn new(base: &str, org_id: &str, token: &str) -> Result<Self, TenantError> {
-        Self::with_tokens(
-            base,
-            org_id,
-            Arc::new(StaticToken::new(Secret::new(token), "a fixed token")),
-        )
+        Self::with_tokens(base, org_id, fixed_token(token))
     }
 
     /// A tenant at `base` for organisation `org_id` whose requests carry the token `tokens`
     /// gives at the time (refreshed once after a 401 when the source can), at most
     /// [`DEFAULT_RATE`] a minute (see [`HttpTenant::with_limiter`]).
     pub fn with_tokens(
+        base: &str,
+        org_id: &str,
+        tokens: Arc<dyn TokenSource>,
+    ) -> Result<Self, TenantError> {
+        let network = Network::new().map_err(TenantError::Unsupported)?;
+        Self::over(Arc::new(network), base, org_id, tokens)
+    }
+
+    /// [`HttpTenant::with_tokens`], its requests carried by `transport` instead of the network
+    /// (the sandbox's engine calls its own face in process).
+    pub fn over(
+        transport: Arc<dyn Transport>,
         base: &str,
         org_id: &str,
         tokens: Arc<dyn TokenSource>,
@@ -101,9 +109,8 @@ impl HttpTenant {
         let base = url::Url::parse(&base).map_err(|e| {
             TenantError::Unsupported(format!("the Configuration API URL is not valid: {e}"))
         })?;
-        let network = Network::new().map_err(TenantError::Unsupported)?;
         Ok(HttpTenant {
-            transport: Arc::new(network),
+            transport,
             base,
             tokens,
             limiter: Arc::new(RateLimiter::per_minute(DEFAULT_RATE)),
@@ -132,12 +139,6 @@ impl HttpTenant {
     /// How persistent each request is.
     pub fn with_retries(mut self, retries: Retries) -> Self {
         self.retries = retries;
-        self
-    }
-
-    /// Sends every request through `transport` instead of the network.
-    pub fn with_transport(mut self, transport: Arc<dyn Transport>) -> Self {
-        self.transport = transport;
         self
     }
 
@@ -694,6 +695,20 @@ struct Sent {
     resent: bool,
 }
 
+/// Whether `cached` has the field `k` as a write of `v` leaves it: `null` clears a field, and
+/// lists leave absent fields out.
+fn has_as_written(cached: &ApiObject, k: &str, v: &Value) -> bool {
+    match cached.get(k) {
+        Some(c) => c == v,
+        None => v.is_null(),
+    }
+}
+
+/// A token source that always gives `token`.
+pub fn fixed_token(token: &str) -> Arc<dyn TokenSource> {
+    Arc::new(StaticToken::new(Secret::new(token), "a fixed token"))
+}
+
 fn json() -> HeaderValue {
     HeaderValue::from_static("application/json")
 }
@@ -790,13 +805,9 @@ impl Listed {
     fn holds(&self, object: &ApiObject, id: &str) -> bool {
         self.by_id.get(id).is_some_and(|&i| {
             let cached = &self.list[i];
-            object.iter().all(|(k, v)| {
-                k == "id"
-                    || match cached.get(k) {
-                        Some(c) => c == v,
-                        None => v.is_null(),
-                    }
-            })
+            object
+                .iter()
+                .all(|(k, v)| k == "id" || has_as_written(cached, k, v))
         })
     }
 
@@ -823,12 +834,12 @@ impl Listed {
         }
         let cached = &mut self.list[i];
         for (k, v) in object {
-            if k == "id" {
+            if k == "id" || has_as_written(cached, k, v) {
                 continue;
             }
             if v.is_null() {
                 cached.remove(k);
-            } else if cached.get(k) != Some(v) {
+            } else {
                 cached.insert(k.clone(), v.clone());
             }
         }
