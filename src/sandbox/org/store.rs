@@ -126,7 +126,12 @@ pub fn get(
             r.get(0)
         })
         .optional()?;
-    Ok(data.map(|d| serde_json::from_str(&d).unwrap_or(Value::Null)))
+    Ok(data.as_deref().map(parse_stored))
+}
+
+/// A stored object's JSON text as a value (`null` if it is not JSON).
+fn parse_stored(data: &str) -> Value {
+    serde_json::from_str(data).unwrap_or(Value::Null)
 }
 
 /// An object as stored: its row and its JSON text.
@@ -628,10 +633,7 @@ pub fn patch_stored(
     unknown_fields(c.ty, &changes)?;
     check_org(c, &changes)?;
     let (old, rowid) = match stored {
-        Some(s) => (
-            serde_json::from_str(&s.data).unwrap_or(Value::Null),
-            Some(s.rowid),
-        ),
+        Some(s) => (parse_stored(&s.data), Some(s.rowid)),
         None => (
             get(conn, c.org, c.ty, c.parent, id)?.ok_or_else(|| not_found(c.ty, id))?,
             None,
