@@ -147,6 +147,25 @@ impl Org {
         a.body["items"].as_array().unwrap().clone()
     }
 
+    /// `PATCH <type>/bulk` with SAVE items; returns the whole answer.
+    async fn patch_bulk(&self, path: &str, items: Vec<Value>) -> Answer {
+        self.call("PATCH", path, path, Some(envelope(items, "SAVE")))
+            .await
+    }
+
+    /// An active, non-default idle auxiliary code named `name`; returns its id.
+    async fn aux_code(&self, name: &str) -> String {
+        let idle = self.id_of("v2/work-type", "Default Idle Work Type").await;
+        let items = self
+            .bulk(
+                "auxiliary-code/bulk",
+                vec![json!({"name": name, "active": true, "defaultCode": false, "workTypeId": idle, "workTypeCode": "IDLE_CODE"})],
+            )
+            .await;
+        assert_eq!(items[0]["status"], 201, "{items:?}");
+        id_from_href(&items[0])
+    }
+
     async fn site(&self, name: &str) -> String {
         let mmp = self.id_of("v2/multimedia-profile", "Blended").await;
         let items = self
@@ -572,18 +591,13 @@ async fn users_are_patched_and_found_by_email() {
     assert_eq!(user["ciUserId"], person.1["id"]);
     let site = o.site("Paris").await;
     let a = o
-        .call(
-            "PATCH",
+        .patch_bulk(
             "user/bulk",
-            "user/bulk",
-            Some(envelope(
-                vec![
-                    json!({"id": uid, "siteId": site, "externalIdentifier": "E1"}),
-                    json!({"id": uid, "teamIds": ["ghost"]}),
-                    json!({"siteId": site}),
-                ],
-                "SAVE",
-            )),
+            vec![
+                json!({"id": uid, "siteId": site, "externalIdentifier": "E1"}),
+                json!({"id": uid, "teamIds": ["ghost"]}),
+                json!({"siteId": site}),
+            ],
         )
         .await;
     assert_eq!(a.status, 207, "{}", a.body);
@@ -817,27 +831,14 @@ async fn audio_is_uploaded_and_replaced_as_multipart() {
 #[tokio::test]
 async fn a_patch_bulk_sees_its_own_earlier_items() {
     let o = org();
-    let idle = o.id_of("v2/work-type", "Default Idle Work Type").await;
-    let items = o
-        .bulk(
-            "auxiliary-code/bulk",
-            vec![json!({"name": "Break", "active": true, "defaultCode": false, "workTypeId": idle, "workTypeCode": "IDLE_CODE"})],
-        )
-        .await;
-    assert_eq!(items[0]["status"], 201, "{items:?}");
-    let aux = id_from_href(&items[0]);
+    let aux = o.aux_code("Break").await;
     let a = o
-        .call(
-            "PATCH",
+        .patch_bulk(
             "auxiliary-code/bulk",
-            "auxiliary-code/bulk",
-            Some(envelope(
-                vec![
-                    json!({"id": aux, "description": "coffee"}),
-                    json!({"id": aux, "name": "Pause"}),
-                ],
-                "SAVE",
-            )),
+            vec![
+                json!({"id": aux, "description": "coffee"}),
+                json!({"id": aux, "name": "Pause"}),
+            ],
         )
         .await;
     assert_eq!(a.body["items"][0]["status"], 200, "{}", a.body);
@@ -877,24 +878,11 @@ async fn a_patch_bulk_sees_its_own_earlier_items() {
 #[tokio::test]
 async fn queues_and_aux_codes_take_partial_bulk_updates() {
     let o = org();
-    let idle = o.id_of("v2/work-type", "Default Idle Work Type").await;
-    let items = o
-        .bulk(
-            "auxiliary-code/bulk",
-            vec![json!({"name": "Break", "active": true, "defaultCode": false, "workTypeId": idle, "workTypeCode": "IDLE_CODE"})],
-        )
-        .await;
-    assert_eq!(items[0]["status"], 201, "{items:?}");
-    let aux = id_from_href(&items[0]);
+    let aux = o.aux_code("Break").await;
     let a = o
-        .call(
-            "PATCH",
+        .patch_bulk(
             "auxiliary-code/bulk",
-            "auxiliary-code/bulk",
-            Some(envelope(
-                vec![json!({"id": aux, "description": "coffee"})],
-                "SAVE",
-            )),
+            vec![json!({"id": aux, "description": "coffee"})],
         )
         .await;
     assert_eq!(a.body["items"][0]["status"], 200, "{}", a.body);
@@ -925,14 +913,9 @@ async fn queues_and_aux_codes_take_partial_bulk_updates() {
     assert_eq!(items[0]["status"], 201, "{items:?}");
     let q = id_from_href(&items[0]);
     let a = o
-        .call(
-            "PATCH",
+        .patch_bulk(
             "contact-service-queue/bulk",
-            "contact-service-queue/bulk",
-            Some(envelope(
-                vec![json!({"id": q, "maxTimeInQueue": 120})],
-                "SAVE",
-            )),
+            vec![json!({"id": q, "maxTimeInQueue": 120})],
         )
         .await;
     assert_eq!(a.body["items"][0]["status"], 200, "{}", a.body);
@@ -1234,14 +1217,7 @@ async fn a_thousand_users_in_one_patch_bulk() {
         .map(|id| json!({"id": id, "siteId": site, "externalIdentifier": "x"}))
         .collect();
     let t1 = std::time::Instant::now();
-    let a = o
-        .call(
-            "PATCH",
-            "user/bulk",
-            "user/bulk",
-            Some(envelope(items, "SAVE")),
-        )
-        .await;
+    let a = o.patch_bulk("user/bulk", items).await;
     let patched = t1.elapsed();
     assert_eq!(a.status, 207);
     let items = a.body["items"].as_array().unwrap();
