@@ -135,14 +135,23 @@ impl Objects {
     }
 }
 
-/// A fast 64-bit hash for identity keys: FxHash-style mixing of 8-byte words with a murmur
-/// finaliser. Only compared within one run, never stored.
+/// A fast 64-bit hash for identity keys: each 8-byte word is mixed in with a 128-bit
+/// multiply folded to 64 bits (as wyhash and foldhash mix), then a murmur finaliser. Only
+/// compared within one run, never stored.
+///
+/// It replaced an FxHash-style mix, `(h.rotate_left(5) ^ w) * K`, whose multiply carries a
+/// difference only upwards: two emails differing in two adjacent words, such as
+/// `seoyeon.petrova12@acme-support.net` and `seoyeon.petrova99@acme-support.net`, hashed alike,
+/// and 5,000,000 generated users gave about 2,500 such pairs, each re-read from disk to be told
+/// apart. foldhash itself, fed word by word, cost 0.4 s more CPU on those users.
 #[derive(Default)]
 struct Hasher(u64);
 
 impl Hasher {
     fn mix(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        const K: u64 = 0x9e37_79b9_7f4a_7c15;
+        let p = u128::from(self.0 ^ word) * u128::from(K ^ self.0.rotate_left(29));
+        self.0 = (p as u64) ^ ((p >> 64) as u64);
     }
 
     /// Hashes `bytes` a word at a time; the tail is padded and the length mixed in, so
@@ -270,6 +279,31 @@ mod tests {
             b.write_ascii_lowercase(&v);
             assert_eq!(a.finish(), b.finish(), "{len}");
         }
+    }
+
+    /// Keys that differ in adjacent words hash apart: the FxHash-style mix this replaced gave
+    /// the first pair (from the bench's generated users) one hash, and hundreds of pairs in the
+    /// generated set below.
+    #[test]
+    fn near_keys_hash_apart() {
+        let user = registry().get("user").unwrap();
+        let id = Identity::locate(user, &header(&["Email"]));
+        let hash = |e: &str| id.hash(|_| Some(e.as_bytes()));
+        assert_ne!(
+            hash("seoyeon.petrova12@acme-support.net"),
+            hash("seoyeon.petrova99@acme-support.net")
+        );
+        let mut seen = std::collections::HashSet::new();
+        let mut n = 0;
+        for name in ["seoyeon.petrova", "sophia.angstrom", "li.wei", "a"] {
+            for domain in ["acme-support.net", "example.com", "contoso-cc.com"] {
+                for i in 0..20_000 {
+                    n += 1;
+                    seen.insert(hash(&format!("{name}{i}@{domain}")));
+                }
+            }
+        }
+        assert_eq!(seen.len(), n, "{} collisions", n - seen.len());
     }
 
     #[test]
