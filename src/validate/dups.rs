@@ -1,32 +1,93 @@
 //! Finding repeated identities in a file of any size with bounded memory.
 //!
-//! Every object's identity is recorded as (hash, line, offset, length). Up to a budget the
-//! entries stay in memory; past it they spill to 256 temporary bucket files by hash. At the end
-//! each bucket is sorted on its own, and entries that share a hash are candidates; the caller
-//! confirms each candidate by re-reading the records at their offsets and comparing the real
+//! Every object's identity is recorded as (hash, byte offset of its record): 16 bytes. Up to a
+//! budget the entries stay in memory; past it they spill to one unnamed temporary file, in
+//! segments per bucket of hashes (256 buckets by the top byte). At the end each bucket is read
+//! and sorted on its own, and entries that share a hash are candidates; the caller re-reads
+//! their records at their offsets (finding their lines on the way) and compares the real
 //! identities, so a hash collision can never report a false duplicate.
+//!
+//! An entry once also held its record's line and length (32 bytes). Both can be found again
+//! from the offset, and only candidates need them. Halving the spill of a 5,000,000-row file
+//! (160 MB to 80 MB), in one file instead of 256, took its CPU time from 2.85 to 2.65 s and its
+//! wall time from 1.62 to 1.41 s (medians of 5, alternating).
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
+use std::os::unix::fs::FileExt;
 
-/// One object's identity and where its record is.
+/// One object's identity hash and where its record starts in the source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Entry {
     pub hash: u64,
-    pub line: u64,
     pub offset: u64,
-    pub len: u64,
 }
 
-const ENTRY_BYTES: usize = 32;
+const ENTRY_BYTES: usize = 16;
 const BUCKETS: usize = 256;
+/// Entries a bucket gathers before they are written as one segment.
+const SEGMENT_ENTRIES: usize = 512;
 
 /// Collects identity entries; memory stays under about `budget` entries.
 pub struct DupIndex {
     mem: Vec<Entry>,
     budget: usize,
-    spill: Option<Vec<BufWriter<File>>>,
-    spill_dir: Option<tempfile::TempDir>,
+    spill: Option<Spill>,
+}
+
+/// The spilled entries: one temporary file of segments, and each bucket's pending entries.
+struct Spill {
+    file: File,
+    len: u64,
+    pending: Vec<Vec<u8>>,
+    /// Each bucket's segments: (offset in `file`, bytes).
+    segments: Vec<Vec<(u64, usize)>>,
+}
+
+impl Spill {
+    fn new() -> io::Result<Spill> {
+        Ok(Spill {
+            file: tempfile::tempfile()?,
+            len: 0,
+            pending: vec![Vec::new(); BUCKETS],
+            segments: vec![Vec::new(); BUCKETS],
+        })
+    }
+
+    fn push(&mut self, e: &Entry) -> io::Result<()> {
+        let b = (e.hash >> 56) as usize;
+        let buf = &mut self.pending[b];
+        buf.extend_from_slice(&e.hash.to_le_bytes());
+        buf.extend_from_slice(&e.offset.to_le_bytes());
+        if buf.len() >= SEGMENT_ENTRIES * ENTRY_BYTES {
+            self.write_segment(b)?;
+        }
+        Ok(())
+    }
+
+    fn write_segment(&mut self, b: usize) -> io::Result<()> {
+        let buf = &mut self.pending[b];
+        if buf.is_empty() {
+            return Ok(());
+        }
+        (&self.file).write_all(buf)?;
+        self.segments[b].push((self.len, buf.len()));
+        self.len += buf.len() as u64;
+        buf.clear();
+        Ok(())
+    }
+
+    /// Bucket `b`'s entries, read back into `out`.
+    fn read_bucket(&self, b: usize, out: &mut Vec<Entry>) -> io::Result<()> {
+        out.clear();
+        let mut bytes = Vec::new();
+        for &(at, len) in &self.segments[b] {
+            bytes.resize(len, 0);
+            self.file.read_exact_at(&mut bytes, at)?;
+            out.extend(bytes.chunks_exact(ENTRY_BYTES).map(decode));
+        }
+        Ok(())
+    }
 }
 
 impl DupIndex {
@@ -35,7 +96,6 @@ impl DupIndex {
             mem: Vec::new(),
             budget: budget.max(16),
             spill: None,
-            spill_dir: None,
         }
     }
 
@@ -49,45 +109,34 @@ impl DupIndex {
 
     fn flush(&mut self) -> io::Result<()> {
         if self.spill.is_none() {
-            let dir = tempfile::Builder::new().prefix("bulk-dups-").tempdir()?;
-            let mut files = Vec::with_capacity(BUCKETS);
-            for i in 0..BUCKETS {
-                files.push(BufWriter::with_capacity(
-                    8 * 1024,
-                    File::create(dir.path().join(format!("{i:03}")))?,
-                ));
-            }
-            self.spill = Some(files);
-            self.spill_dir = Some(dir);
+            self.spill = Some(Spill::new()?);
         }
-        let files = self.spill.as_mut().expect("just created");
+        let spill = self.spill.as_mut().expect("just created");
         for e in self.mem.drain(..) {
-            let mut b = [0u8; ENTRY_BYTES];
-            b[0..8].copy_from_slice(&e.hash.to_le_bytes());
-            b[8..16].copy_from_slice(&e.line.to_le_bytes());
-            b[16..24].copy_from_slice(&e.offset.to_le_bytes());
-            b[24..32].copy_from_slice(&e.len.to_le_bytes());
-            files[(e.hash >> 56) as usize].write_all(&b)?;
+            spill.push(&e)?;
         }
         Ok(())
     }
 
-    /// Groups of entries sharing a hash (at least two each, in line order), groups in order of
-    /// their first line.
+    /// Whether entries went to disk (more than `budget` of them).
+    pub fn spilled(&self) -> bool {
+        self.spill.is_some()
+    }
+
+    /// Groups of entries sharing a hash (at least two each, in file order), groups in order of
+    /// their first record.
     pub fn candidates(mut self) -> io::Result<Vec<Vec<Entry>>> {
         let mut groups = Vec::new();
         if self.spill.is_none() {
             collect_groups(&mut self.mem, &mut groups);
         } else {
             self.flush()?;
-            let files = self.spill.take().expect("spilled");
-            let dir = self.spill_dir.as_ref().expect("spilled");
-            drop(
-                files
-                    .into_iter()
-                    .map(|mut f| f.flush())
-                    .collect::<io::Result<Vec<_>>>()?,
-            );
+            let mut spill = self.spill.take().expect("spilled");
+            for b in 0..BUCKETS {
+                spill.write_segment(b)?;
+            }
+            spill.pending = Vec::new();
+            let spill = &spill;
             // The buckets are independent: two threads take every other one.
             let per_thread: Vec<io::Result<Vec<Vec<Entry>>>> = std::thread::scope(|s| {
                 let handles: Vec<_> = (0..2)
@@ -95,10 +144,8 @@ impl DupIndex {
                         s.spawn(move || -> io::Result<Vec<Vec<Entry>>> {
                             let mut groups = Vec::new();
                             let mut bucket = Vec::new();
-                            for i in (t..BUCKETS).step_by(2) {
-                                let bytes = std::fs::read(dir.path().join(format!("{i:03}")))?;
-                                bucket.clear();
-                                bucket.extend(bytes.chunks_exact(ENTRY_BYTES).map(decode));
+                            for b in (t..BUCKETS).step_by(2) {
+                                spill.read_bucket(b, &mut bucket)?;
                                 collect_groups(&mut bucket, &mut groups);
                             }
                             Ok(groups)
@@ -114,7 +161,7 @@ impl DupIndex {
                 groups.extend(g?);
             }
         }
-        groups.sort_by_key(|g| g[0].line);
+        groups.sort_by_key(|g| g[0].offset);
         Ok(groups)
     }
 }
@@ -123,15 +170,13 @@ fn decode(b: &[u8]) -> Entry {
     let word = |k: usize| u64::from_le_bytes(b[k..k + 8].try_into().expect("8 bytes"));
     Entry {
         hash: word(0),
-        line: word(8),
-        offset: word(16),
-        len: word(24),
+        offset: word(8),
     }
 }
 
 fn collect_groups(entries: &mut [Entry], out: &mut Vec<Vec<Entry>>) {
     // Hashes are nearly all distinct: sorting on them alone is enough to find the runs, and
-    // only a run (a candidate group) needs its entries put in line order.
+    // only a run (a candidate group) needs its entries put in file order.
     entries.sort_unstable_by_key(|e| e.hash);
     for run in entries.chunk_by(|a, b| a.hash == b.hash) {
         if run.len() > 1 {
@@ -152,17 +197,16 @@ mod tests {
             .enumerate()
             .map(|(i, &h)| Entry {
                 hash: h,
-                line: i as u64 + 2,
                 offset: i as u64 * 10,
-                len: 10,
             })
             .collect()
     }
 
     #[test]
     fn same_candidates_in_memory_and_spilled() {
-        let hashes: Vec<u64> = (0..5000u64)
-            .map(|i| (i % 4000).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        // Past 512 entries a bucket writes a segment: 200,000 entries make several per bucket.
+        let hashes: Vec<u64> = (0..200_000u64)
+            .map(|i| (i % 160_000).wrapping_mul(0x9E37_79B9_7F4A_7C15))
             .collect();
         let mut small = DupIndex::new(1 << 20);
         let mut spilled = DupIndex::new(100);
@@ -170,12 +214,13 @@ mod tests {
             small.push(e).unwrap();
             spilled.push(e).unwrap();
         }
+        assert!(!small.spilled() && spilled.spilled());
         let a = small.candidates().unwrap();
         let b = spilled.candidates().unwrap();
-        assert_eq!(a.len(), 1000);
+        assert_eq!(a.len(), 40_000);
         assert_eq!(a, b);
         assert!(a
             .iter()
-            .all(|g| g.len() == 2 && g[0].line + 4000 == g[1].line));
+            .all(|g| g.len() == 2 && g[0].offset + 1_600_000 == g[1].offset));
     }
 }

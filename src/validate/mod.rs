@@ -21,7 +21,7 @@ use crate::packer::Packer;
 use crate::schema::{display_key, registry, ObjectType, Objects};
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Seek, Write};
 use std::sync::mpsc;
 
 /// Tuning of a validation run.
@@ -455,9 +455,7 @@ impl Collector {
                     self.dups
                         .push(dups::Entry {
                             hash: rec.hash,
-                            line: rec.line,
                             offset: rec.offset,
-                            len: rec.len,
                         })
                         .map_err(|e| io::Error::new(e.kind(), format!("duplicate index: {e}")))?;
                 }
@@ -798,33 +796,31 @@ fn confirm_duplicates(
     if groups.is_empty() {
         return Ok(Vec::new());
     }
-    let mut file = File::open(&source.path)?;
+    let records = reread(source, &groups)?;
     let mut fields = Fields::default();
     let mut out = Vec::new();
     let (column, column_name) = plan.identity.first_column();
     for group in groups {
         let mut first_seen: HashMap<String, u64> = HashMap::new();
         for e in group {
-            let mut rec = vec![0u8; e.len as usize];
-            file.seek(io::SeekFrom::Start(source.start + e.offset))?;
-            file.read_exact(&mut rec)?;
-            if fields.split(&rec, b',').is_err() {
+            let (line, rec) = &records[&e.offset];
+            if fields.split(rec, b',').is_err() {
                 continue;
             }
-            let Some(key) = row_key(plan, &fields, &rec) else {
+            let Some(key) = row_key(plan, &fields, rec) else {
                 continue;
             };
             match first_seen.get(&key) {
                 None => {
-                    first_seen.insert(key, e.line);
+                    first_seen.insert(key, *line);
                 }
                 Some(&first) => {
                     let shown = display_key(&key);
                     out.push(BadRecord {
-                        line: e.line,
+                        line: *line,
                         offset: e.offset,
                         issues: vec![Issue {
-                            line: e.line,
+                            line: *line,
                             column,
                             column_name: Some(column_name.clone()),
                             kind: IssueKind::DuplicateIdentity,
@@ -834,13 +830,71 @@ fn confirm_duplicates(
                                 plan.object.identity.join(" + ")
                             ),
                         }],
-                        fields: output_fields(plan, fields.to_strings(&rec)),
+                        fields: output_fields(plan, fields.to_strings(rec)),
                     });
                 }
             }
         }
     }
     out.sort_by_key(|b| b.line);
+    Ok(out)
+}
+
+/// The candidates' records, by offset: each one's line and bytes, terminator included. One
+/// pass from the start of the source to the last candidate, counting line feeds on the way (a
+/// record's line is one more than the line feeds before it, as `Scanner` numbers lines) and
+/// reading each record to the line feed that ends it outside quotes.
+fn reread(
+    source: &Source,
+    groups: &[Vec<dups::Entry>],
+) -> io::Result<HashMap<u64, (u64, Vec<u8>)>> {
+    let mut offsets: Vec<u64> = groups.iter().flatten().map(|e| e.offset).collect();
+    offsets.sort_unstable();
+    offsets.dedup();
+    let mut file = File::open(&source.path)?;
+    file.seek(io::SeekFrom::Start(source.start))?;
+    let mut input = BufReader::with_capacity(1 << 18, file);
+    let (mut at, mut line) = (0u64, 1u64);
+    let mut out = HashMap::with_capacity(offsets.len());
+    for offset in offsets {
+        // Skip to the record, counting the line feeds passed.
+        while at < offset {
+            let buf = input.fill_buf()?;
+            if buf.is_empty() {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the file shrank while it was checked",
+                ));
+            }
+            let n = buf.len().min((offset - at) as usize);
+            line += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
+            input.consume(n);
+            at += n as u64;
+        }
+        let mut rec = Vec::new();
+        let mut quoted = false;
+        'record: loop {
+            let buf = input.fill_buf()?;
+            if buf.is_empty() {
+                break;
+            }
+            for (i, &b) in buf.iter().enumerate() {
+                quoted ^= b == b'"';
+                if b == b'\n' && !quoted {
+                    rec.extend_from_slice(&buf[..=i]);
+                    input.consume(i + 1);
+                    break 'record;
+                }
+            }
+            let n = buf.len();
+            rec.extend_from_slice(buf);
+            input.consume(n);
+        }
+        at += rec.len() as u64;
+        let feeds = memchr::memchr_iter(b'\n', &rec).count() as u64;
+        out.insert(offset, (line, rec));
+        line += feeds;
+    }
     Ok(out)
 }
 

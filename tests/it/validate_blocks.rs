@@ -28,16 +28,20 @@ fn users(rows: usize, edits: &[(usize, &str)]) -> Vec<u8> {
 }
 
 fn run(bytes: &[u8], block_size: usize, threads: usize) -> (Report, Vec<BadRecord>) {
-    let wd = Workdir::new();
-    let path = wd.write("users.csv", bytes);
-    let source = open(&path, &InputOptions::default()).unwrap();
-    let user = bulk::schema::registry().get("user").unwrap();
     let settings = Settings {
         block_size,
         threads,
         ..Settings::default()
     };
-    let v = validate(&source, user, "--type", &settings, &|_| {}).unwrap();
+    run_with(bytes, &settings)
+}
+
+fn run_with(bytes: &[u8], settings: &Settings) -> (Report, Vec<BadRecord>) {
+    let wd = Workdir::new();
+    let path = wd.write("users.csv", bytes);
+    let source = open(&path, &InputOptions::default()).unwrap();
+    let user = bulk::schema::registry().get("user").unwrap();
+    let v = validate(&source, user, "--type", settings, &|_| {}).unwrap();
     let bad = v.bad_records().unwrap().map(Result::unwrap).collect();
     (v.report, bad)
 }
@@ -136,6 +140,77 @@ fn duplicates_across_blocks_are_found() {
         .collect();
     assert_eq!(dup, [72]);
     assert!(bad[0].message().contains("line 5"), "{}", bad[0].message());
+}
+
+/// Past its budget the duplicate index keeps only each identity's hash and record offset, on
+/// disk; the duplicates' lines are found again from the offsets. Behind a BOM, a record that
+/// spans three lines and a blank line, they are the lines an index in memory reports.
+#[test]
+fn duplicates_found_on_disk_are_on_their_lines() {
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend(users(
+        80,
+        &[
+            (
+                10,
+                "agent10@example.com,Standard Agent,On,Austin-TX,,,Agent-Default v2.1,,\"first\nsecond\nthird\",",
+            ),
+            (
+                20,
+                "\r\nagent20@example.com,Standard Agent,On,Austin-TX,,,Agent-Default v2.1,,E20,",
+            ),
+            (
+                30,
+                "AGENT3@example.com,Standard Agent,On,Austin-TX,,,Agent-Default v2.1,,E30,",
+            ),
+            (
+                60,
+                "\"agent40@example.com\",Standard Agent,On,Austin-TX,,,Agent-Default v2.1,,E60,",
+            ),
+        ],
+    ));
+    let in_memory = run_with(&bytes, &Settings::default());
+    let on_disk = run_with(
+        &bytes,
+        &Settings {
+            dup_budget: 16,
+            block_size: 97,
+            threads: 2,
+            ..Settings::default()
+        },
+    );
+    assert_eq!(on_disk.1, in_memory.1);
+    let dups: Vec<(u64, String)> = on_disk
+        .1
+        .iter()
+        .filter(|b| {
+            b.issues
+                .iter()
+                .any(|i| i.kind == IssueKind::DuplicateIdentity)
+        })
+        .map(|b| (b.line, b.fields[0].clone()))
+        .collect();
+    // Header on line 1, row r on line r + 2; row 10 spans 3 lines, a blank line precedes row 20.
+    assert_eq!(
+        dups,
+        [
+            (35, "AGENT3@example.com".to_string()),
+            (65, "agent40@example.com".to_string())
+        ]
+    );
+    let messages: Vec<String> = on_disk.1.iter().map(|b| b.message()).collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("already defined on line 5")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("already defined on line 45")),
+        "{messages:?}"
+    );
 }
 
 /// A file without problems is valid in every cut, with its non-ASCII and quoted values.
