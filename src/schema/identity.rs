@@ -135,9 +135,9 @@ impl Objects {
     }
 }
 
-/// A fast 64-bit hash for identity keys: each 8-byte word is mixed in with a 128-bit
-/// multiply folded to 64 bits (as wyhash and foldhash mix), then a murmur finaliser. Only
-/// compared within one run, never stored.
+/// A fast 64-bit hash for identity keys: each 16 bytes are mixed in with a 128-bit multiply
+/// folded to 64 bits (as wyhash mixes), then a murmur finaliser. Only compared within one
+/// run, never stored.
 ///
 /// It replaced an FxHash-style mix, `(h.rotate_left(5) ^ w) * K`, whose multiply carries a
 /// difference only upwards: two emails differing in two adjacent words, such as
@@ -148,14 +148,17 @@ impl Objects {
 struct Hasher(u64);
 
 impl Hasher {
-    fn mix(&mut self, word: u64) {
-        const K: u64 = 0x9e37_79b9_7f4a_7c15;
-        let p = u128::from(self.0 ^ word) * u128::from(K ^ self.0.rotate_left(29));
+    /// Mixes in 16 bytes with one 128-bit multiply folded to 64 bits (wyhash's step). `K1`
+    /// has bytes of 0x80 and over, so no word of ASCII text can cancel it to a zero factor.
+    fn mix(&mut self, a: u64, b: u64) {
+        const K0: u64 = 0xa076_1d64_78bd_642f;
+        const K1: u64 = 0xe703_7ed1_a0b4_28db;
+        let p = u128::from(a ^ self.0 ^ K0) * u128::from(b ^ K1);
         self.0 = (p as u64) ^ ((p >> 64) as u64);
     }
 
-    /// Hashes `bytes` a word at a time; the tail is padded and the length mixed in, so
-    /// different byte strings give different word sequences.
+    /// Hashes `bytes` 16 at a time; the tail is padded and the length mixed in, so different
+    /// byte strings give different word sequences.
     fn write(&mut self, bytes: &[u8]) {
         self.write_words(bytes, |w| w);
     }
@@ -169,14 +172,18 @@ impl Hasher {
     /// [`Hasher::write`] with each little-endian word passed through `map` before mixing.
     #[inline]
     fn write_words(&mut self, bytes: &[u8], map: impl Fn(u64) -> u64) {
-        let mut words = bytes.chunks_exact(8);
-        for w in &mut words {
-            self.mix(map(u64::from_le_bytes(w.try_into().expect("8 bytes"))));
+        let word = |w: &[u8]| map(u64::from_le_bytes(w.try_into().expect("8 bytes")));
+        let mut pairs = bytes.chunks_exact(16);
+        for p in &mut pairs {
+            self.mix(word(&p[..8]), word(&p[8..]));
         }
-        let tail = words.remainder();
-        let mut last = [0u8; 8];
+        let tail = pairs.remainder();
+        let mut last = [0u8; 16];
         last[..tail.len()].copy_from_slice(tail);
-        self.mix(map(u64::from_le_bytes(last)) ^ ((bytes.len() as u64) << 56));
+        self.mix(
+            word(&last[..8]),
+            word(&last[8..]) ^ ((bytes.len() as u64) << 56),
+        );
     }
 
     fn finish(&self) -> u64 {
