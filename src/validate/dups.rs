@@ -258,4 +258,20 @@ mod tests {
             .iter()
             .all(|g| g.len() == 2 && g[0].offset + 1_600_000 == g[1].offset));
     }
+
+    /// A hash given three times is one group of three, in file order, beside a pair.
+    #[test]
+    fn a_group_holds_every_entry_of_its_hash() {
+        let mut index = DupIndex::new(1 << 20);
+        for e in entries(&[7, 1, 7, 2, 3, 2, 7]) {
+            index.push(e).unwrap();
+        }
+        let offsets: Vec<Vec<u64>> = index
+            .candidates()
+            .unwrap()
+            .iter()
+            .map(|g| g.iter().map(|e| e.offset).collect())
+            .collect();
+        assert_eq!(offsets, [vec![0, 20, 60], vec![30, 50]]);
+    }
 }
