@@ -289,8 +289,8 @@ mod tests {
     }
 
     /// Keys that differ in adjacent words hash apart: the FxHash-style mix this replaced gave
-    /// the first pair (from the bench's generated users) one hash, and hundreds of pairs in the
-    /// generated set below.
+    /// the first pair (from the bench's generated users) one hash, and 5,856 of the 240,000
+    /// generated keys below a hash another one had.
     #[test]
     fn near_keys_hash_apart() {
         let user = registry().get("user").unwrap();

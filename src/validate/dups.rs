@@ -3,7 +3,7 @@
 //! Every object's identity is recorded as (hash, byte offset of its record): 16 bytes. Up to a
 //! budget the entries stay in memory; past it they spill to one unnamed temporary file, in
 //! segments per bucket of hashes (256 buckets by the top byte). At the end each bucket is read
-//! and sorted on its own, and entries that share a hash are candidates; the caller re-reads
+//! on its own, and entries that share a hash are candidates; the caller re-reads
 //! their records at their offsets (finding their lines on the way) and compares the real
 //! identities, so a hash collision can never report a false duplicate.
 //!

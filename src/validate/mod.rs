@@ -787,6 +787,10 @@ fn header_fields(block: &Block, pos: RecordPos, base: u64) -> Result<Vec<String>
 }
 
 /// Re-reads candidate duplicates and keeps those whose identities really are equal.
+///
+/// The candidates are read in file order, in one pass; memory holds the identity keys first
+/// seen and the duplicates found, never the candidates' records (a file of one 5000-row file
+/// repeated makes every row a candidate).
 fn confirm_duplicates(
     source: &Source,
     plan: &Plan,
@@ -796,67 +800,73 @@ fn confirm_duplicates(
     if groups.is_empty() {
         return Ok(Vec::new());
     }
-    let records = reread(source, &groups)?;
+    // Each candidate's offset and group, in file order.
+    let mut order: Vec<(u64, usize)> = groups
+        .iter()
+        .enumerate()
+        .flat_map(|(g, entries)| entries.iter().map(move |e| (e.offset, g)))
+        .collect();
+    drop(groups);
+    order.sort_unstable();
+    let offsets: Vec<u64> = order.iter().map(|&(offset, _)| offset).collect();
     let mut fields = Fields::default();
     let mut out = Vec::new();
+    let mut first_seen: HashMap<(usize, String), u64> = HashMap::new();
     let (column, column_name) = plan.identity.first_column();
-    for group in groups {
-        let mut first_seen: HashMap<String, u64> = HashMap::new();
-        for e in group {
-            let (line, rec) = &records[&e.offset];
-            if fields.split(rec, b',').is_err() {
-                continue;
+    reread(source, &offsets, |k, line, rec| {
+        if fields.split(rec, b',').is_err() {
+            return;
+        }
+        let Some(key) = row_key(plan, &fields, rec) else {
+            return;
+        };
+        let (offset, group) = order[k];
+        match first_seen.entry((group, key)) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(line);
             }
-            let Some(key) = row_key(plan, &fields, rec) else {
-                continue;
-            };
-            match first_seen.get(&key) {
-                None => {
-                    first_seen.insert(key, *line);
-                }
-                Some(&first) => {
-                    let shown = display_key(&key);
-                    out.push(BadRecord {
-                        line: *line,
-                        offset: e.offset,
-                        issues: vec![Issue {
-                            line: *line,
-                            column,
-                            column_name: Some(column_name.clone()),
-                            kind: IssueKind::DuplicateIdentity,
-                            message: format!(
-                                "\"{shown}\" is already defined on line {first}; each {} may appear once ({} identifies it)",
-                                plan.object.display_name.to_lowercase(),
-                                plan.object.identity.join(" + ")
-                            ),
-                        }],
-                        fields: output_fields(plan, fields.to_strings(rec)),
-                    });
-                }
+            std::collections::hash_map::Entry::Occupied(o) => {
+                let first = *o.get();
+                let shown = display_key(&o.key().1);
+                out.push(BadRecord {
+                    line,
+                    offset,
+                    issues: vec![Issue {
+                        line,
+                        column,
+                        column_name: Some(column_name.clone()),
+                        kind: IssueKind::DuplicateIdentity,
+                        message: format!(
+                            "\"{shown}\" is already defined on line {first}; each {} may appear once ({} identifies it)",
+                            plan.object.display_name.to_lowercase(),
+                            plan.object.identity.join(" + ")
+                        ),
+                    }],
+                    fields: output_fields(plan, fields.to_strings(rec)),
+                });
             }
         }
-    }
+    })?;
     out.sort_by_key(|b| b.line);
     Ok(out)
 }
 
-/// The candidates' records, by offset: each one's line and bytes, terminator included. One
-/// pass from the start of the source to the last candidate, counting line feeds on the way (a
-/// record's line is one more than the line feeds before it, as `Scanner` numbers lines) and
-/// reading each record to the line feed that ends it outside quotes.
+/// Reads the records that start at `offsets` (ascending) and hands each to `each` with its
+/// index in `offsets`, its line and its bytes (terminator included). One pass from the start
+/// of the source to the last of them, counting line feeds on the way (a record's line is one
+/// more than the line feeds before it, as `Scanner` numbers lines) and reading each record to
+/// the line feed that ends it outside quotes.
 fn reread(
     source: &Source,
-    groups: &[Vec<dups::Entry>],
-) -> io::Result<HashMap<u64, (u64, Vec<u8>)>> {
-    let mut offsets: Vec<u64> = groups.iter().flatten().map(|e| e.offset).collect();
-    offsets.sort_unstable();
-    offsets.dedup();
+    offsets: &[u64],
+    mut each: impl FnMut(usize, u64, &[u8]),
+) -> io::Result<()> {
     let mut file = File::open(&source.path)?;
     file.seek(io::SeekFrom::Start(source.start))?;
     let mut input = BufReader::with_capacity(1 << 18, file);
     let (mut at, mut line) = (0u64, 1u64);
-    let mut out = HashMap::with_capacity(offsets.len());
-    for offset in offsets {
+    let mut rec = Vec::new();
+    for (k, &offset) in offsets.iter().enumerate() {
         // Skip to the record, counting the line feeds passed.
         while at < offset {
             let buf = input.fill_buf()?;
@@ -871,7 +881,7 @@ fn reread(
             input.consume(n);
             at += n as u64;
         }
-        let mut rec = Vec::new();
+        rec.clear();
         let mut quoted = false;
         'record: loop {
             let buf = input.fill_buf()?;
@@ -891,11 +901,10 @@ fn reread(
             input.consume(n);
         }
         at += rec.len() as u64;
-        let feeds = memchr::memchr_iter(b'\n', &rec).count() as u64;
-        out.insert(offset, (line, rec));
-        line += feeds;
+        each(k, line, &rec);
+        line += memchr::memchr_iter(b'\n', &rec).count() as u64;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The identity key of a record split into `fields`.

@@ -213,6 +213,46 @@ fn duplicates_found_on_disk_are_on_their_lines() {
     );
 }
 
+/// A file pasted after itself three times: every row of the later copies is a duplicate of
+/// the first copy's row, on its own line, whether the index stays in memory or spills.
+#[test]
+fn a_file_repeated_has_every_later_row_a_duplicate() {
+    let once = users(40, &[]);
+    let header_end = once.windows(2).position(|w| w == b"\r\n").unwrap() + 2;
+    let mut bytes = once.clone();
+    for _ in 0..2 {
+        bytes.extend_from_slice(&once[header_end..]);
+    }
+    for dup_budget in [16, 1 << 17] {
+        let settings = Settings {
+            dup_budget,
+            ..Settings::default()
+        };
+        let (report, bad) = run_with(&bytes, &settings);
+        assert_eq!(report.invalid_rows, 80, "budget {dup_budget}");
+        let want: Vec<(u64, String)> = (1..3u64)
+            .flat_map(|copy| {
+                (0..40u64).map(move |i| {
+                    (
+                        2 + copy * 40 + i,
+                        format!("is already defined on line {}", 2 + i),
+                    )
+                })
+            })
+            .collect();
+        let got: Vec<(u64, String)> = bad
+            .iter()
+            .map(|b| {
+                let m = b.message();
+                let at = m.find("is already").unwrap_or(0);
+                let end = m[at..].find(';').map_or(m.len(), |e| at + e);
+                (b.line, m[at..end].to_string())
+            })
+            .collect();
+        assert_eq!(got, want, "budget {dup_budget}");
+    }
+}
+
 /// A file without problems is valid in every cut, with its non-ASCII and quoted values.
 #[test]
 fn a_valid_file_is_valid_in_every_cut() {
