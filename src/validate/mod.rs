@@ -94,7 +94,8 @@ pub struct Validation {
     plan: Option<Plan>,
     log: IssueLog<BadRecord>,
     warnings: IssueLog<Issue>,
-    dups: Vec<BadRecord>,
+    /// The rows whose identity an earlier row has, in line order.
+    dups: IssueLog<BadRecord>,
 }
 
 impl Validation {
@@ -120,10 +121,9 @@ impl Validation {
 
     /// Every row with problems, in line order (file-level problems first, on line 1).
     pub fn bad_records(&self) -> io::Result<impl Iterator<Item = io::Result<BadRecord>> + '_> {
-        let logged = self.log.read()?;
         Ok(Merge {
-            a: logged.peekable(),
-            b: self.dups.iter().cloned().peekable(),
+            a: self.log.read()?.peekable(),
+            b: self.dups.read()?.peekable(),
         })
     }
 
@@ -144,7 +144,7 @@ impl Validation {
     }
 }
 
-struct Merge<A: Iterator<Item = io::Result<BadRecord>>, B: Iterator<Item = BadRecord>> {
+struct Merge<A: Iterator<Item = io::Result<BadRecord>>, B: Iterator<Item = io::Result<BadRecord>>> {
     a: std::iter::Peekable<A>,
     b: std::iter::Peekable<B>,
 }
@@ -152,7 +152,7 @@ struct Merge<A: Iterator<Item = io::Result<BadRecord>>, B: Iterator<Item = BadRe
 impl<A, B> Iterator for Merge<A, B>
 where
     A: Iterator<Item = io::Result<BadRecord>>,
-    B: Iterator<Item = BadRecord>,
+    B: Iterator<Item = io::Result<BadRecord>>,
 {
     type Item = io::Result<BadRecord>;
     fn next(&mut self) -> Option<Self::Item> {
@@ -161,19 +161,26 @@ where
             Some(Err(_)) => return self.a.next(),
             None => None,
         };
-        let b_line = self.b.peek().map(|r| r.line);
+        let b_line = match self.b.peek() {
+            Some(Ok(r)) => Some(r.line),
+            Some(Err(_)) => return self.b.next(),
+            None => None,
+        };
         match (a_line, b_line) {
             (None, None) => None,
             (Some(_), None) => self.a.next(),
-            (None, Some(_)) => self.b.next().map(Ok),
+            (None, Some(_)) => self.b.next(),
             (Some(x), Some(y)) if x < y => self.a.next(),
-            (Some(x), Some(y)) if y < x => self.b.next().map(Ok),
+            (Some(x), Some(y)) if y < x => self.b.next(),
             _ => {
                 let mut a = match self.a.next()? {
                     Ok(a) => a,
                     Err(e) => return Some(Err(e)),
                 };
-                let b = self.b.next()?;
+                let b = match self.b.next()? {
+                    Ok(b) => b,
+                    Err(e) => return Some(Err(e)),
+                };
                 a.issues.extend(b.issues);
                 Some(Ok(a))
             }
@@ -588,12 +595,14 @@ pub fn validate(
                 .map_err(wrap)?;
             log.finish().map_err(wrap)?;
             warnings.finish().map_err(wrap)?;
+            let mut dups = IssueLog::new().map_err(wrap)?;
+            dups.finish().map_err(wrap)?;
             return Ok(Validation {
                 report,
                 plan: None,
                 log,
                 warnings,
-                dups: Vec::new(),
+                dups,
             });
         }
         (None, Ok(_)) => unreachable!("a header needs a block"),
@@ -716,31 +725,24 @@ pub fn validate(
     report.chunks = packer.chunks();
     log.finish().map_err(wrap)?;
     warnings.finish().map_err(wrap)?;
-    let dup_records = confirm_duplicates(source, &plan, dups).map_err(wrap)?;
-    for b in &dup_records {
-        for i in &b.issues {
-            report.issues += 1;
-            *report.by_kind.entry(i.kind).or_default() += 1;
-        }
+    let mut dup_log = IssueLog::new().map_err(wrap)?;
+    let found = confirm_duplicates(source, &plan, dups, &mut dup_log, &log).map_err(wrap)?;
+    dup_log.finish().map_err(wrap)?;
+    // One issue each; a row already counted invalid is not counted twice.
+    report.issues += found.rows;
+    if found.rows > 0 {
+        *report
+            .by_kind
+            .entry(IssueKind::DuplicateIdentity)
+            .or_default() += found.rows;
     }
-    // A row already counted invalid is not counted twice.
-    let mut already = 0;
-    if !dup_records.is_empty() {
-        let dup_lines: std::collections::HashSet<u64> =
-            dup_records.iter().map(|b| b.line).collect();
-        for r in log.read().map_err(wrap)? {
-            if dup_lines.contains(&r.map_err(wrap)?.line) {
-                already += 1;
-            }
-        }
-    }
-    report.invalid_rows += dup_records.len() as u64 - already;
+    report.invalid_rows += found.rows - found.already_invalid;
     Ok(Validation {
         report,
         plan: Some(plan),
         log,
         warnings,
-        dups: dup_records,
+        dups: dup_log,
     })
 }
 
@@ -788,18 +790,27 @@ fn header_fields(block: &Block, pos: RecordPos, base: u64) -> Result<Vec<String>
 
 /// Re-reads candidate duplicates and keeps those whose identities really are equal.
 ///
-/// The candidates are read in file order, in one pass; memory holds the identity keys first
-/// seen and the duplicates found, never the candidates' records (a file of one 5000-row file
-/// repeated makes every row a candidate).
+/// The duplicates go to `out` in line order. `bad` is the log of rows with other problems,
+/// to count the duplicates already invalid. The candidates are read in
+/// file order, in one pass; memory holds the identity keys first seen in each group of
+/// candidates until its last one is read, never the candidates' records (in a file pasted
+/// after itself every row is a candidate).
 fn confirm_duplicates(
     source: &Source,
     plan: &Plan,
     index: dups::DupIndex,
-) -> io::Result<Vec<BadRecord>> {
+    out: &mut IssueLog<BadRecord>,
+    bad: &IssueLog<BadRecord>,
+) -> io::Result<Duplicates> {
+    let mut found = Duplicates::default();
     let groups = index.candidates()?;
     if groups.is_empty() {
-        return Ok(Vec::new());
+        return Ok(found);
     }
+    // The bad rows' lines, walked alongside (both in line order).
+    let mut bad_lines = bad.read()?.peekable();
+    // Candidates of each group not read yet: a group's keys are dropped after its last one.
+    let mut unread: Vec<usize> = groups.iter().map(Vec::len).collect();
     // Each candidate's offset and group, in file order.
     let mut order: Vec<(u64, usize)> = groups
         .iter()
@@ -810,45 +821,63 @@ fn confirm_duplicates(
     order.sort_unstable();
     let offsets: Vec<u64> = order.iter().map(|&(offset, _)| offset).collect();
     let mut fields = Fields::default();
-    let mut out = Vec::new();
-    let mut first_seen: HashMap<(usize, String), u64> = HashMap::new();
+    // Per open group: the keys seen in it, each with the line that first had it.
+    let mut first_seen: HashMap<usize, Vec<(String, u64)>> = HashMap::new();
     let (column, column_name) = plan.identity.first_column();
     reread(source, &offsets, |k, line, rec| {
-        if fields.split(rec, b',').is_err() {
-            return;
-        }
-        let Some(key) = row_key(plan, &fields, rec) else {
-            return;
-        };
         let (offset, group) = order[k];
-        match first_seen.entry((group, key)) {
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(line);
-            }
-            std::collections::hash_map::Entry::Occupied(o) => {
-                let first = *o.get();
-                let shown = display_key(&o.key().1);
-                out.push(BadRecord {
-                    line,
-                    offset,
-                    issues: vec![Issue {
+        unread[group] -= 1;
+        let key = match fields.split(rec, b',') {
+            Ok(()) => row_key(plan, &fields, rec),
+            Err(_) => None,
+        };
+        let seen = first_seen.entry(group).or_default();
+        if let Some(key) = key {
+            match seen.iter().find(|(k, _)| *k == key) {
+                None => seen.push((key, line)),
+                Some((_, first)) => {
+                    let shown = display_key(&key);
+                    found.rows += 1;
+                    while let Some(b) =
+                        bad_lines.next_if(|b| b.as_ref().map_or(true, |b| b.line <= line))
+                    {
+                        if b?.line == line {
+                            found.already_invalid += 1;
+                        }
+                    }
+                    out.push(&BadRecord {
                         line,
-                        column,
-                        column_name: Some(column_name.clone()),
-                        kind: IssueKind::DuplicateIdentity,
-                        message: format!(
-                            "\"{shown}\" is already defined on line {first}; each {} may appear once ({} identifies it)",
-                            plan.object.display_name.to_lowercase(),
-                            plan.object.identity.join(" + ")
-                        ),
-                    }],
-                    fields: output_fields(plan, fields.to_strings(rec)),
-                });
+                        offset,
+                        issues: vec![Issue {
+                            line,
+                            column,
+                            column_name: Some(column_name.clone()),
+                            kind: IssueKind::DuplicateIdentity,
+                            message: format!(
+                                "\"{shown}\" is already defined on line {first}; each {} may appear once ({} identifies it)",
+                                plan.object.display_name.to_lowercase(),
+                                plan.object.identity.join(" + ")
+                            ),
+                        }],
+                        fields: output_fields(plan, fields.to_strings(rec)),
+                    })?;
+                }
             }
         }
+        if unread[group] == 0 {
+            first_seen.remove(&group);
+        }
+        Ok(())
     })?;
-    out.sort_by_key(|b| b.line);
-    Ok(out)
+    Ok(found)
+}
+
+/// What [`confirm_duplicates`] found: rows whose identity an earlier row has, and how many of
+/// them have other problems too.
+#[derive(Default)]
+struct Duplicates {
+    rows: u64,
+    already_invalid: u64,
 }
 
 /// Reads the records that start at `offsets` (ascending) and hands each to `each` with its
@@ -859,7 +888,7 @@ fn confirm_duplicates(
 fn reread(
     source: &Source,
     offsets: &[u64],
-    mut each: impl FnMut(usize, u64, &[u8]),
+    mut each: impl FnMut(usize, u64, &[u8]) -> io::Result<()>,
 ) -> io::Result<()> {
     let mut file = File::open(&source.path)?;
     file.seek(io::SeekFrom::Start(source.start))?;
@@ -901,7 +930,7 @@ fn reread(
             input.consume(n);
         }
         at += rec.len() as u64;
-        each(k, line, &rec);
+        each(k, line, &rec)?;
         line += memchr::memchr_iter(b'\n', &rec).count() as u64;
     }
     Ok(())

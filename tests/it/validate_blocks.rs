@@ -214,22 +214,35 @@ fn duplicates_found_on_disk_are_on_their_lines() {
 }
 
 /// A file pasted after itself three times: every row of the later copies is a duplicate of
-/// the first copy's row, on its own line, whether the index stays in memory or spills.
+/// the first copy's row, on its own line, whether the index stays in memory or spills. A
+/// duplicate with another problem too is one invalid row with two problems.
 #[test]
 fn a_file_repeated_has_every_later_row_a_duplicate() {
     let once = users(40, &[]);
     let header_end = once.windows(2).position(|w| w == b"\r\n").unwrap() + 2;
+    let bad_phone = users(
+        40,
+        &[(
+            5,
+            "agent5@example.com,Standard Agent,On,Austin-TX,,,Agent-Default v2.1,,E5,+1abc",
+        )],
+    );
     let mut bytes = once.clone();
-    for _ in 0..2 {
-        bytes.extend_from_slice(&once[header_end..]);
-    }
+    bytes.extend_from_slice(&bad_phone[header_end..]);
+    bytes.extend_from_slice(&once[header_end..]);
     for dup_budget in [16, 1 << 17] {
         let settings = Settings {
             dup_budget,
             ..Settings::default()
         };
         let (report, bad) = run_with(&bytes, &settings);
-        assert_eq!(report.invalid_rows, 80, "budget {dup_budget}");
+        assert_eq!(
+            (report.invalid_rows, report.issues),
+            (80, 81),
+            "budget {dup_budget}"
+        );
+        assert_eq!(bad[5].line, 47);
+        assert_eq!(bad[5].issues.len(), 2, "{:?}", bad[5].issues);
         let want: Vec<(u64, String)> = (1..3u64)
             .flat_map(|copy| {
                 (0..40u64).map(move |i| {
