@@ -831,7 +831,10 @@ fn confirm_duplicates(
             Ok(()) => row_key(plan, &fields, rec),
             Err(_) => None,
         };
-        let seen = first_seen.entry(group).or_default();
+        // Nearly always one key per group: room for one, not the four of a first push.
+        let seen = first_seen
+            .entry(group)
+            .or_insert_with(|| Vec::with_capacity(1));
         if let Some(key) = key {
             match seen.iter().find(|(k, _)| *k == key) {
                 None => seen.push((key, line)),
