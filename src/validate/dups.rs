@@ -119,7 +119,8 @@ impl DupIndex {
     }
 
     /// Whether entries went to disk (more than `budget` of them).
-    pub fn spilled(&self) -> bool {
+    #[cfg(test)]
+    fn spilled(&self) -> bool {
         self.spill.is_some()
     }
 

@@ -94,8 +94,8 @@ pub struct Validation {
     plan: Option<Plan>,
     log: IssueLog<BadRecord>,
     warnings: IssueLog<Issue>,
-    /// The rows whose identity an earlier row has, in line order.
-    dups: IssueLog<BadRecord>,
+    /// The rows whose identity an earlier row has, in line order (`None`: there are none).
+    dups: Option<IssueLog<BadRecord>>,
 }
 
 impl Validation {
@@ -123,7 +123,14 @@ impl Validation {
     pub fn bad_records(&self) -> io::Result<impl Iterator<Item = io::Result<BadRecord>> + '_> {
         Ok(Merge {
             a: self.log.read()?.peekable(),
-            b: self.dups.read()?.peekable(),
+            b: self
+                .dups
+                .as_ref()
+                .map(IssueLog::read)
+                .transpose()?
+                .into_iter()
+                .flatten()
+                .peekable(),
         })
     }
 
@@ -595,14 +602,12 @@ pub fn validate(
                 .map_err(wrap)?;
             log.finish().map_err(wrap)?;
             warnings.finish().map_err(wrap)?;
-            let mut dups = IssueLog::new().map_err(wrap)?;
-            dups.finish().map_err(wrap)?;
             return Ok(Validation {
                 report,
                 plan: None,
                 log,
                 warnings,
-                dups,
+                dups: None,
             });
         }
         (None, Ok(_)) => unreachable!("a header needs a block"),
@@ -725,9 +730,7 @@ pub fn validate(
     report.chunks = packer.chunks();
     log.finish().map_err(wrap)?;
     warnings.finish().map_err(wrap)?;
-    let mut dup_log = IssueLog::new().map_err(wrap)?;
-    let found = confirm_duplicates(source, &plan, dups, &mut dup_log, &log).map_err(wrap)?;
-    dup_log.finish().map_err(wrap)?;
+    let (dup_log, found) = confirm_duplicates(source, &plan, dups, &log).map_err(wrap)?;
     // One issue each; a row already counted invalid is not counted twice.
     report.issues += found.rows;
     if found.rows > 0 {
@@ -790,8 +793,9 @@ fn header_fields(block: &Block, pos: RecordPos, base: u64) -> Result<Vec<String>
 
 /// Re-reads candidate duplicates and keeps those whose identities really are equal.
 ///
-/// The duplicates go to `out` in line order. `bad` is the log of rows with other problems,
-/// to count the duplicates already invalid. The candidates are read in
+/// Returns the duplicates as a log in line order (`None` when no record is a candidate) and
+/// their counts. `bad` is the log of rows with other problems, to count the duplicates
+/// already invalid. The candidates are read in
 /// file order, in one pass; memory holds the identity keys first seen in each group of
 /// candidates until its last one is read, never the candidates' records (in a file pasted
 /// after itself every row is a candidate).
@@ -799,14 +803,14 @@ fn confirm_duplicates(
     source: &Source,
     plan: &Plan,
     index: dups::DupIndex,
-    out: &mut IssueLog<BadRecord>,
     bad: &IssueLog<BadRecord>,
-) -> io::Result<Duplicates> {
+) -> io::Result<(Option<IssueLog<BadRecord>>, Duplicates)> {
     let mut found = Duplicates::default();
     let groups = index.candidates()?;
     if groups.is_empty() {
-        return Ok(found);
+        return Ok((None, found));
     }
+    let mut out = IssueLog::new()?;
     // The bad rows' lines, walked alongside (both in line order).
     let mut bad_lines = bad.read()?.peekable();
     // Candidates of each group not read yet: a group's keys are dropped after its last one.
@@ -819,36 +823,38 @@ fn confirm_duplicates(
         .collect();
     drop(groups);
     order.sort_unstable();
-    let offsets: Vec<u64> = order.iter().map(|&(offset, _)| offset).collect();
     let mut fields = Fields::default();
     // Per open group: the keys seen in it, each with the line that first had it.
     let mut first_seen: HashMap<usize, Vec<(String, u64)>> = HashMap::new();
     let (column, column_name) = plan.identity.first_column();
-    reread(source, &offsets, |k, line, rec| {
-        let (offset, group) = order[k];
-        unread[group] -= 1;
-        let key = match fields.split(rec, b',') {
-            Ok(()) => row_key(plan, &fields, rec),
-            Err(_) => None,
-        };
-        // Nearly always one key per group: room for one, not the four of a first push.
-        let seen = first_seen
-            .entry(group)
-            .or_insert_with(|| Vec::with_capacity(1));
-        if let Some(key) = key {
-            match seen.iter().find(|(k, _)| *k == key) {
-                None => seen.push((key, line)),
-                Some((_, first)) => {
-                    let shown = display_key(&key);
-                    found.rows += 1;
-                    while let Some(b) =
-                        bad_lines.next_if(|b| b.as_ref().map_or(true, |b| b.line <= line))
-                    {
-                        if b?.line == line {
-                            found.already_invalid += 1;
+    reread(
+        source,
+        order.iter().map(|&(offset, _)| offset),
+        |k, line, rec| {
+            let (offset, group) = order[k];
+            unread[group] -= 1;
+            let key = match fields.split(rec, b',') {
+                Ok(()) => row_key(plan, &fields, rec),
+                Err(_) => None,
+            };
+            // Nearly always one key per group: room for one, not the four of a first push.
+            let seen = first_seen
+                .entry(group)
+                .or_insert_with(|| Vec::with_capacity(1));
+            if let Some(key) = key {
+                match seen.iter().find(|(k, _)| *k == key) {
+                    None => seen.push((key, line)),
+                    Some((_, first)) => {
+                        let shown = display_key(&key);
+                        found.rows += 1;
+                        while let Some(b) =
+                            bad_lines.next_if(|b| b.as_ref().map_or(true, |b| b.line <= line))
+                        {
+                            if b?.line == line {
+                                found.already_invalid += 1;
+                            }
                         }
-                    }
-                    out.push(&BadRecord {
+                        out.push(&BadRecord {
                         line,
                         offset,
                         issues: vec![Issue {
@@ -864,15 +870,17 @@ fn confirm_duplicates(
                         }],
                         fields: output_fields(plan, fields.to_strings(rec)),
                     })?;
+                    }
                 }
             }
-        }
-        if unread[group] == 0 {
-            first_seen.remove(&group);
-        }
-        Ok(())
-    })?;
-    Ok(found)
+            if unread[group] == 0 {
+                first_seen.remove(&group);
+            }
+            Ok(())
+        },
+    )?;
+    out.finish()?;
+    Ok((Some(out), found))
 }
 
 /// What [`confirm_duplicates`] found: rows whose identity an earlier row has, and how many of
@@ -884,13 +892,13 @@ struct Duplicates {
 }
 
 /// Reads the records that start at `offsets` (ascending) and hands each to `each` with its
-/// index in `offsets`, its line and its bytes (terminator included). One pass from the start
+/// index among them, its line and its bytes (terminator included). One pass from the start
 /// of the source to the last of them, counting line feeds on the way (a record's line is one
 /// more than the line feeds before it, as `Scanner` numbers lines) and reading each record to
 /// the line feed that ends it outside quotes.
 fn reread(
     source: &Source,
-    offsets: &[u64],
+    offsets: impl IntoIterator<Item = u64>,
     mut each: impl FnMut(usize, u64, &[u8]) -> io::Result<()>,
 ) -> io::Result<()> {
     let mut file = File::open(&source.path)?;
@@ -898,7 +906,7 @@ fn reread(
     let mut input = BufReader::with_capacity(1 << 18, file);
     let (mut at, mut line) = (0u64, 1u64);
     let mut rec = Vec::new();
-    for (k, &offset) in offsets.iter().enumerate() {
+    for (k, offset) in offsets.into_iter().enumerate() {
         // Skip to the record, counting the line feeds passed.
         while at < offset {
             let buf = input.fill_buf()?;
