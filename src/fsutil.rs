@@ -7,7 +7,16 @@
 use anyhow::Context as _;
 use std::fs::File;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// A file deleted, if it is still there, when this is dropped.
+pub struct RemoveOnDrop(pub PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
 
 /// Creates `dir` (and its missing parents) readable by its owner only (0700 on Unix). An existing
 /// `dir` is narrowed to 0700 too: it holds secrets.

@@ -2,7 +2,7 @@
 //! jitter (connection errors, 429 with Retry-After, 5xx), one error type. It never prints.
 
 use super::wire::{
-    ErrorBody, ErrorCode, ExportRequest, Job, JobList, JobListQuery, Limits, Me,
+    ErrorBody, ErrorCode, ExportRequest, ImportQuery, Job, JobList, JobListQuery, Limits, Me,
     IDEMPOTENCY_KEY_HEADER,
 };
 use rand::Rng;
@@ -207,12 +207,15 @@ impl Client {
     }
 
     /// Submits a file for import. The same `idempotency_key` always means the same job.
+    /// With `after`, the file queues behind that job while it is the active one (see
+    /// [`crate::api::wire::ImportQuery::after`]): the answer comes once it has ended.
     pub fn import(
         &self,
         object_type: &str,
         file_name: &str,
         body: &[u8],
         idempotency_key: &str,
+        after: Option<&str>,
     ) -> Result<Job, ApiError> {
         let content_type = if crate::schema::is_zip(object_type) {
             "application/zip"
@@ -221,7 +224,11 @@ impl Client {
         };
         let r = self.send(|h| {
             h.post(self.url("/v1/jobs/import"))
-                .query(&[("object_type", object_type), ("file_name", file_name)])
+                .query(&ImportQuery {
+                    object_type: object_type.to_string(),
+                    file_name: file_name.to_string(),
+                    after: after.map(str::to_string),
+                })
                 .header(IDEMPOTENCY_KEY_HEADER, idempotency_key)
                 .header(reqwest::header::CONTENT_TYPE, content_type)
                 .body(body.to_vec())

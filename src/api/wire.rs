@@ -286,6 +286,12 @@ pub struct JobListQuery {
 pub struct ImportQuery {
     pub object_type: String,
     pub file_name: String,
+    /// The job this upload queues behind: while that job is the organisation's active one,
+    /// the upload is received and then held until the job ends, and becomes the next job at
+    /// once (the gap between the jobs of a chunked import). Never a second active job: the
+    /// held upload is not a job, and goes away with its request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
 }
 
 /// Body of `POST /v1/jobs/export`.

@@ -10,6 +10,8 @@ use crate::error::{Exit, Failure};
 use crate::import::journal::{ChunkState, Journal, Store};
 use crate::output::thousands;
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Longest long-poll of one job request.
@@ -188,6 +190,7 @@ impl<'a> Runner<'a> {
                 }
                 ChunkState::Submitted => {
                     let id = chunk.job_id.clone().unwrap_or_default();
+                    let mut queued = None;
                     let outcome = if self.no_wait {
                         match self.api.job(&id, None) {
                             Ok(j) if j.status.is_active() => return Ok(Stop::NoWait(Some(id))),
@@ -198,6 +201,7 @@ impl<'a> Runner<'a> {
                             }
                         }
                     } else {
+                        queued = self.queue_next(i, c, &id);
                         self.wait(&id, Some((i, c)))?
                     };
                     match outcome {
@@ -209,12 +213,15 @@ impl<'a> Runner<'a> {
                             self.renew(i, c, &job.id, job.failure_reason.as_deref())?;
                         }
                         Waited::Done(job) => {
-                            // The service runs one job at a time and idles until the next
-                            // upload: the next chunk goes out before this one's results are
-                            // fetched and saved (issue 15). A crash in between leaves this
-                            // chunk submitted and the next one pending, whose key finds the
-                            // job again.
-                            let next = self.send_early(i, c + 1);
+                            // The service runs one job at a time: the next chunk, queued
+                            // behind this job, became a job as it ended, or goes out now,
+                            // before this one's results are fetched and saved (issue 15). A
+                            // crash in between leaves this chunk submitted and the next one
+                            // pending, whose key finds the job again.
+                            let next = match queued.take().and_then(Queued::answer) {
+                                Some(next) => Some(next),
+                                None => self.send_early(i, c + 1),
+                            };
                             self.finish(i, c, &job)?;
                             if let Some(next) = next {
                                 if let Some(stop) = self.submitted(i, c + 1, next)? {
@@ -273,8 +280,67 @@ impl<'a> Runner<'a> {
             .join(&chunk.file);
         let body = std::fs::read(path).ok()?;
         self.api
-            .import(&e.object_type, &chunk.file, &body, &chunk.key)
+            .import(&e.object_type, &chunk.file, &body, &chunk.key, None)
             .ok()
+    }
+
+    /// Sends chunk `c + 1` of input `i`, on a thread of its own, to queue behind job `id` of
+    /// chunk `c` while it runs: the service holds the upload and makes it the next job the
+    /// moment `id` ends, so no upload sits between the two jobs. Only behind a job this run
+    /// created, only for a pending chunk, never with `--no-wait`. Resent while the service
+    /// answers that `id` is still active after holding it (a job longer than the hold); any
+    /// other answer leaves the chunk to [`Runner::send_early`].
+    fn queue_next(&self, i: usize, c: usize, id: &str) -> Option<Queued> {
+        let e = self.journal.inputs.get(i)?;
+        let chunk = e.chunks.get(c + 1)?;
+        if self.no_wait
+            || !self.fresh.contains(id)
+            || chunk.state != ChunkState::Pending
+            || self.check_stop(None).is_some()
+        {
+            return None;
+        }
+        let path = self
+            .store
+            .chunk_dir(&self.journal.id)
+            .join(&e.dir)
+            .join(&chunk.file);
+        let (api, object_type, file, key, after) = (
+            self.api.clone(),
+            e.object_type.clone(),
+            chunk.file.clone(),
+            chunk.key.clone(),
+            id.to_string(),
+        );
+        let (tx, answer) = std::sync::mpsc::channel();
+        let abandoned = Arc::new(AtomicBool::new(false));
+        let gone = abandoned.clone();
+        let send = move || {
+            let job = (|| {
+                let body = std::fs::read(path).ok()?;
+                loop {
+                    let held = Instant::now();
+                    match api.import(&object_type, &file, &body, &key, Some(&after)) {
+                        Ok(job) => return Some(job),
+                        // Held the whole time and `after` still runs: queue again. An answer
+                        // that came at once (a service that does not hold uploads) is final.
+                        Err(err)
+                            if err.is(ErrorCode::JobActive)
+                                && err.details().and_then(|d| d["job_id"].as_str())
+                                    == Some(after.as_str())
+                                && held.elapsed() >= MIN_HOLD
+                                && !gone.load(Ordering::Relaxed) => {}
+                        Err(_) => return None,
+                    }
+                }
+            })();
+            let _ = tx.send(job);
+        };
+        std::thread::Builder::new()
+            .name("bulk-queue-next".into())
+            .spawn(send)
+            .ok()?;
+        Some(Queued { answer, abandoned })
     }
 
     /// Submits a chunk with its key; on `job_active` waits for the active job and tries again.
@@ -295,7 +361,7 @@ impl<'a> Runner<'a> {
         let (object_type, file, key) =
             (e.object_type.clone(), chunk.file.clone(), chunk.key.clone());
         loop {
-            match self.api.import(&object_type, &file, &body, &key) {
+            match self.api.import(&object_type, &file, &body, &key, None) {
                 Ok(job) => return Ok(Ok(job)),
                 Err(err) if err.is(ErrorCode::JobActive) => {
                     let other = err
@@ -513,6 +579,34 @@ impl<'a> Runner<'a> {
                 thousands((warned.len() - SHOWN) as u64)
             ));
         }
+    }
+}
+
+/// A held `job_active` answer shorter than this did not come from a service that holds
+/// uploads behind `after` (it holds them up to a minute).
+const MIN_HOLD: Duration = Duration::from_secs(1);
+
+/// The next chunk, on its way to queue behind the running job ([`Runner::queue_next`]).
+struct Queued {
+    answer: std::sync::mpsc::Receiver<Option<Job>>,
+    /// Set when the run stops following the job: the thread does not send the chunk again.
+    /// A request in flight ends with the process, and the service drops an upload whose
+    /// request went away; one that became a job in that instant is found by its key when the
+    /// import is run again.
+    abandoned: Arc<AtomicBool>,
+}
+
+impl Queued {
+    /// The job the chunk became, once the job it queued behind has ended; `None` when the
+    /// service did not take it.
+    fn answer(self) -> Option<Job> {
+        self.answer.recv().ok().flatten()
+    }
+}
+
+impl Drop for Queued {
+    fn drop(&mut self) {
+        self.abandoned.store(true, Ordering::Relaxed);
     }
 }
 

@@ -22,7 +22,7 @@ use crate::wxcc::limits::{auth_failure, RateLimiter};
 use crate::wxcc::mapping::{self, CsvObject, MapErrorKind, Row};
 use crate::wxcc::tenant::{Outcome as TenantOutcome, Tenant, TenantError};
 use anyhow::Context;
-use rusqlite::{params, Connection, Transaction};
+use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
@@ -96,8 +96,20 @@ pub(crate) fn run_worker(state: AppState, mut conn: Connection, face: Face) {
                 if let Some(reason) = reason {
                     let _ = fail(&state, &conn, &id, &reason);
                 }
-                // An ended job keeps its record, not its upload (issue 11).
-                let _ = store::release_upload(&conn, &state.settings().data_dir, &id);
+                // An upload held behind this job becomes the next one now (issue 15: the gap
+                // between the jobs of a chunked import). A job stopped with the service has
+                // not ended: what is held behind it is answered by the shutdown.
+                if !state.stopping() {
+                    state.create_held(&mut conn, &id);
+                }
+                // An ended job keeps its record, not its upload (issue 11). The file goes with
+                // what the job leaves, off the path to the next job: its unlink took a few
+                // hundred microseconds between the end of a job and the start of the next.
+                if let Ok(Some(upload)) =
+                    store::upload_to_release(&conn, &state.settings().data_dir, &id)
+                {
+                    spent.keep(crate::fsutil::RemoveOnDrop(upload));
+                }
             }
             None if spent.is_empty() => {
                 state.wait_for_work(Duration::from_millis(500));
@@ -418,7 +430,11 @@ fn apply_batch(
 /// API: one HTTP call per person made a 50,000-user import spend most of its time here.
 fn create_people(conn: &mut Connection, org: &str, emails: &[String], now_ms: i64) -> Vec<bool> {
     let made = (|| -> anyhow::Result<Vec<bool>> {
-        let tx = conn.transaction()?;
+        // The worker's transactions take the write lock first (waiting for it): one that read
+        // first failed at its first write ("database is locked") whenever a write on the
+        // service's other connection (a job created beside the running one) committed in
+        // between, and here that made every row of the batch "no person with this email".
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let made = {
             let people = super::org::store::People::new(&tx, org, now_ms)
                 .map_err(|p| anyhow::anyhow!(p.description))?;
@@ -642,7 +658,7 @@ fn apply_and_record(
             }
         },
     };
-    let tx = conn.transaction()?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut tally = Tally::default();
     let mut results = Vec::with_capacity(batch_end - batch_start);
     let mut warned = Vec::new();
@@ -808,7 +824,7 @@ fn import_audio(
         } else {
             tally.failed = 1;
         }
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let result = RowResult {
             line: (n + 1) as u64,
             fields: std::slice::from_ref(&raw_name),

@@ -84,7 +84,14 @@ pub struct Settings {
     /// it is expired (401); `None`: an hour, as `expires_in` says
     /// (`--token-lifetime-requests`).
     pub token_lifetime_requests: Option<u64>,
+    /// Longest an upload sent with `after=<job>` waits for that job to end before it is refused
+    /// as `job_active` (default [`AFTER_WAIT`]).
+    pub after_wait: Duration,
 }
+
+/// How long an upload queued behind the active job (`POST /v1/jobs/import?after=`) waits for
+/// it by default: shorter than the client's two-minute request timeout.
+pub const AFTER_WAIT: Duration = Duration::from_secs(60);
 
 /// The Configuration API an engine's worker writes to: a `wxcc` profile's tenant.
 #[derive(Clone)]
@@ -129,6 +136,7 @@ impl Settings {
             org_max_body_bytes: org::DEFAULT_MAX_BODY_BYTES,
             token_lifetime_requests: None,
             engine: None,
+            after_wait: AFTER_WAIT,
         }
     }
 
@@ -141,6 +149,13 @@ impl Settings {
             ..Settings::new(data_dir)
         }
     }
+}
+
+/// An upload held behind job `after`, and where to answer once it is a job.
+struct Held {
+    after: String,
+    upload: store::Upload,
+    reply: tokio::sync::oneshot::Sender<anyhow::Result<store::Created>>,
 }
 
 /// Shared state of the service: settings, database, clock, and the worker's signals.
@@ -163,6 +178,9 @@ struct Inner {
     shutdown: watch::Sender<bool>,
     stopping: AtomicBool,
     work: (Mutex<bool>, Condvar),
+    /// Uploads held behind the job named by `after`, for the worker to make the next job
+    /// the moment that job ends (`POST /v1/jobs/import?after=`).
+    held: Mutex<Vec<Held>>,
     dice: faults::Dice,
     /// A secret of this start, written 0600 to `server.key` in the 0700 data dir; the server
     /// proves it knows it (`GET /healthz?challenge=`) before a client sends its token.
@@ -231,6 +249,7 @@ impl AppState {
                 shutdown: watch::channel(false).0,
                 stopping: AtomicBool::new(false),
                 work: (Mutex::new(false), Condvar::new()),
+                held: Mutex::new(Vec::new()),
                 dice,
                 instance_key: random_hex(32),
             }),
@@ -332,6 +351,58 @@ impl AppState {
 
     pub(crate) fn subscribe_shutdown(&self) -> watch::Receiver<bool> {
         self.inner.shutdown.subscribe()
+    }
+
+    /// Holds `upload` behind `after` if that is its organisation's active job (read on `conn`,
+    /// under the lock the worker takes held uploads with, after it has recorded a job's end:
+    /// an end is either seen here or finds the upload held). Gives the upload back otherwise.
+    pub(crate) fn hold(
+        &self,
+        conn: &rusqlite::Connection,
+        after: &str,
+        upload: store::Upload,
+        reply: tokio::sync::oneshot::Sender<anyhow::Result<store::Created>>,
+    ) -> anyhow::Result<Option<store::Upload>> {
+        let mut held = self.inner.held.lock().expect("held uploads");
+        if store::active_job(conn, &upload.org_id)?.as_deref() != Some(after) {
+            return Ok(Some(upload));
+        }
+        held.push(Held {
+            after: after.to_string(),
+            upload,
+            reply,
+        });
+        Ok(None)
+    }
+
+    /// Withdraws the held upload that was to become job `id`; false if the worker took it.
+    pub(crate) fn unhold(&self, id: &str) -> bool {
+        let mut held = self.inner.held.lock().expect("held uploads");
+        let before = held.len();
+        held.retain(|h| h.upload.id != id);
+        held.len() < before
+    }
+
+    /// Makes the uploads held behind job `ended` jobs, in the order they came (the first
+    /// becomes the next job; any other finds it active), on the worker's connection, right
+    /// after `ended`'s end is committed: no hop to the import route and back.
+    pub(crate) fn create_held(&self, conn: &mut rusqlite::Connection, ended: &str) {
+        let taken: Vec<Held> = {
+            let mut held = self.inner.held.lock().expect("held uploads");
+            let (taken, kept) = std::mem::take(&mut *held)
+                .into_iter()
+                .partition(|h| h.after == ended);
+            *held = kept;
+            taken
+        };
+        for h in taken {
+            // Its request went away: the route removed the file with it.
+            if h.reply.is_closed() {
+                continue;
+            }
+            let created = h.upload.create(conn, &self.settings().data_dir, self.now());
+            let _ = h.reply.send(created);
+        }
     }
 
     /// Tells the worker a job is waiting.

@@ -319,6 +319,50 @@ pub(crate) struct NewJob<'a> {
     pub idempotency_key: Option<&'a str>,
 }
 
+/// A received import upload, in its temporary file, to become a job.
+pub(crate) struct Upload {
+    pub id: String,
+    pub org_id: String,
+    pub file_name: String,
+    pub object_type: String,
+    pub submitted_by: String,
+    pub rows_total: u64,
+    pub idempotency_key: Option<String>,
+    /// Where the upload was received; moved to `upload_path` as the job is created.
+    pub received: PathBuf,
+}
+
+impl Upload {
+    /// [`create_job`] for this upload, moving its file in place.
+    pub(crate) fn create(
+        &self,
+        conn: &mut Connection,
+        data_dir: &Path,
+        now: OffsetDateTime,
+    ) -> anyhow::Result<Created> {
+        create_job(
+            conn,
+            NewJob {
+                id: self.id.clone(),
+                org_id: &self.org_id,
+                file_name: &self.file_name,
+                job_type: JobType::Import,
+                object_type: &self.object_type,
+                submitted_by: &self.submitted_by,
+                rows_total: self.rows_total,
+                now,
+                idempotency_key: self.idempotency_key.as_deref(),
+            },
+            || {
+                Ok(std::fs::rename(
+                    &self.received,
+                    upload_path(data_dir, &self.id),
+                )?)
+            },
+        )
+    }
+}
+
 /// Creates a job unless the key names one already or another job is active, atomically.
 /// `on_commit` runs inside the transaction just before it commits (moves the upload in place).
 pub(crate) fn create_job(
@@ -478,19 +522,19 @@ pub(crate) fn purge(
     Ok(ids.len())
 }
 
-/// Deletes the uploaded file of job `id` once the job has ended: the one-year job record needs
-/// only its counts, its failed rows (in `job_errors`, the error CSV) and an export's result;
-/// an upload kept for a year cost as much disk as everything ever imported. Returns whether a
-/// file was removed.
-pub(crate) fn release_upload(conn: &Connection, data_dir: &Path, id: &str) -> anyhow::Result<bool> {
+/// The uploaded file of job `id` to delete, once the job has ended: the one-year job record
+/// needs only its counts, its failed rows (in `job_errors`, the error CSV) and an export's
+/// result; an upload kept for a year cost as much disk as everything ever imported.
+pub(crate) fn upload_to_release(
+    conn: &Connection,
+    data_dir: &Path,
+    id: &str,
+) -> anyhow::Result<Option<PathBuf>> {
     // A job that is gone from the table (purged) keeps nothing either.
-    if job_ended(conn, id)? == Some(false) {
-        return Ok(false);
-    }
-    remove_upload(data_dir, id)
+    Ok((job_ended(conn, id)? != Some(false)).then(|| upload_path(data_dir, id)))
 }
 
-/// [`release_upload`] for every upload in the data directory (uploads of jobs that ended
+/// [`upload_to_release`] for every upload in the data directory (uploads of jobs that ended
 /// before a restart, or under an older version that kept them); returns how many went.
 ///
 /// An upload with no job row is taken only once it is [`ORPHAN_GRACE`] old: the import route

@@ -235,6 +235,86 @@ fn one_active_job_idempotency_and_prompt_long_poll() {
     assert_eq!(post("key-3").status(), 201);
 }
 
+/// Issue 15: the next chunk queues behind the running job (`after=`) and becomes a job as it
+/// ends, never beside it; a queued upload whose connection closes (Ctrl-C) becomes no job.
+#[test]
+fn an_upload_queued_after_the_running_job_starts_as_it_ends_and_dies_with_its_connection() {
+    use std::io::Write as _;
+    let sb = Sandbox::start_temp(|s| s.row_delay = Duration::from_millis(100));
+    let sites = |prefix: &str| {
+        let mut body = String::from("Name,Multimedia Profile\n");
+        for i in 0..8 {
+            body.push_str(&format!("{prefix}{i},Blended\n"));
+        }
+        body
+    };
+    let queue = |after: &str, key: &str, body: String| {
+        fresh_client()
+            .post(format!(
+                "{}/v1/jobs/import?object_type=site&file_name=next.csv&after={after}",
+                sb.url
+            ))
+            .bearer_auth(&sb.token)
+            .header("Idempotency-Key", key)
+            .body(body)
+            .send()
+            .unwrap()
+    };
+    let first = sb.submit("site", "first.csv", sites("First "));
+    let a = first["id"].as_str().unwrap().to_string();
+
+    // The connection of a queued upload closes while the job runs: no job comes of it.
+    let mut raw = std::net::TcpStream::connect(sb.addr).unwrap();
+    let body = sites("Dropped ");
+    write!(
+        raw,
+        "POST /v1/jobs/import?object_type=site&file_name=dropped.csv&after={a} HTTP/1.1\r\n\
+         Host: {}\r\nAuthorization: Bearer {}\r\nIdempotency-Key: dropped\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        sb.addr,
+        sb.token,
+        body.len()
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    drop(raw);
+
+    // Queued while `a` runs: answered only once it has ended, as the next job.
+    let queued = std::thread::scope(|s| {
+        let q = s.spawn(|| queue(&a, "next", sites("Next ")));
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(!q.is_finished(), "answered while {a} runs");
+        assert_eq!(sb.json("/v1/jobs")["total"], 1, "a queued upload is no job");
+        q.join().unwrap()
+    });
+    assert_eq!(queued.status(), 201);
+    let next: Value = queued.json().unwrap();
+    let ended = sb.json(&format!("/v1/jobs/{a}"));
+    assert_eq!(ended["status"], "completed", "{ended}");
+    let ms = |j: &Value, k: &str| {
+        time::OffsetDateTime::parse(
+            j[k].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap()
+    };
+    assert!(
+        ms(&next, "created_at") >= ms(&ended, "finished_at"),
+        "{ended} {next}"
+    );
+    let b = next["id"].as_str().unwrap();
+    assert_eq!(sb.wait(b)["rows_succeeded"], 8);
+    let list = sb.json("/v1/jobs");
+    assert_eq!(list["total"], 2, "the dropped upload became a job: {list}");
+    let names: Vec<String> = sb
+        .export_records("site", crate::harness::Export::Plain)
+        .into_iter()
+        .map(|r| r["name"].clone())
+        .collect();
+    assert!(!names.iter().any(|n| n.starts_with("Dropped")), "{names:?}");
+    assert!(names.iter().any(|n| n == "Next 7"), "{names:?}");
+}
+
 #[test]
 fn job_list_is_newest_first_filtered_and_paged() {
     let sb = Sandbox::start_temp(|_| {});

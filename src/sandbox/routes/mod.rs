@@ -395,6 +395,108 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_upload_after_the_active_job_is_held_until_it_ends_and_is_no_job_meanwhile() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = Settings::new(dir.path());
+        settings.after_wait = std::time::Duration::from_millis(300);
+        let st = AppState::new(settings).unwrap();
+        let submit = |key: &str, after: Option<&str>| {
+            let uri = match after {
+                Some(a) => format!("/v1/jobs/import?object_type=site&file_name=s.csv&after={a}"),
+                None => "/v1/jobs/import?object_type=site&file_name=s.csv".to_string(),
+            };
+            authed(&st, "POST", &uri)
+                .header("idempotency-key", key)
+                .body(Body::from("Name,Multimedia Profile\nA,Blended\n"))
+                .unwrap()
+        };
+        let jobs = || async {
+            let (_, _, v) = call(
+                &st,
+                authed(&st, "GET", "/v1/jobs").body(Body::empty()).unwrap(),
+            )
+            .await;
+            v["total"].as_u64().unwrap()
+        };
+        let partial_files = || {
+            std::fs::read_dir(dir.path().join("files"))
+                .unwrap()
+                .filter(|e| e.as_ref().unwrap().path().extension() == Some("partial".as_ref()))
+                .count()
+        };
+        // No worker runs in handler tests: a job stays `new` (active) until `end` does what the
+        // worker does as a job ends.
+        let end = |id: String| {
+            let st = st.clone();
+            async move {
+                let st2 = st.clone();
+                st.db(move |c| {
+                    c.execute(
+                        "UPDATE jobs SET status = 'completed', started_at = 1, finished_at = 2
+                            WHERE id = ?1",
+                        [&id],
+                    )?;
+                    st2.notify_change();
+                    st2.create_held(c, &id);
+                    Ok(())
+                })
+                .await
+                .unwrap();
+            }
+        };
+        let (s, _, first) = call(&st, submit("k1", None)).await;
+        assert_eq!(s, StatusCode::CREATED);
+        let a = first["id"].as_str().unwrap().to_string();
+
+        // Queued behind another job than the active one: refused at once, as without `after`.
+        let (s, _, v) = call(&st, submit("k0", Some("not-the-active-job"))).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert_error_body(&v, "job_active");
+        assert_eq!(v["error"]["details"]["job_id"], a.as_str());
+
+        // Queued behind `a`: held, and not a job, while `a` runs.
+        let spawn_call = |req| {
+            let st = st.clone();
+            tokio::spawn(async move { call(&st, req).await })
+        };
+        let held = spawn_call(submit("k2", Some(&a)));
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert!(!held.is_finished());
+        assert_eq!(jobs().await, 1);
+        end(a.clone()).await;
+        let (s, _, second) = held.await.unwrap();
+        assert_eq!(s, StatusCode::CREATED, "{second}");
+        let b = second["id"].as_str().unwrap().to_string();
+        assert_ne!(b, a);
+        assert_eq!(second["status"], "new");
+        assert_eq!(jobs().await, 2);
+
+        // A held upload whose request goes away never becomes a job, and leaves no file.
+        let dropped = spawn_call(submit("k3", Some(&b)));
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert!(!dropped.is_finished());
+        assert_eq!(partial_files(), 1);
+        dropped.abort();
+        assert!(dropped.await.unwrap_err().is_cancelled());
+        assert_eq!(partial_files(), 0);
+
+        // Held longer than `after_wait`: refused as `job_active`, and no file is left.
+        let (s, _, v) = call(&st, submit("k4", Some(&b))).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert_error_body(&v, "job_active");
+        assert_eq!(v["error"]["details"]["job_id"], b.as_str());
+        assert_eq!(partial_files(), 0);
+        end(b).await;
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert_eq!(jobs().await, 2);
+
+        // With nothing active, `after` changes nothing.
+        let (s, _, v) = call(&st, submit("k5", Some(&a))).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        assert_eq!(jobs().await, 3);
+    }
+
+    #[tokio::test]
     async fn limits_types_and_templates_are_served() {
         let (_d, st) = state();
         let (s, _, v) = call(&st, Request::get("/v1/limits").body(Body::empty()).unwrap()).await;
