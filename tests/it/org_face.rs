@@ -328,6 +328,18 @@ async fn site_create_duplicate_list_get_put() {
     assert_eq!(a.body["data"][1]["name"], "Brest");
     assert!(a.body["meta"]["links"]["prev"].is_string());
     assert!(a.body["meta"]["links"].get("next").is_none());
+    // The total is the same whether the page is full, the last one, or past the end.
+    for (page, size, rows) in [(0, 5, 5), (0, 9, 5), (1, 4, 1), (4, 3, 0), (1, 5, 0)] {
+        let a = o
+            .get(&format!("v2/site?page={page}&pageSize={size}"), "v2/site")
+            .await;
+        assert_eq!(
+            a.body["meta"]["totalRecords"], 5,
+            "{page} {size}: {}",
+            a.body
+        );
+        assert_eq!(a.body["data"].as_array().unwrap().len(), rows, "{}", a.body);
+    }
     let a = o.get("v2/site?pageSize=100000", "v2/site").await;
     assert_eq!(
         a.body["meta"]["pageSize"],
