@@ -7,7 +7,7 @@ use crate::api::client::{ApiError, Client};
 use crate::api::wait::{Cancel, Update, WaitOptions};
 use crate::api::wire::{ErrorCode, Job, JobStatus};
 use crate::error::{Exit, Failure};
-use crate::import::journal::{ChunkState, Journal, Store};
+use crate::import::journal::{ChunkEntry, ChunkState, InputEntry, Journal, Store};
 use crate::output::thousands;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -267,18 +267,9 @@ impl<'a> Runner<'a> {
     /// recording it: the caller does once the previous chunk is recorded. Anything but a
     /// created (or found) job leaves the chunk pending for [`Runner::submit`], which waits out
     /// another active job and reports errors.
-    fn send_early(&mut self, i: usize, c: usize) -> Option<Job> {
-        let e = self.journal.inputs.get(i)?;
-        let chunk = e.chunks.get(c)?;
-        if self.no_wait || chunk.state != ChunkState::Pending || self.check_stop(None).is_some() {
-            return None;
-        }
-        let path = self
-            .store
-            .chunk_dir(&self.journal.id)
-            .join(&e.dir)
-            .join(&chunk.file);
-        let body = std::fs::read(path).ok()?;
+    fn send_early(&self, i: usize, c: usize) -> Option<Job> {
+        let (e, chunk) = self.sendable_ahead(i, c)?;
+        let body = std::fs::read(self.chunk_path(i, c)).ok()?;
         self.api
             .import(&e.object_type, &chunk.file, &body, &chunk.key, None)
             .ok()
@@ -291,20 +282,11 @@ impl<'a> Runner<'a> {
     /// answers that `id` is still active after holding it (a job longer than the hold); any
     /// other answer leaves the chunk to [`Runner::send_early`].
     fn queue_next(&self, i: usize, c: usize, id: &str) -> Option<Queued> {
-        let e = self.journal.inputs.get(i)?;
-        let chunk = e.chunks.get(c + 1)?;
-        if self.no_wait
-            || !self.fresh.contains(id)
-            || chunk.state != ChunkState::Pending
-            || self.check_stop(None).is_some()
-        {
+        if !self.fresh.contains(id) {
             return None;
         }
-        let path = self
-            .store
-            .chunk_dir(&self.journal.id)
-            .join(&e.dir)
-            .join(&chunk.file);
+        let (e, chunk) = self.sendable_ahead(i, c + 1)?;
+        let path = self.chunk_path(i, c + 1);
         let (api, object_type, file, key, after) = (
             self.api.clone(),
             e.object_type.clone(),
@@ -343,15 +325,29 @@ impl<'a> Runner<'a> {
         Some(Queued { answer, abandoned })
     }
 
-    /// Submits a chunk with its key; on `job_active` waits for the active job and tries again.
-    fn submit(&mut self, i: usize, c: usize) -> anyhow::Result<Result<Job, Stop>> {
+    /// Chunk `c` of input `i`, if it may be sent ahead of its turn: it exists, is pending, and
+    /// neither `--no-wait` nor a stop says otherwise.
+    fn sendable_ahead(&self, i: usize, c: usize) -> Option<(&InputEntry, &ChunkEntry)> {
+        let e = self.journal.inputs.get(i)?;
+        let chunk = e.chunks.get(c)?;
+        (!self.no_wait && chunk.state == ChunkState::Pending && self.check_stop(None).is_none())
+            .then_some((e, chunk))
+    }
+
+    /// Where chunk `c` of input `i` is kept.
+    fn chunk_path(&self, i: usize, c: usize) -> std::path::PathBuf {
         let e = &self.journal.inputs[i];
-        let chunk = &e.chunks[c];
-        let path = self
-            .store
+        self.store
             .chunk_dir(&self.journal.id)
             .join(&e.dir)
-            .join(&chunk.file);
+            .join(&e.chunks[c].file)
+    }
+
+    /// Submits a chunk with its key; on `job_active` waits for the active job and tries again.
+    fn submit(&mut self, i: usize, c: usize) -> anyhow::Result<Result<Job, Stop>> {
+        let path = self.chunk_path(i, c);
+        let e = &self.journal.inputs[i];
+        let chunk = &e.chunks[c];
         let body = std::fs::read(&path).map_err(|err| {
             anyhow::anyhow!(
                 "cannot read chunk {}: {err}; run the import again with --restart",
