@@ -392,16 +392,7 @@ fn the_sandbox_token_never_goes_to_a_stranger_on_its_port() {
 #[test]
 fn a_reused_idempotency_key_with_another_request_is_422() {
     let sb = Sandbox::start_temp(|_| {});
-    let post = |query: &[(&str, &str)], body: &str| {
-        fresh_client()
-            .post(format!("{}/v1/jobs/import", sb.url))
-            .query(query)
-            .bearer_auth(&sb.token)
-            .header("Idempotency-Key", "key-1")
-            .body(body.to_string())
-            .send()
-            .unwrap()
-    };
+    let post = |query: &[(&str, &str)], body: &str| sb.post_import_keyed(query, "key-1", body);
     let users = plain_users(2);
     let first = post(&[("object_type", "user"), ("file_name", "a.csv")], &users);
     assert_eq!(first.status(), 201);

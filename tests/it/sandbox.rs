@@ -184,16 +184,11 @@ fn one_active_job_idempotency_and_prompt_long_poll() {
     let sb = Sandbox::start_temp(|s| s.row_delay = Duration::from_millis(40));
     let body = "Name,Multimedia Profile\nA,Blended\nB,Blended\nC,Blended\nD,Blended\nE,Blended\n";
     let post = |key: &str| {
-        fresh_client()
-            .post(format!(
-                "{}/v1/jobs/import?object_type=site&file_name=s.csv",
-                sb.url
-            ))
-            .bearer_auth(&sb.token)
-            .header("Idempotency-Key", key)
-            .body(body)
-            .send()
-            .unwrap()
+        sb.post_import_keyed(
+            &[("object_type", "site"), ("file_name", "s.csv")],
+            key,
+            body,
+        )
     };
     let r = post("key-1");
     assert_eq!(r.status(), 201);
@@ -249,16 +244,12 @@ fn an_upload_queued_after_the_running_job_starts_as_it_ends_and_dies_with_its_co
         body
     };
     let queue = |after: &str, key: &str, body: String| {
-        fresh_client()
-            .post(format!(
-                "{}/v1/jobs/import?object_type=site&file_name=next.csv&after={after}",
-                sb.url
-            ))
-            .bearer_auth(&sb.token)
-            .header("Idempotency-Key", key)
-            .body(body)
-            .send()
-            .unwrap()
+        let query = [
+            ("object_type", "site"),
+            ("file_name", "next.csv"),
+            ("after", after),
+        ];
+        sb.post_import_keyed(&query, key, body)
     };
     let first = sb.submit("site", "first.csv", sites("First "));
     let a = first["id"].as_str().unwrap().to_string();

@@ -238,6 +238,23 @@ impl Sandbox {
             .unwrap()
     }
 
+    /// `POST /v1/jobs/import` with `query` and an `Idempotency-Key`, whatever the answer.
+    pub fn post_import_keyed(
+        &self,
+        query: &[(&str, &str)],
+        key: &str,
+        body: impl AsRef<[u8]>,
+    ) -> Response {
+        fresh_client()
+            .post(format!("{}/v1/jobs/import", self.url))
+            .query(query)
+            .bearer_auth(&self.token)
+            .header("Idempotency-Key", key)
+            .body(body.as_ref().to_vec())
+            .send()
+            .unwrap()
+    }
+
     /// `POST /v1/jobs/export`, whatever the answer.
     pub fn post_export(&self, object_type: &str) -> Response {
         fresh_client()
