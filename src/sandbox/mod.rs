@@ -185,6 +185,8 @@ struct Inner {
     /// A secret of this start, written 0600 to `server.key` in the 0700 data dir; the server
     /// proves it knows it (`GET /healthz?challenge=`) before a client sends its token.
     instance_key: String,
+    /// Told of writes; a serving sandbox runs it on a thread of its own ([`serve`]).
+    checkpoints: store::Checkpointer,
 }
 
 impl AppState {
@@ -252,6 +254,7 @@ impl AppState {
                 held: Mutex::new(Vec::new()),
                 dice,
                 instance_key: random_hex(32),
+                checkpoints: store::Checkpointer::default(),
             }),
         })
     }
@@ -304,7 +307,9 @@ impl AppState {
         &self,
         f: impl FnOnce(&mut rusqlite::Connection) -> anyhow::Result<T> + Send + 'static,
     ) -> Result<T, ApiError> {
-        self.on(|i| &i.db, f).await
+        let r = self.on(|i| &i.db, f).await;
+        self.inner.checkpoints.wrote();
+        r
     }
 
     /// [`AppState::db`] for a call that only reads, on the connection kept for reads: it sees
@@ -341,8 +346,11 @@ impl AppState {
         &self.inner.dice
     }
 
+    /// A job changed (each write of the worker's says so): wakes the long polls, and the
+    /// checkpointer.
     pub(crate) fn notify_change(&self) {
         self.inner.changes.send_modify(|v| *v = v.wrapping_add(1));
+        self.inner.checkpoints.wrote();
     }
 
     pub(crate) fn subscribe_changes(&self) -> watch::Receiver<u64> {
@@ -430,6 +438,7 @@ impl AppState {
         self.inner.stopping.store(true, Ordering::SeqCst);
         self.inner.shutdown.send_replace(true);
         self.wake_worker();
+        self.inner.checkpoints.close();
     }
 }
 
@@ -530,9 +539,13 @@ pub async fn serve(
         let s = state.clone();
         tokio::task::spawn_blocking(move || s.purge()).await??;
     }
+    // Both threads' connections first: nothing below may fail with the worker running.
+    let (conn, checkpoint_conn) = (
+        store::connect(&state.settings().data_dir)?,
+        store::connect(&state.settings().data_dir)?,
+    );
     let worker = {
         let s = state.clone();
-        let conn = store::connect(&state.settings().data_dir)?;
         // The worker applies rows through the sandbox's own Configuration-API face: the router
         // the socket serves, called in process.
         let face = jobs::Face::in_process(
@@ -543,6 +556,12 @@ pub async fn serve(
         std::thread::Builder::new()
             .name("sandbox-worker".into())
             .spawn(move || jobs::run_worker(s, conn, face))?
+    };
+    let checkpointer = {
+        let s = state.clone();
+        std::thread::Builder::new()
+            .name("sandbox-checkpoint".into())
+            .spawn(move || s.inner.checkpoints.run(&checkpoint_conn))
     };
     let stopped = state.subscribe_shutdown();
     {
@@ -557,6 +576,12 @@ pub async fn serve(
     tokio::task::spawn_blocking(move || worker.join())
         .await?
         .map_err(|_| anyhow::anyhow!("the sandbox worker panicked"))?;
+    // Without its thread (it could not start), commits checkpoint the log at its bound.
+    if let Ok(t) = checkpointer {
+        tokio::task::spawn_blocking(move || t.join())
+            .await?
+            .map_err(|_| anyhow::anyhow!("the sandbox checkpointer panicked"))?;
+    }
     Ok(result?)
 }
 
