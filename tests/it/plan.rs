@@ -281,3 +281,33 @@ fn a_blank_keeps_a_value_and_clear_empties_it_in_the_plan_and_the_import() {
         "{changes:?}"
     );
 }
+
+/// Blank cells of reference columns keep their references too: the existing object's ids are
+/// written back as names for just those columns, a blank cell as much as a missing column.
+#[test]
+fn a_blank_reference_cell_keeps_the_reference() {
+    let o = Org::start();
+    o.apply("site", "Name,Multimedia Profile\nBerlin,Blended\n");
+    o.apply(
+        "team",
+        "Name,Site,Type,Multimedia Profile,Capacity\nDesk,Berlin,AGENT,Blended,\n",
+    );
+    let team = |o: &Org| {
+        let t = o.tenant();
+        let id = t.id_of(ApiType::Team, "Desk", None).unwrap().unwrap();
+        t.object(ApiType::Team, &id).unwrap().unwrap()
+    };
+    let before = team(&o);
+    assert!(before["multiMediaProfileId"].is_string(), "{before:?}");
+    o.apply(
+        "team",
+        "Name,Site,Type,Multimedia Profile\nDesk,Berlin,AGENT,\n",
+    );
+    o.apply("team", "Name,Site,Type\nDesk,Berlin,AGENT\n");
+    let after = team(&o);
+    assert_eq!(after["multiMediaProfileId"], before["multiMediaProfileId"]);
+    assert!(
+        after["version"].as_i64() > before["version"].as_i64(),
+        "{after:?}"
+    );
+}

@@ -205,7 +205,7 @@ pub fn to_api(
     let Some(object_type) = crate::schema::registry().get(&obj.type_id) else {
         return Ok(first);
     };
-    let Some(existing) = existing_rows(object_type, &first, resolver) else {
+    let Some(existing) = existing_rows(object_type, obj, &first, resolver) else {
         return Ok(first);
     };
     match kept(object_type, obj, &existing) {
@@ -234,9 +234,35 @@ fn without_clear(obj: &CsvObject) -> Option<CsvObject> {
     })
 }
 
-/// The existing object `mapped` names, written back as CSV rows (`None` for a new object).
+/// The `keep` columns (not child columns) where `obj` has a blank cell or no cell: those
+/// [`kept`] fills from the existing object, the only columns it reads of it.
+fn blank_keep_columns<'a>(
+    object_type: &'a crate::schema::ObjectType,
+    obj: &CsvObject,
+) -> Vec<&'a str> {
+    object_type
+        .columns
+        .iter()
+        .filter(|col| {
+            col.blank == crate::schema::Blank::Keep && !object_type.is_child_column(&col.name)
+        })
+        .filter(|col| {
+            obj.rows.iter().any(|row| {
+                row.cells
+                    .iter()
+                    .find(|(c, _)| c.eq_ignore_ascii_case(&col.name))
+                    .is_none_or(|(_, v)| v.trim().is_empty())
+            })
+        })
+        .map(|col| col.name.as_str())
+        .collect()
+}
+
+/// The existing object `mapped` names, written back as CSV rows (`None` for a new object), in
+/// the columns [`kept`] reads for `obj` (the others blank).
 fn existing_rows(
     object_type: &crate::schema::ObjectType,
+    obj: &CsvObject,
     mapped: &Mapped,
     resolver: &dyn Resolver,
 ) -> Option<Vec<Vec<String>>> {
@@ -257,7 +283,8 @@ fn existing_rows(
     let mut rows = None;
     resolver
         .with_object(mapped.api, &id, &mut |existing| {
-            rows = super::to_csv(object_type, existing, &[], resolver).ok();
+            let wanted = blank_keep_columns(object_type, obj);
+            rows = super::export::to_csv_columns(object_type, existing, resolver, &wanted).ok();
         })
         .ok()?;
     rows
