@@ -316,15 +316,15 @@ fn ids_at(obj: &Map<String, Value>, path: &str, at: &str, out: &mut Vec<(String,
         Some(f) => (f, true),
         None => (head, false),
     };
+    // Most reference fields of most objects are absent: their path is not even written.
+    let Some(x) = obj.get(field).filter(|x| !x.is_null()) else {
+        return;
+    };
     let name = if at.is_empty() {
         field.to_string()
     } else {
         format!("{at}.{field}")
     };
-    let Some(x) = obj.get(field) else { return };
-    if x.is_null() {
-        return;
-    }
     let mut visit = |x: &Value, name: String| match (rest, x.as_object()) {
         (Some(r), Some(m)) => ids_at(m, r, &name, out),
         (Some(_), None) => {}
