@@ -491,9 +491,14 @@ fn a_refused_token_is_exit_6_before_any_row_is_sent() {
 #[test]
 fn an_unreachable_region_is_a_clear_error_before_any_row_is_sent() {
     let wd = Workdir::new();
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", closed.local_addr().unwrap());
-    drop(closed);
+    // A privileged port, where nothing listens: a port freed by the test itself could be
+    // taken by another test's sandbox in between (the system hands ephemeral ports out
+    // again), and then it answered.
+    let url = "http://127.0.0.1:1".to_string();
+    assert!(
+        std::net::TcpStream::connect("127.0.0.1:1").is_err(),
+        "something listens on port 1"
+    );
     wxcc_profile(
         &wd,
         &url,
