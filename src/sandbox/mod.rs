@@ -302,14 +302,25 @@ impl AppState {
         Ok(n)
     }
 
-    /// Runs a database call off the async threads.
+    /// Runs a database call off the async threads. A call that changed rows wakes the
+    /// checkpointer; most calls only read (authenticating each request, polling a job).
     pub(crate) async fn db<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut rusqlite::Connection) -> anyhow::Result<T> + Send + 'static,
     ) -> Result<T, ApiError> {
-        let r = self.on(|i| &i.db, f).await;
-        self.inner.checkpoints.wrote();
-        r
+        let state = self.clone();
+        self.on(
+            |i| &i.db,
+            move |c| {
+                let before = c.total_changes();
+                let r = f(c);
+                if c.total_changes() != before {
+                    state.inner.checkpoints.wrote();
+                }
+                r
+            },
+        )
+        .await
     }
 
     /// [`AppState::db`] for a call that only reads, on the connection kept for reads: it sees
@@ -832,5 +843,32 @@ impl IntoResponse for ApiError {
             },
         };
         (self.status, Json(body)).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn only_a_call_that_changes_rows_wakes_the_checkpointer() {
+        let dir = tempfile::tempdir().unwrap();
+        let st = AppState::new(Settings::new(dir.path())).unwrap();
+        assert!(!st.inner.checkpoints.due());
+        let token = st.admin_token().unwrap();
+        let org = st
+            .db(move |c| store::authenticate(c, &token))
+            .await
+            .unwrap();
+        assert!(org.is_some());
+        assert!(!st.inner.checkpoints.due(), "a read woke the checkpointer");
+        st.db(|c| {
+            c.execute("UPDATE jobs SET status = status", [])?;
+            c.execute("UPDATE users SET token = token", [])?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+        assert!(st.inner.checkpoints.due(), "a write did not wake it");
     }
 }

@@ -168,6 +168,12 @@ impl Checkpointer {
         }
     }
 
+    /// Whether a round is due (for tests).
+    #[cfg(test)]
+    pub(crate) fn due(&self) -> bool {
+        self.pending.lock().expect("checkpointer").wrote
+    }
+
     /// Ends [`Checkpointer::run`] (after the round in progress).
     pub(crate) fn close(&self) {
         self.pending.lock().expect("checkpointer").closed = true;
