@@ -845,7 +845,6 @@ fn confirm_duplicates(
                 match seen.iter().find(|(k, _)| *k == key) {
                     None => seen.push((key, line)),
                     Some((_, first)) => {
-                        let shown = display_key(&key);
                         found.rows += 1;
                         while let Some(b) =
                             bad_lines.next_if(|b| b.as_ref().map_or(true, |b| b.line <= line))
@@ -855,21 +854,17 @@ fn confirm_duplicates(
                             }
                         }
                         out.push(&BadRecord {
-                        line,
-                        offset,
-                        issues: vec![Issue {
                             line,
-                            column,
-                            column_name: Some(column_name.clone()),
-                            kind: IssueKind::DuplicateIdentity,
-                            message: format!(
-                                "\"{shown}\" is already defined on line {first}; each {} may appear once ({} identifies it)",
-                                plan.object.display_name.to_lowercase(),
-                                plan.object.identity.join(" + ")
-                            ),
-                        }],
-                        fields: output_fields(plan, fields.to_strings(rec)),
-                    })?;
+                            offset,
+                            issues: vec![Issue {
+                                line,
+                                column,
+                                column_name: Some(column_name.clone()),
+                                kind: IssueKind::DuplicateIdentity,
+                                message: duplicate_message(plan, &key, *first),
+                            }],
+                            fields: output_fields(plan, fields.to_strings(rec)),
+                        })?;
                     }
                 }
             }
@@ -881,6 +876,16 @@ fn confirm_duplicates(
     )?;
     out.finish()?;
     Ok((Some(out), found))
+}
+
+/// The message of a row whose identity `key` line `first` has already.
+fn duplicate_message(plan: &Plan, key: &str, first: u64) -> String {
+    format!(
+        "\"{}\" is already defined on line {first}; each {} may appear once ({} identifies it)",
+        display_key(key),
+        plan.object.display_name.to_lowercase(),
+        plan.object.identity.join(" + ")
+    )
 }
 
 /// What [`confirm_duplicates`] found: rows whose identity an earlier row has, and how many of
