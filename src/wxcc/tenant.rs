@@ -120,7 +120,8 @@ pub trait Tenant: Resolver {
     /// GET + merge + PUT per object, so fields without a column are kept.
     fn update(&self, api: ApiType, items: &[ApiObject]) -> Result<Vec<Outcome>, TenantError>;
 
-    /// `PATCH user/bulk`: each item is `id` plus the fields to change (`null` clears).
+    /// `PATCH user/bulk`: each item is `id` plus the fields to change (`null` clears). An
+    /// implementation that caches the listed users sends only the fields that differ.
     fn patch_users(&self, items: &[ApiObject]) -> Result<Vec<Outcome>, TenantError>;
 
     /// Creates (no `id`) or replaces (with `id`) one address book (`v3/address-book`).

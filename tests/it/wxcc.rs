@@ -1102,6 +1102,8 @@ mod http_tenant {
     #[derive(Default)]
     struct Seen {
         calls: Vec<String>,
+        /// The JSON bodies of `PATCH user/bulk` calls.
+        user_patches: Vec<Value>,
     }
 
     fn page(orgid: &str, page: u32, total_pages: u32, data: Vec<Value>) -> Value {
@@ -1225,11 +1227,31 @@ mod http_tenant {
                 "teamType": "AGENT", "teamStatus": "IN_SERVICE", "active": true, "rankQueuesForTeam": false, "userIds": ["u9"]}),
             ),
             ("PUT", p) if p.starts_with("team/") => (StatusCode::OK, json_body.unwrap()),
-            ("PATCH", "user/bulk") => (
-                StatusCode::MULTI_STATUS,
-                json!({"items": [
-                {"itemIdentifier": 0, "status": 200, "operationType": "UPDATE", "href": "/api/organization/o/user/u1"}]}),
+            ("GET", "v2/user") => (
+                StatusCode::OK,
+                page(
+                    ORG,
+                    0,
+                    1,
+                    vec![
+                        json!({"id": "u1", "email": "ann@example.com", "ciUserId": "ci-1",
+                        "firstName": "Ann", "lastName": "Lee", "active": true,
+                        "contactCenterEnabled": true, "userProfileId": "up1", "siteId": "s1"}),
+                    ],
+                ),
             ),
+            ("PATCH", "user/bulk") => {
+                let body = json_body.unwrap();
+                seen.lock().unwrap().user_patches.push(body.clone());
+                let items = body["items"].as_array().unwrap();
+                (
+                    StatusCode::MULTI_STATUS,
+                    json!({"items": items.iter().map(|i| json!({
+                        "itemIdentifier": i["itemIdentifier"], "status": 200, "operationType": "UPDATE",
+                        "href": format!("/api/organization/{ORG}/user/{}", i["item"]["id"].as_str().unwrap())
+                    })).collect::<Vec<_>>()}),
+                )
+            }
             ("POST", "v3/address-book") => (
                 StatusCode::CREATED,
                 json!({"id": "ab-new", "name": "AB", "parentType": "ORGANIZATION"}),
@@ -1400,6 +1422,48 @@ mod http_tenant {
             Outcome::Updated {
                 id: "au-new".into()
             }
+        );
+    }
+
+    /// Cisco's `PATCH user/bulk` takes "the patch JSON": a listed user gets its id and the
+    /// fields that differ from the list (a `null` for a field it has), one not listed goes whole.
+    #[test]
+    fn a_user_patch_sends_only_what_differs_from_the_listed_user() {
+        let srv = server();
+        let t = HttpTenant::new(&srv.base, ORG, TOKEN).unwrap();
+        t.prefetch(ApiType::User, &["ann@example.com".to_string()])
+            .unwrap();
+        let listed = obj(
+            json!({"id": "u1", "email": "ann@example.com", "firstName": "Ann",
+            "lastName": "Lee", "siteId": "s1", "teamIds": null, "contactCenterEnabled": true}),
+        );
+        let mut changed = listed.clone();
+        changed.insert("lastName".into(), json!("Li"));
+        changed.insert("siteId".into(), Value::Null);
+        let unlisted = obj(json!({"id": "u2", "firstName": "Bo", "teamIds": null}));
+        let out = t.patch_users(&[listed, changed, unlisted.clone()]).unwrap();
+        assert_eq!(
+            out,
+            [
+                Outcome::Updated { id: "u1".into() },
+                Outcome::Updated { id: "u1".into() },
+                Outcome::Updated { id: "u2".into() }
+            ]
+        );
+        let sent = srv.seen.lock().unwrap().user_patches.clone();
+        let items: Vec<Value> = sent[0]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["item"].clone())
+            .collect();
+        assert_eq!(
+            items,
+            [
+                json!({"id": "u1"}),
+                json!({"id": "u1", "lastName": "Li", "siteId": null}),
+                Value::Object(unlisted)
+            ]
         );
     }
 
