@@ -10,7 +10,7 @@
 
 use super::faults::{Dice, FAILED_JOB_REASON};
 use super::org::face::{engine_secret, ENGINE_HEADER};
-use super::rows::{check_csv, CheckedFile};
+use super::rows::{CheckedFile, CheckedRow, CsvCheck};
 use super::store::{self, to_millis, JobRecord};
 use super::AppState;
 use crate::api::wire::{JobStatus, JobType};
@@ -189,9 +189,11 @@ fn process(
         )?;
         state.notify_change();
     }
-    spent.free_aside();
     let outcome = match rec.job.job_type {
-        JobType::Export => export(state, conn, &rec, face),
+        JobType::Export => {
+            spent.free_aside();
+            export(state, conn, &rec, face)
+        }
         JobType::Import => {
             let path = store::upload_path(&state.settings().data_dir, id);
             let data = match std::fs::read(&path) {
@@ -206,6 +208,7 @@ fn process(
                 }
             };
             if crate::schema::is_zip(&rec.job.object_type) {
+                spent.free_aside();
                 import_audio(state, conn, &rec, &data, face)
             } else {
                 import_csv(state, conn, &rec, &data, face, spent)
@@ -464,17 +467,49 @@ fn import_csv(
     let object = schema::registry()
         .get(&job.object_type)
         .ok_or_else(|| JobError::Fail(format!("unknown object type {}", job.object_type)))?;
-    let file =
-        check_csv(object, data).map_err(|e| JobError::Fail(format!("{}: {e}", job.file_name)))?;
+    let mut check = CsvCheck::new(object, data)
+        .map_err(|e| JobError::Fail(format!("{}: {e}", job.file_name)))?;
+    let header = check.header().to_vec();
     conn.execute(
         "UPDATE jobs SET rows_total = ?2, header = ?3 WHERE id = ?1",
         params![
             job.id,
-            file.rows.len() as i64,
-            serde_json::to_string(&file.header)?
+            check.remaining() as i64,
+            serde_json::to_string(&header)?
         ],
     )?;
     state.notify_change();
+    let done = job.rows_processed as usize;
+    let delay = state.settings().row_delay;
+    let batch_rows = if delay.is_zero() { BATCH_ROWS } else { 1 };
+    let tenant = tenant_for(state, conn, face, &rec.org_id)?;
+    let names: Vec<&str> = header.iter().map(String::as_str).collect();
+    let columns = mapping::column_names(object, &names);
+    // A file of single-row objects is checked a batch ahead: its first batch is mapped and
+    // looked up while another thread checks the rest (the core the checks left idle).
+    let early =
+        done == 0 && delay.is_zero() && !object.is_multi_row() && check.remaining() > batch_rows;
+    let (file, first) = if early {
+        let head = check.next_rows(batch_rows);
+        std::thread::scope(|scope| -> Result<_, JobError> {
+            let rest = std::thread::Builder::new()
+                .name("sandbox-check".into())
+                .spawn_scoped(scope, || check.next_rows(usize::MAX))
+                .context("starting the file check")?;
+            let groups: Vec<(usize, usize)> = (0..head.len()).map(|i| (i, i + 1)).collect();
+            let (objects, sent) = batch_objects(object, &columns, &head, &groups);
+            let prepared = (!objects.is_empty()).then(|| prepare(&tenant, &objects));
+            let mut rows = head;
+            rows.extend(rest.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+            Ok((
+                CheckedFile { header, rows },
+                Some((objects, sent, prepared)),
+            ))
+        })?
+    } else {
+        let rows = check.next_rows(usize::MAX);
+        (CheckedFile { header, rows }, None)
+    };
     // Group boundaries: [start, end) row ranges of one object each.
     let mut groups: Vec<(usize, usize)> = Vec::new();
     for (i, r) in file.rows.iter().enumerate() {
@@ -483,18 +518,12 @@ fn import_csv(
             _ => groups.push((i, i + 1)),
         }
     }
-    let done = job.rows_processed as usize;
-    let delay = state.settings().row_delay;
-    let batch_rows = if delay.is_zero() { BATCH_ROWS } else { 1 };
-    let tenant = tenant_for(state, conn, face, &rec.org_id)?;
     // When the job started (on its first run): what its rows create is younger.
     let started_ms: i64 = conn.query_row(
         "SELECT coalesce(started_at, ?2) FROM jobs WHERE id = ?1",
         params![job.id, to_millis(state.now())],
         |r| r.get(0),
     )?;
-    let header: Vec<&str> = file.header.iter().map(String::as_str).collect();
-    let columns = mapping::column_names(object, &header);
     // Batches of whole objects, of about `batch_rows` rows each.
     let mut batches: Vec<&[(usize, usize)]> = Vec::new();
     let mut gi = groups.partition_point(|g| g.0 < done);
@@ -508,31 +537,7 @@ fn import_csv(
         batches.push(&groups[first..gi]);
     }
     // A batch's objects: the rows that pass the schema checks; which object each group became.
-    let objects_of = |k: usize| {
-        let batch_groups = batches[k];
-        let mut objects = Vec::new();
-        let mut sent: Vec<Option<usize>> = Vec::with_capacity(batch_groups.len());
-        for &(s, e) in batch_groups {
-            let rows = &file.rows[s..e];
-            if rows.iter().all(|r| r.errors.is_empty()) {
-                let rows: Vec<Row> = rows
-                    .iter()
-                    .map(|r| {
-                        let fields: Vec<&str> = r.fields.iter().map(String::as_str).collect();
-                        Row::named(&columns, &fields, r.line)
-                    })
-                    .collect();
-                sent.push(Some(objects.len()));
-                objects.push(CsvObject {
-                    type_id: object.id.clone(),
-                    rows,
-                });
-            } else {
-                sent.push(None);
-            }
-        }
-        (objects, sent)
-    };
+    let objects_of = |k: usize| batch_objects(object, &columns, &file.rows, batches[k]);
     // Prepares a batch (maps its objects, looks their identities up): everything before the
     // tenant is written.
     let prepared = |k: usize, (objects, sent): (Vec<CsvObject>, Vec<Option<usize>>)| {
@@ -544,37 +549,55 @@ fn import_csv(
             prepared,
         }
     };
+    // The first batch, when it was prepared beside the file check (the same rows).
+    let start = usize::from(first.is_some());
+    debug_assert!(first.is_none() || batches[0].len() == batch_rows);
+    let first = first.map(|(objects, sent, prepared)| Batch {
+        groups: batches[0],
+        objects,
+        sent,
+        prepared,
+    });
+    // What the job before left: freed by the batch preparer once it has prepared the last
+    // batch (a core is idle while that batch is written), else now, on a thread aside. (A
+    // job that fails before this point leaves it to the next job.)
+    let mut previous = std::mem::take(spent);
     // Batch k+1 is prepared on a second thread while batch k is written. Safe because no two
-    // objects of a job share an identity (a second definition is a row error of `check_csv`),
+    // objects of a job share an identity (a second definition is a row error of the file check),
     // so writing batch k changes nothing batch k+1 looks up. Each batch reads its own people
     // (ten list calls of 100 emails for 1000 users) while the one before is written: read all
     // at once first, they held up the first write by a fifth of a 5000-row job. A job slowed
     // down for tests (`row_delay`) goes one batch at a time.
     let outcome = std::thread::scope(|scope| -> Result<Outcome, JobError> {
-        let ahead: Box<dyn Iterator<Item = Batch>> = if delay.is_zero() && batches.len() > 1 {
+        let ahead: Box<dyn Iterator<Item = Batch>> = if delay.is_zero() && batches.len() > start + 1
+        {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(0);
             let (objects_of, prepared) = (&objects_of, &prepared);
             let n = batches.len();
+            let previous = std::mem::take(&mut previous);
             std::thread::Builder::new()
                 .name("sandbox-prepare".into())
                 .spawn_scoped(scope, move || {
-                    for k in 0..n {
+                    for k in start..n {
                         if state.stopping() || tx.send(prepared(k, objects_of(k))).is_err() {
                             break;
                         }
                     }
+                    drop(previous);
                 })
                 .context("starting the batch preparer")?;
-            Box::new(rx.into_iter())
+            Box::new(first.into_iter().chain(rx))
         } else {
-            // A job slowed down for tests: one batch at a time, each after its delay.
-            Box::new((0..batches.len()).map(|k| {
+            previous.free_aside();
+            // One batch, or a job slowed down for tests: one batch at a time, each after its
+            // delay.
+            Box::new(first.into_iter().chain((start..batches.len()).map(|k| {
                 let rows = batches[k].last().map_or(0, |g| g.1) - batches[k][0].0;
                 if !delay.is_zero() {
                     std::thread::sleep(delay * rows as u32);
                 }
                 prepared(k, objects_of(k))
-            }))
+            })))
         };
         let mut applied = 0;
         for batch in ahead {
@@ -599,6 +622,38 @@ fn import_csv(
     spent.keep(tenant);
     spent.keep(file);
     outcome
+}
+
+/// The objects of one batch (`groups`: [start, end) ranges of `rows`, one object each): the
+/// rows that pass the schema checks; which object each group became (`None`: not sent).
+fn batch_objects(
+    object: &schema::ObjectType,
+    columns: &[String],
+    rows: &[CheckedRow],
+    groups: &[(usize, usize)],
+) -> (Vec<CsvObject>, Vec<Option<usize>>) {
+    let mut objects = Vec::new();
+    let mut sent: Vec<Option<usize>> = Vec::with_capacity(groups.len());
+    for &(s, e) in groups {
+        let rows = &rows[s..e];
+        if rows.iter().all(|r| r.errors.is_empty()) {
+            let rows: Vec<Row> = rows
+                .iter()
+                .map(|r| {
+                    let fields: Vec<&str> = r.fields.iter().map(String::as_str).collect();
+                    Row::named(columns, &fields, r.line)
+                })
+                .collect();
+            sent.push(Some(objects.len()));
+            objects.push(CsvObject {
+                type_id: object.id.clone(),
+                rows,
+            });
+        } else {
+            sent.push(None);
+        }
+    }
+    (objects, sent)
 }
 
 /// One batch of a job: its objects (the rows that pass the schema checks), which object each

@@ -984,87 +984,165 @@ pub struct CheckedFile {
 /// Header problems (unknown, duplicate or missing columns) and unreadable files are an `Err`
 /// with a message; row problems are in each row's `issues`, duplicates included.
 pub fn check_in_memory(object: &'static ObjectType, data: &[u8]) -> Result<CheckedFile, String> {
-    let bom = if data.starts_with(b"\xEF\xBB\xBF") {
-        3
-    } else {
-        0
-    };
-    let data = &data[bom..];
-    let settings = Settings::default();
-    let mut scanner = Scanner::new(data, data.len().max(64) + 1, settings.max_bytes as usize);
-    let mut block = Block::default();
-    while let Some(b) = scanner.next_block().map_err(|e| e.to_string())? {
-        let base = block.data.len();
-        block.data.extend_from_slice(&b.data);
-        block.records.extend(b.records.iter().map(|r| RecordPos {
-            start: r.start + base,
-            end: r.end + base,
-            ..*r
-        }));
-    }
-    let Some(&head) = block.records.first() else {
-        return Err("the file has no header row".into());
-    };
-    let header = header_fields(&block, head, bom as u64)?;
-    let plan = Plan::new(object, &header);
-    if !plan.header_issues.is_empty() {
-        let all: Vec<String> = plan
-            .header_issues
-            .iter()
-            .map(|i| i.render("line"))
-            .collect();
-        return Err(all.join("; "));
-    }
-    let mut fields = Fields::default();
-    let result = check_block(&plan, &block, true, &settings, bom as u64, &mut fields);
-    let mut bad: HashMap<usize, BadRecord> = result.bad.into_iter().collect();
-    let mut rows = Vec::with_capacity(result.recs.len());
-    let mut group = 0usize;
-    let mut objects = plan.identity.objects();
-    let mut seen: HashMap<String, u64> = HashMap::new();
-    let (column, column_name) = plan.identity.first_column();
-    for (i, rec) in result.recs.iter().enumerate() {
-        let pos = block.records[i + 1];
-        let raw = &block.data[pos.start..pos.end];
-        let continuing = !objects.starts(rec.hash);
-        if i > 0 && !continuing {
-            group += 1;
-        }
-        let (fields_out, mut issues) = match bad.remove(&i) {
-            Some(b) => (b.fields, b.issues),
-            None => (output_fields(&plan, lenient_fields(raw, b',')), Vec::new()),
+    let mut check = MemoryCheck::new(object, data)?;
+    let rows = check.next_rows(usize::MAX);
+    Ok(CheckedFile {
+        header: check.plan.output_header.clone(),
+        plan: check.plan,
+        rows,
+    })
+}
+
+/// [`check_in_memory`] a part at a time: the header first, then the rows in order, so that
+/// a caller can start on the first rows while the rest are checked. Every row comes out as
+/// the whole file's check gives it (duplicates are found against all the rows before it).
+pub struct MemoryCheck {
+    plan: Plan,
+    block: Block,
+    bom: u64,
+    settings: Settings,
+    /// The next data record (`block.records[0]` is the header).
+    next: usize,
+    group: usize,
+    objects: Objects,
+    seen: HashMap<String, u64>,
+    fields: Fields,
+}
+
+impl MemoryCheck {
+    /// Reads the file's records and checks its header.
+    pub fn new(object: &'static ObjectType, data: &[u8]) -> Result<Self, String> {
+        let bom = if data.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
         };
-        if !continuing && rec.hash != 0 {
-            let mut f = Fields::default();
-            if f.split(raw, b',').is_ok() {
-                if let Some(key) = row_key(&plan, &f, raw) {
-                    if let Some(first) = seen.get(&key) {
-                        issues.push(Issue {
-                            line: rec.line,
-                            column,
-                            column_name: Some(column_name.clone()),
-                            kind: IssueKind::DuplicateIdentity,
-                            message: format!(
-                                "\"{}\" is already defined on line {first}",
-                                display_key(&key)
-                            ),
-                        });
-                    } else {
-                        seen.insert(key, rec.line);
+        let data = &data[bom..];
+        let settings = Settings::default();
+        let mut scanner = Scanner::new(data, data.len().max(64) + 1, settings.max_bytes as usize);
+        let mut block = Block::default();
+        while let Some(b) = scanner.next_block().map_err(|e| e.to_string())? {
+            let base = block.data.len();
+            block.data.extend_from_slice(&b.data);
+            block.records.extend(b.records.iter().map(|r| RecordPos {
+                start: r.start + base,
+                end: r.end + base,
+                ..*r
+            }));
+        }
+        let Some(&head) = block.records.first() else {
+            return Err("the file has no header row".into());
+        };
+        let header = header_fields(&block, head, bom as u64)?;
+        let plan = Plan::new(object, &header);
+        if !plan.header_issues.is_empty() {
+            let all: Vec<String> = plan
+                .header_issues
+                .iter()
+                .map(|i| i.render("line"))
+                .collect();
+            return Err(all.join("; "));
+        }
+        let objects = plan.identity.objects();
+        Ok(MemoryCheck {
+            plan,
+            block,
+            bom: bom as u64,
+            settings,
+            next: 1,
+            group: 0,
+            objects,
+            seen: HashMap::new(),
+            fields: Fields::default(),
+        })
+    }
+
+    /// The header of the checked rows (without an error CSV's `Line` / `Error Message`).
+    pub fn header(&self) -> &[String] {
+        &self.plan.output_header
+    }
+
+    /// How many data rows are not checked yet.
+    pub fn remaining(&self) -> usize {
+        self.block.records.len() - self.next
+    }
+
+    /// Checks the next `n` rows (fewer at the end). A multi-row object whose rows straddle
+    /// two calls is checked as the whole file's check does only if the first call ends
+    /// between objects: callers split only files of single-row objects.
+    pub fn next_rows(&mut self, n: usize) -> Vec<CheckedRow> {
+        let end = self.next.saturating_add(n).min(self.block.records.len());
+        let records = &self.block.records[self.next..end];
+        let (Some(first), Some(last)) = (records.first(), records.last()) else {
+            return Vec::new();
+        };
+        // The part's own block (its bytes and positions), for the per-record checks.
+        let base = first.start.min(last.start);
+        let top = records.iter().map(|r| r.end).max().unwrap_or(base);
+        let part = Block {
+            seq: 0,
+            data: self.block.data[base..top].to_vec(),
+            records: records
+                .iter()
+                .map(|r| RecordPos {
+                    start: r.start.saturating_sub(base),
+                    end: r.end.saturating_sub(base),
+                    ..*r
+                })
+                .collect(),
+        };
+        let plan = &self.plan;
+        let result = check_block(
+            plan,
+            &part,
+            false,
+            &self.settings,
+            self.bom,
+            &mut self.fields,
+        );
+        let mut bad: HashMap<usize, BadRecord> = result.bad.into_iter().collect();
+        let mut rows = Vec::with_capacity(result.recs.len());
+        let (column, column_name) = plan.identity.first_column();
+        for (i, rec) in result.recs.iter().enumerate() {
+            let pos = part.records[i];
+            let raw = &part.data[pos.start..pos.end];
+            let continuing = !self.objects.starts(rec.hash);
+            if self.next + i > 1 && !continuing {
+                self.group += 1;
+            }
+            let (fields_out, mut issues) = match bad.remove(&i) {
+                Some(b) => (b.fields, b.issues),
+                None => (output_fields(plan, lenient_fields(raw, b',')), Vec::new()),
+            };
+            if !continuing && rec.hash != 0 {
+                let f = &mut self.fields;
+                if f.split(raw, b',').is_ok() {
+                    if let Some(key) = row_key(plan, f, raw) {
+                        if let Some(first) = self.seen.get(&key) {
+                            issues.push(Issue {
+                                line: rec.line,
+                                column,
+                                column_name: Some(column_name.clone()),
+                                kind: IssueKind::DuplicateIdentity,
+                                message: format!(
+                                    "\"{}\" is already defined on line {first}",
+                                    display_key(&key)
+                                ),
+                            });
+                        } else {
+                            self.seen.insert(key, rec.line);
+                        }
                     }
                 }
             }
+            rows.push(CheckedRow {
+                line: rec.line,
+                fields: fields_out,
+                issues,
+                group: self.group,
+            });
         }
-        rows.push(CheckedRow {
-            line: rec.line,
-            fields: fields_out,
-            issues,
-            group,
-        });
+        self.next = end;
+        rows
     }
-    Ok(CheckedFile {
-        header: plan.output_header.clone(),
-        plan,
-        rows,
-    })
 }
