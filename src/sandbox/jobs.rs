@@ -127,9 +127,10 @@ pub(crate) fn run_worker(state: AppState, mut conn: Connection, face: Face) {
 /// What a finished job leaves to free: its tenant's caches (every list it read, the users of
 /// the job among them) and its checked rows, tens of thousands of allocations. Freeing them as
 /// the job ends took about 15 ms of a 5000-row job; on a thread of their own they slowed down
-/// the next upload, the gap between the jobs of a large import. So they are freed once the next
-/// job has started (while it checks its file and prepares its first batch, with a core to
-/// spare), or by the worker once no job has come for [`SPENT_GRACE`].
+/// the next upload, the gap between the jobs of a large import. So they are freed during the
+/// next job, on a thread beside it: a CSV import frees them once it has prepared its last batch
+/// (a core is idle while that batch is written), another job as it starts; or by the worker
+/// once no job has come for [`SPENT_GRACE`].
 #[derive(Default)]
 struct Spent(Vec<Box<dyn Send>>);
 
@@ -569,8 +570,7 @@ fn import_csv(
     // at once first, they held up the first write by a fifth of a 5000-row job. A job slowed
     // down for tests (`row_delay`) goes one batch at a time.
     let outcome = std::thread::scope(|scope| -> Result<Outcome, JobError> {
-        let ahead: Box<dyn Iterator<Item = Batch>> = if delay.is_zero() && batches.len() > start + 1
-        {
+        let ahead: Box<dyn Iterator<Item = Batch>> = if delay.is_zero() && batches.len() > 1 {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(0);
             let (objects_of, prepared) = (&objects_of, &prepared);
             let n = batches.len();
