@@ -275,8 +275,37 @@ fn check_block(
     source_start: u64,
     fields: &mut Fields,
 ) -> BlockResult {
+    // One check for the whole block is far cheaper than one per record; only a block with
+    // invalid bytes is checked record by record, to say where.
+    let utf8 = std::str::from_utf8(&block.data).is_ok();
+    let records = &block.records[(skip_first as usize).min(block.records.len())..];
+    BlockResult {
+        seq: block.seq,
+        ..check_records(
+            plan,
+            &block.data,
+            records,
+            utf8,
+            settings,
+            source_start,
+            fields,
+        )
+    }
+}
+
+/// [`check_block`] of `records`, positions in `data`; `utf8`: all their bytes are known to be
+/// valid UTF-8. (The result's `seq` is 0.)
+fn check_records(
+    plan: &Plan,
+    data: &[u8],
+    records: &[RecordPos],
+    utf8: bool,
+    settings: &Settings,
+    source_start: u64,
+    fields: &mut Fields,
+) -> BlockResult {
     let multi = plan.object.is_multi_row();
-    let mut recs = Vec::with_capacity(block.records.len());
+    let mut recs = Vec::with_capacity(records.len());
     let mut bad = Vec::new();
     let mut alt_first = None;
     // The block's first record is taken to start an object; `alt_first` covers the other case.
@@ -284,16 +313,13 @@ fn check_block(
     let mut issues = Vec::new();
     let mut warnings = Vec::new();
     let mut bytes = 0;
-    // One check for the whole block is far cheaper than one per record; only a block with
-    // invalid bytes is checked record by record, to say where.
-    let block_utf8 = std::str::from_utf8(&block.data).is_ok();
-    for pos in block.records.iter().skip(skip_first as usize) {
+    for pos in records {
         let idx = recs.len();
         bytes += pos.len;
         issues.clear();
         let mut raw_fields: Option<Vec<String>> = None;
         let mut hash = 0;
-        let rec = &block.data[pos.start..pos.end];
+        let rec = &data[pos.start..pos.end];
         if pos.oversized {
             issues.push(Issue {
                 line: pos.line,
@@ -306,10 +332,7 @@ fn check_block(
                 ),
             });
             raw_fields = Some(Vec::new());
-        } else if let Some(e) = (!block_utf8)
-            .then(|| std::str::from_utf8(rec).err())
-            .flatten()
-        {
+        } else if let Some(e) = (!utf8).then(|| std::str::from_utf8(rec).err()).flatten() {
             let at = e.valid_up_to();
             let line = pos.line + memchr::memchr_iter(b'\n', &rec[..at]).count() as u64;
             issues.push(Issue {
@@ -415,7 +438,7 @@ fn check_block(
         });
     }
     BlockResult {
-        seq: block.seq,
+        seq: 0,
         recs,
         bad,
         alt_first,
@@ -1073,29 +1096,22 @@ impl MemoryCheck {
     pub fn next_rows(&mut self, n: usize) -> Vec<CheckedRow> {
         let end = self.next.saturating_add(n).min(self.block.records.len());
         let records = &self.block.records[self.next..end];
-        let (Some(first), Some(last)) = (records.first(), records.last()) else {
+        if records.is_empty() {
             return Vec::new();
-        };
-        // The part's own block (its bytes and positions), for the per-record checks.
-        let base = first.start.min(last.start);
-        let top = records.iter().map(|r| r.end).max().unwrap_or(base);
-        let part = Block {
-            seq: 0,
-            data: self.block.data[base..top].to_vec(),
-            records: records
-                .iter()
-                .map(|r| RecordPos {
-                    start: r.start.saturating_sub(base),
-                    end: r.end.saturating_sub(base),
-                    ..*r
-                })
-                .collect(),
-        };
+        }
+        // The part's bytes checked as UTF-8 at once, as a block's are (an oversized record's
+        // bytes are not kept: its position is 0..0).
+        let kept = records.iter().filter(|r| !r.oversized);
+        let lo = kept.clone().map(|r| r.start).min().unwrap_or(0);
+        let hi = kept.map(|r| r.end).max().unwrap_or(0);
+        let data = &self.block.data;
+        let utf8 = std::str::from_utf8(&data[lo..hi.max(lo)]).is_ok();
         let plan = &self.plan;
-        let result = check_block(
+        let result = check_records(
             plan,
-            &part,
-            false,
+            data,
+            records,
+            utf8,
             &self.settings,
             self.bom,
             &mut self.fields,
@@ -1104,8 +1120,8 @@ impl MemoryCheck {
         let mut rows = Vec::with_capacity(result.recs.len());
         let (column, column_name) = plan.identity.first_column();
         for (i, rec) in result.recs.iter().enumerate() {
-            let pos = part.records[i];
-            let raw = &part.data[pos.start..pos.end];
+            let pos = records[i];
+            let raw = &data[pos.start..pos.end];
             let continuing = !self.objects.starts(rec.hash);
             if self.next + i > 1 && !continuing {
                 self.group += 1;
