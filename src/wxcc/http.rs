@@ -568,23 +568,10 @@ impl HttpTenant {
     /// each user's id alone, and the tenant still records the update (its `version` rises).
     fn patches(&self, api: ApiType, items: &[ApiObject]) -> Vec<ApiObject> {
         let listed = self.cache.lock().expect("lock").get(&api).cloned();
-        items
-            .iter()
-            .map(|item| {
-                let cached = listed.as_ref().and_then(|l| {
-                    let id = item.get("id").and_then(Value::as_str)?;
-                    l.by_id.get(id).map(|&i| &l.list[i])
-                });
-                match cached {
-                    Some(cached) => item
-                        .iter()
-                        .filter(|(k, v)| *k == "id" || !has_as_written(cached, k, v))
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect(),
-                    None => item.clone(),
-                }
-            })
-            .collect()
+        match listed {
+            Some(listed) => items.iter().map(|item| listed.patch(item)).collect(),
+            None => items.to_vec(),
+        }
     }
 
     /// One bulk call per batch of `items`; outcomes in input order.
@@ -834,6 +821,24 @@ impl Listed {
                 .iter()
                 .all(|(k, v)| k == "id" || has_as_written(cached, k, v))
         })
+    }
+
+    /// What of `item` the object with its id is not cached with as given ([`Listed::holds`],
+    /// field by field), with the id; all of `item` when that object is not cached.
+    fn patch(&self, item: &ApiObject) -> ApiObject {
+        let cached = item
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|id| self.by_id.get(id))
+            .map(|&i| &self.list[i]);
+        match cached {
+            Some(cached) => item
+                .iter()
+                .filter(|(k, v)| *k == "id" || !has_as_written(cached, k, v))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            None => item.clone(),
+        }
     }
 
     /// Adds the object, or overlays it on the cached one with the same id. Only the fields
