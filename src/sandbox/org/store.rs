@@ -16,16 +16,23 @@ use crate::wxcc::openapi::CONTEXTUAL_REQUIRED;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 use serde_json::{Map, Value};
 
+/// The tables. `api_objects_type` lists a type's objects in the order they were made (within a
+/// type and parent, its entries sort by rowid). `api_objects_identity` keeps identities unique
+/// (a name within its scope: [`identity`]) and finds objects by name, the scope last so that a
+/// name is found in any scope (a team's, in any site). A data dir of an earlier version had two
+/// more name indexes and the identity index with the scope before the name: they are dropped,
+/// and the identity index built again, when the store opens (a new object was five index
+/// entries, now two).
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS api_objects(org_id TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL,
     parent_id TEXT NOT NULL DEFAULT '', scope TEXT NOT NULL DEFAULT '', name_key TEXT NOT NULL,
     version INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY(org_id, id));
 CREATE INDEX IF NOT EXISTS api_objects_type ON api_objects(org_id, type, parent_id);
-CREATE INDEX IF NOT EXISTS api_objects_name ON api_objects(org_id, type, name_key);
-CREATE INDEX IF NOT EXISTS api_objects_parent_name
-    ON api_objects(org_id, type, parent_id, name_key);
-CREATE UNIQUE INDEX IF NOT EXISTS api_objects_key
-    ON api_objects(org_id, type, parent_id, scope, name_key);
+CREATE UNIQUE INDEX IF NOT EXISTS api_objects_identity
+    ON api_objects(org_id, type, parent_id, name_key, scope);
+DROP INDEX IF EXISTS api_objects_name;
+DROP INDEX IF EXISTS api_objects_parent_name;
+DROP INDEX IF EXISTS api_objects_key;
 CREATE TABLE IF NOT EXISTS people(org_id TEXT NOT NULL, id TEXT NOT NULL, email TEXT NOT NULL,
     first_name TEXT NOT NULL, last_name TEXT NOT NULL, created_ms INTEGER NOT NULL,
     PRIMARY KEY(org_id, id));
@@ -168,7 +175,12 @@ pub fn get_many(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// The id of the object of a type with this identity key (name, email, …), if any.
+/// `rowid + 0`, as in [`list`]: ordered by `rowid`, SQLite would walk every object of the type
+/// in that order and test each key.
+const FIND_BY_KEY: &str = "SELECT id FROM api_objects WHERE org_id = ?1 AND type = ?2
+    AND parent_id = '' AND name_key = ?3 ORDER BY rowid + 0 LIMIT 1";
+
+/// The id of the object of a top-level type with this identity key (name, email, …), if any.
 pub fn find_by_key(
     conn: &Connection,
     org: &str,
@@ -176,10 +188,7 @@ pub fn find_by_key(
     key: &str,
 ) -> anyhow::Result<Option<String>> {
     Ok(conn
-        .prepare_cached(
-            "SELECT id FROM api_objects WHERE org_id = ?1 AND type = ?2 AND name_key = ?3
-             ORDER BY rowid LIMIT 1",
-        )?
+        .prepare_cached(FIND_BY_KEY)?
         .query_row(params![org, ty, key.trim().to_lowercase()], |r| r.get(0))
         .optional()?)
 }
@@ -376,29 +385,6 @@ fn identity(ty: &ApiType, body: &Map<String, Value>, id: &str) -> (String, Strin
     )
 }
 
-fn check_duplicate(
-    conn: &Connection,
-    c: &Ctx,
-    scope: &str,
-    key: &str,
-    id: &str,
-) -> Result<(), Problem> {
-    let other: Option<String> = conn
-        .prepare_cached(
-            "SELECT id FROM api_objects WHERE org_id = ?1 AND type = ?2 AND parent_id = ?3
-             AND scope = ?4 AND name_key = ?5 AND id <> ?6",
-        )?
-        .query_row(
-            params![c.org, c.ty.name, c.parent.unwrap_or(""), scope, key, id],
-            |r| r.get(0),
-        )
-        .optional()?;
-    match other {
-        Some(_) => Err(Problem::new(409, DUPLICATE)),
-        None => Ok(()),
-    }
-}
-
 fn check_org(c: &Ctx, body: &Map<String, Value>) -> Result<(), Problem> {
     match body.get("organizationId").and_then(Value::as_str) {
         Some(o) if !o.eq_ignore_ascii_case(c.org) => Err(Problem::new(
@@ -409,15 +395,14 @@ fn check_org(c: &Ctx, body: &Map<String, Value>) -> Result<(), Problem> {
     }
 }
 
-/// Checks a full object (create or replace): known fields, required fields, organisation,
-/// references, and unique identity.
-/// `stored` is the identity the object has now (an update).
+/// Checks a full object (create or replace): known fields, required fields, organisation and
+/// references; returns its identity (scope, name key). A second object of the same identity is
+/// refused by the unique index when the object is written ([`write`]: 409).
 fn validate(
     conn: &Connection,
     c: &Ctx,
     body: &Map<String, Value>,
     id: &str,
-    stored: Option<(&String, &String)>,
 ) -> Result<(String, String), Problem> {
     unknown_fields(c.ty, body)?;
     required(c.ty, body)?;
@@ -428,12 +413,7 @@ fn validate(
         }
     }
     references(conn, c, body)?;
-    let (scope, key) = identity(c.ty, body, id);
-    // The object keeps the identity it is stored under: the unique index holds it already.
-    if stored != Some((&scope, &key)) {
-        check_duplicate(conn, c, &scope, &key, id)?;
-    }
-    Ok((scope, key))
+    Ok(identity(c.ty, body, id))
 }
 
 fn server_fill(c: &Ctx, body: &mut Map<String, Value>, id: &str, version: i64, created: i64) {
@@ -537,7 +517,7 @@ fn write(
 pub fn create(conn: &Connection, c: &Ctx, mut body: Map<String, Value>) -> Result<Value, Problem> {
     let id = uuid::Uuid::new_v4().to_string();
     body.remove("id");
-    let (scope, key) = validate(conn, c, &body, &id, None)?;
+    let (scope, key) = validate(conn, c, &body, &id)?;
     server_fill(c, &mut body, &id, 0, c.now_ms);
     write(conn, c, &id, &scope, &key, &body, Write::Insert)?;
     Ok(Value::Object(body))
@@ -594,7 +574,7 @@ fn replace_old(
     }
     body.remove("id");
     let (before_scope, before_key) = (&prior.identity.0, &prior.identity.1);
-    let (scope, key) = validate(conn, c, &body, id, Some((before_scope, before_key)))?;
+    let (scope, key) = validate(conn, c, &body, id)?;
     server_fill(
         c,
         &mut body,
@@ -709,6 +689,48 @@ pub fn list(
     page: u64,
     page_size: u64,
 ) -> Result<(Vec<String>, u64), Problem> {
+    let ListQuery {
+        cond,
+        mut params,
+        page_sql,
+    } = list_query(org, ty, parent, filter)?;
+    let n = params.len();
+    params.push((page_size.min(i64::MAX as u64) as i64).into());
+    params.push((page.saturating_mul(page_size).min(i64::MAX as u64) as i64).into());
+    // Cached: a job's filters of 100 names each are one statement.
+    let mut stmt = conn.prepare_cached(&page_sql)?;
+    let rows = stmt
+        .query_map(params_from_iter(params.iter()), |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    // A page that is not full, and not past the end, is the last: the total follows from it
+    // without counting (a job's lookups by name, 100 at a time, are each one such page; the
+    // count walked the index for the same names a second time).
+    let offset = page.saturating_mul(page_size);
+    if (rows.len() as u64) < page_size && (!rows.is_empty() || offset == 0) {
+        let total = offset + rows.len() as u64;
+        return Ok((rows, total));
+    }
+    params.truncate(n);
+    let total: i64 = conn
+        .prepare_cached(&format!("SELECT count(*) FROM api_objects WHERE {cond}"))?
+        .query_row(params_from_iter(params.iter()), |r| r.get(0))?;
+    Ok((rows, total as u64))
+}
+
+/// What [`list`] asks SQLite: the condition, its parameters (the page's size and offset
+/// follow them), and the page's statement.
+struct ListQuery {
+    cond: String,
+    params: Vec<rusqlite::types::Value>,
+    page_sql: String,
+}
+
+fn list_query(
+    org: &str,
+    ty: &ApiType,
+    parent: Option<&str>,
+    filter: Option<&Expr>,
+) -> Result<ListQuery, Problem> {
     let mut params: Vec<rusqlite::types::Value> = vec![
         org.to_string().into(),
         ty.name.to_string().into(),
@@ -747,31 +769,16 @@ pub fn list(
     // and sort the few it finds (100 names among 100,000 users: 100 rows read, not 100,000).
     let order = if indexed.get() { "rowid + 0" } else { "rowid" };
     let n = params.len();
-    params.push((page_size.min(i64::MAX as u64) as i64).into());
-    params.push((page.saturating_mul(page_size).min(i64::MAX as u64) as i64).into());
-    let sql = format!(
+    let page_sql = format!(
         "SELECT data FROM api_objects WHERE {cond} ORDER BY {order} LIMIT ?{} OFFSET ?{}",
         n + 1,
         n + 2
     );
-    // Cached: a job's filters of 100 names each are one statement.
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt
-        .query_map(params_from_iter(params.iter()), |r| r.get::<_, String>(0))?
-        .collect::<Result<Vec<_>, _>>()?;
-    // A page that is not full, and not past the end, is the last: the total follows from it
-    // without counting (a job's lookups by name, 100 at a time, are each one such page; the
-    // count walked the index for the same names a second time).
-    let offset = page.saturating_mul(page_size);
-    if (rows.len() as u64) < page_size && (!rows.is_empty() || offset == 0) {
-        let total = offset + rows.len() as u64;
-        return Ok((rows, total));
-    }
-    params.truncate(n);
-    let total: i64 = conn
-        .prepare_cached(&format!("SELECT count(*) FROM api_objects WHERE {cond}"))?
-        .query_row(params_from_iter(params.iter()), |r| r.get(0))?;
-    Ok((rows, total as u64))
+    Ok(ListQuery {
+        cond,
+        params,
+        page_sql,
+    })
 }
 
 /// Stores the bytes of an audio file.
@@ -910,5 +917,122 @@ impl<'a> People<'a> {
         };
         create(conn, &c, user)?;
         Ok(person)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index_names(conn: &Connection) -> Vec<String> {
+        conn.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'api_objects' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    /// How SQLite runs `sql`: the details of its query plan, one line each.
+    fn plan(conn: &Connection, sql: &str, params: &[rusqlite::types::Value]) -> String {
+        conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap()
+            .query_map(params_from_iter(params.iter()), |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap()
+            .join("\n")
+    }
+
+    fn insert(
+        conn: &Connection,
+        ty: &str,
+        id: &str,
+        scope: &str,
+        key: &str,
+    ) -> rusqlite::Result<usize> {
+        conn.execute(
+            "INSERT INTO api_objects(org_id, type, id, scope, name_key, version, data)
+             VALUES ('o', ?1, ?2, ?3, ?4, 0, '{}')",
+            params![ty, id, scope, key],
+        )
+    }
+
+    #[test]
+    fn an_earlier_data_dir_opens_with_the_identity_index_and_identities_stay_unique() {
+        let conn = Connection::open_in_memory().unwrap();
+        // The indexes of the version before.
+        conn.execute_batch(
+            "CREATE TABLE api_objects(org_id TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL,
+                parent_id TEXT NOT NULL DEFAULT '', scope TEXT NOT NULL DEFAULT '',
+                name_key TEXT NOT NULL, version INTEGER NOT NULL, data TEXT NOT NULL,
+                PRIMARY KEY(org_id, id));
+            CREATE INDEX api_objects_type ON api_objects(org_id, type, parent_id);
+            CREATE INDEX api_objects_name ON api_objects(org_id, type, name_key);
+            CREATE INDEX api_objects_parent_name ON api_objects(org_id, type, parent_id, name_key);
+            CREATE UNIQUE INDEX api_objects_key
+                ON api_objects(org_id, type, parent_id, scope, name_key);",
+        )
+        .unwrap();
+        insert(&conn, "site", "s1", "", "paris").unwrap();
+        insert(&conn, "team", "t1", "s1", "sales").unwrap();
+        init(&conn).unwrap();
+        assert_eq!(
+            index_names(&conn),
+            [
+                "api_objects_identity",
+                "api_objects_type",
+                "sqlite_autoindex_api_objects_1"
+            ]
+        );
+        // The objects are kept, and a second object of an identity is refused (the 409 of a
+        // write): the same name, or a team's name in the same site; not in another site.
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM api_objects", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 2);
+        let refused = |r: rusqlite::Result<usize>| matches!(r, Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation);
+        assert!(refused(insert(&conn, "site", "s2", "", "paris")));
+        assert!(refused(insert(&conn, "team", "t2", "s1", "sales")));
+        insert(&conn, "team", "t3", "s2", "sales").unwrap();
+        insert(&conn, "site", "s3", "", "lyon").unwrap();
+        // Opening again changes nothing.
+        init(&conn).unwrap();
+        assert_eq!(index_names(&conn).len(), 3);
+    }
+
+    #[test]
+    fn lookups_by_name_and_by_id_go_through_an_index_not_through_every_object_of_the_type() {
+        let conn = Connection::open_in_memory().unwrap();
+        init(&conn).unwrap();
+        for (ty, filter) in [
+            ("site", r#"name=in=("Paris","Lyon")"#),
+            ("site", r#"name=="Paris""#),
+            ("team", r#"name=="Sales""#),
+            ("user", r#"email=in=("a@example.com","b@example.com")"#),
+            ("user", r#"id=in=("u1","u2")"#),
+        ] {
+            let f = filter::parse(filter).unwrap();
+            let q = list_query("o", type_by_name(ty), None, Some(&f)).unwrap();
+            let mut params = q.params;
+            params.extend([100i64.into(), 0i64.into()]);
+            let p = plan(&conn, &q.page_sql, &params);
+            let index = if filter.starts_with("id") {
+                "sqlite_autoindex_api_objects_1"
+            } else {
+                "api_objects_identity"
+            };
+            assert!(
+                p.contains(&format!("USING INDEX {index} (")),
+                "{ty} {filter}: {p}"
+            );
+        }
+        let by_key: Vec<rusqlite::types::Value> = vec![
+            "o".to_string().into(),
+            "user-profile".to_string().into(),
+            "standard agent".to_string().into(),
+        ];
+        let p = plan(&conn, FIND_BY_KEY, &by_key);
+        assert!(p.contains("USING INDEX api_objects_identity ("), "{p}");
     }
 }
