@@ -22,7 +22,7 @@ use serde_json::{Map, Value};
 /// name is found in any scope (a team's, in any site). A data dir of an earlier version had two
 /// more name indexes and the identity index with the scope before the name: they are dropped,
 /// and the identity index built again, when the store opens (a new object was five index
-/// entries, now two).
+/// entries, now three).
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS api_objects(org_id TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL,
     parent_id TEXT NOT NULL DEFAULT '', scope TEXT NOT NULL DEFAULT '', name_key TEXT NOT NULL,
