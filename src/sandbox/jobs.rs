@@ -486,6 +486,10 @@ fn import_csv(
     let tenant = tenant_for(state, conn, face, &rec.org_id)?;
     let names: Vec<&str> = header.iter().map(String::as_str).collect();
     let columns = mapping::column_names(object, &names);
+    // Prepares a batch's objects (maps them, looks their identities up): everything before the
+    // tenant is written. `None`: no object to send.
+    let prepare_objects =
+        |objects: &[CsvObject]| (!objects.is_empty()).then(|| prepare(&tenant, objects));
     // A file of single-row objects is checked a batch ahead: its first batch is mapped and
     // looked up while another thread checks the rest (the core the checks left idle).
     let early =
@@ -499,7 +503,7 @@ fn import_csv(
                 .context("starting the file check")?;
             let groups: Vec<(usize, usize)> = (0..head.len()).map(|i| (i, i + 1)).collect();
             let (objects, sent) = batch_objects(object, &columns, &head, &groups);
-            let prepared = (!objects.is_empty()).then(|| prepare(&tenant, &objects));
+            let prepared = prepare_objects(&objects);
             let mut rows = head;
             rows.extend(rest.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
             Ok((
@@ -539,10 +543,9 @@ fn import_csv(
     }
     // A batch's objects: the rows that pass the schema checks; which object each group became.
     let objects_of = |k: usize| batch_objects(object, &columns, &file.rows, batches[k]);
-    // Prepares a batch (maps its objects, looks their identities up): everything before the
-    // tenant is written.
+    // Batch k, prepared.
     let prepared = |k: usize, (objects, sent): (Vec<CsvObject>, Vec<Option<usize>>)| {
-        let prepared = (!objects.is_empty()).then(|| prepare(&tenant, &objects));
+        let prepared = prepare_objects(&objects);
         Batch {
             groups: batches[k],
             objects,
