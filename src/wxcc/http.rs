@@ -815,23 +815,26 @@ impl Listed {
     /// A `null` field is one the object does not have (a write's `null` clears the field, and
     /// lists leave absent fields out).
     fn holds(&self, object: &ApiObject, id: &str) -> bool {
-        self.by_id.get(id).is_some_and(|&i| {
-            let cached = &self.list[i];
+        self.get(id).is_some_and(|cached| {
             object
                 .iter()
                 .all(|(k, v)| k == "id" || has_as_written(cached, k, v))
         })
     }
 
+    /// The cached object with this id.
+    fn get(&self, id: &str) -> Option<&ApiObject> {
+        self.by_id.get(id).map(|&i| &self.list[i])
+    }
+
     /// What of `item` the object with its id is not cached with as given ([`Listed::holds`],
     /// field by field), with the id; all of `item` when that object is not cached.
     fn patch(&self, item: &ApiObject) -> ApiObject {
-        let cached = item
+        match item
             .get("id")
             .and_then(Value::as_str)
-            .and_then(|id| self.by_id.get(id))
-            .map(|&i| &self.list[i]);
-        match cached {
+            .and_then(|id| self.get(id))
+        {
             Some(cached) => item
                 .iter()
                 .filter(|(k, v)| *k == "id" || !has_as_written(cached, k, v))
